@@ -1,0 +1,98 @@
+package dev.recur.engine.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Owner of off-heap tensor memory. Every tensor allocated here is freed at once by {@link #close()}:
+ * a training step's activations live in one arena, a model's parameters in another.
+ *
+ * <p>Backed by a shared {@link Arena} so that the multi-threaded kernels may read and write the
+ * tensors from worker threads. After close, any access to one of its tensors throws
+ * {@link IllegalStateException} (the FFM runtime checks liveness); closing twice throws too.
+ */
+public final class TensorArena implements AutoCloseable {
+    /** Tensor data is aligned to a cache line (and to a 512-bit vector). */
+    public static final long ALIGNMENT = 64;
+
+    private final Arena arena;
+    private final String name;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private TensorArena(Arena arena, String name) {
+        this.arena = arena;
+        this.name = name;
+    }
+
+    /** A new arena whose memory is released as one piece by {@link #close()}. */
+    public static TensorArena open(String name) {
+        return new TensorArena(Arena.ofShared(), name);
+    }
+
+    /** Uninitialised storage: the caller overwrites every element. */
+    public Tensor empty(int... shape) {
+        return new Tensor(this, allocateFloats(Tensor.checkedSize(shape)), shape);
+    }
+
+    /** Zero-filled storage. */
+    public Tensor zeros(int... shape) {
+        Tensor t = empty(shape);
+        t.data().fill((byte) 0);
+        return t;
+    }
+
+    /** A tensor holding a copy of {@code values} (row-major) with the given shape. */
+    public Tensor of(float[] values, int... shape) {
+        long size = Tensor.checkedSize(shape);
+        if (size != values.length) {
+            throw new IllegalArgumentException("shape " + Tensor.shapeString(shape) + " holds " + size
+                    + " elements but " + values.length + " values were given");
+        }
+        Tensor t = empty(shape);
+        MemorySegment.copy(values, 0, t.data(), Tensor.FLOAT, 0, values.length);
+        return t;
+    }
+
+    /** A copy of {@code source} owned by this arena. */
+    public Tensor copyOf(Tensor source) {
+        Tensor t = empty(source.shape());
+        MemorySegment.copy(source.data(), 0, t.data(), 0, source.data().byteSize());
+        return t;
+    }
+
+    /** Raw aligned float storage for kernels' scratch space, zero-filled. */
+    public MemorySegment allocateFloats(long count) {
+        ensureOpen();
+        // allocate(0) is legal but gives no alignment guarantee worth keeping; round up to one float.
+        return arena.allocate(Math.max(1, count) * Float.BYTES, ALIGNMENT);
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("tensor arena '" + name + "' is closed");
+        }
+    }
+
+    /** Frees every tensor of this arena. A second call throws {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            throw new IllegalStateException("tensor arena '" + name + "' was already closed");
+        }
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TensorArena[" + name + (isOpen() ? "" : ", closed") + "]";
+    }
+}
