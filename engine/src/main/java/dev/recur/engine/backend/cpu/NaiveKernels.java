@@ -1,0 +1,375 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Sgemm;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.recur.engine.backend.Kernels.active;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The reference kernels: plain scalar loops that are obviously right. They are the oracle for
+ * {@link VectorKernels} in tests and the baseline in benchmarks, and are selected for the whole
+ * engine with {@code -Drecur.kernels=naive}.
+ */
+public class NaiveKernels implements Kernels {
+    private final Sgemm gemm;
+
+    public NaiveKernels() {
+        this(new NaiveSgemm());
+    }
+
+    protected NaiveKernels(Sgemm gemm) {
+        this.gemm = gemm;
+    }
+
+    @Override
+    public String name() {
+        return "naive";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                      float beta, MemorySegment c, long cOffset, int ldc) {
+        gemm.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
+    static float get(MemorySegment s, long i) {
+        return s.getAtIndex(JAVA_FLOAT, i);
+    }
+
+    static void put(MemorySegment s, long i, float v) {
+        s.setAtIndex(JAVA_FLOAT, i, v);
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    @Override
+    public void add(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        for (int i = 0; i < n; i++) put(out, outOff + i, get(a, aOff + i) + get(b, bOff + i));
+    }
+
+    @Override
+    public void sub(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        for (int i = 0; i < n; i++) put(out, outOff + i, get(a, aOff + i) - get(b, bOff + i));
+    }
+
+    @Override
+    public void mul(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        for (int i = 0; i < n; i++) put(out, outOff + i, get(a, aOff + i) * get(b, bOff + i));
+    }
+
+    @Override
+    public void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, get(y, yOff + i) + alpha * get(x, xOff + i));
+    }
+
+    @Override
+    public void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff) {
+        for (int i = 0; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
+    }
+
+    @Override
+    public void scale(int n, float alpha, MemorySegment x, long xOff) {
+        for (int i = 0; i < n; i++) put(x, xOff + i, alpha * get(x, xOff + i));
+    }
+
+    @Override
+    public void sigmoid(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, sigmoid(get(x, xOff + i)));
+    }
+
+    @Override
+    public void tanh(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, tanh(get(x, xOff + i)));
+    }
+
+    @Override
+    public void relu(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, Math.max(get(x, xOff + i), 0f));
+    }
+
+    @Override
+    public void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        for (int i = 0; i < n; i++) {
+            float s = get(y, yOff + i);
+            put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * s * (1f - s));
+        }
+    }
+
+    @Override
+    public void tanhBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        for (int i = 0; i < n; i++) {
+            float v = get(y, yOff + i);
+            put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * (1f - v * v));
+        }
+    }
+
+    @Override
+    public void reluBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        for (int i = 0; i < n; i++) {
+            if (get(y, yOff + i) > 0f) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i));
+        }
+    }
+
+    @Override
+    public double sumOfSquares(int n, MemorySegment x, long xOff) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double v = get(x, xOff + i);
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
+    public void addRowVector(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment bias, long biasOff) {
+        for (int r = 0; r < rows; r++) {
+            long row = xOff + (long) r * ldx;
+            for (int j = 0; j < cols; j++) put(x, row + j, get(x, row + j) + get(bias, biasOff + j));
+        }
+    }
+
+    @Override
+    public void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff) {
+        for (int j = 0; j < cols; j++) {
+            double s = 0;
+            for (int r = 0; r < rows; r++) s += get(x, xOff + (long) r * ldx + j);
+            put(sum, sumOff + j, get(sum, sumOff + j) + (float) s);
+        }
+    }
+
+    // ---- recurrent cells ------------------------------------------------------------------------
+
+    /** Copies hPrev (or zeros when hPrev is null) to hNext and zeros to y for an inactive row. */
+    private static void holdRow(int width, MemorySegment hPrev, long hPrevRow, MemorySegment hNext, long hNextRow,
+                                MemorySegment y, long yRow) {
+        for (int j = 0; j < width; j++) {
+            put(hNext, hNextRow + j, hPrev == null ? 0f : get(hPrev, hPrevRow + j));
+            if (y != null) put(y, yRow + j, 0f);
+        }
+    }
+
+    @Override
+    public void rnnForward(int batch, int hidden, int t, int[] lengths, boolean relu,
+                           MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                           MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                           MemorySegment y, long yOff, int ldy) {
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            for (int j = 0; j < hidden; j++) {
+                float a = get(gx, gxOff + row + j) + get(gh, ghOff + row + j);
+                float h = relu ? Math.max(a, 0f) : tanh(a);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void rnnBackward(int batch, int hidden, int t, int[] lengths, boolean relu,
+                            MemorySegment hNext, long hNextOff, MemorySegment dh, long dhOff,
+                            MemorySegment da, long daOff, MemorySegment dhPrev, long dhPrevOff) {
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            boolean on = active(lengths, b, t);
+            for (int j = 0; j < hidden; j++) {
+                float g = get(dh, dhOff + row + j);
+                float h = get(hNext, hNextOff + row + j);
+                float d = relu ? (h > 0f ? g : 0f) : g * (1f - h * h);
+                put(da, daOff + row + j, on ? d : 0f);
+                put(dhPrev, dhPrevOff + row + j, on ? 0f : g);
+            }
+        }
+    }
+
+    @Override
+    public void lstmForward(int batch, int hidden, int t, int[] lengths,
+                            MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                            MemorySegment cPrev, long cPrevOff, MemorySegment act, long actOff,
+                            MemorySegment cNext, long cNextOff,
+                            MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                            MemorySegment y, long yOff, int ldy) {
+        int g4 = 4 * hidden;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g4;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                for (int j = 0; j < hidden; j++) put(cNext, cNextOff + row + j, get(cPrev, cPrevOff + row + j));
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            for (int j = 0; j < hidden; j++) {
+                float i = sigmoid(get(gx, gxOff + gRow + j) + get(gh, ghOff + gRow + j));
+                float f = sigmoid(get(gx, gxOff + gRow + hidden + j) + get(gh, ghOff + gRow + hidden + j));
+                float g = tanh(get(gx, gxOff + gRow + 2 * hidden + j) + get(gh, ghOff + gRow + 2 * hidden + j));
+                float o = sigmoid(get(gx, gxOff + gRow + 3 * hidden + j) + get(gh, ghOff + gRow + 3 * hidden + j));
+                float c = f * get(cPrev, cPrevOff + row + j) + i * g;
+                float h = o * tanh(c);
+                put(act, actOff + gRow + j, i);
+                put(act, actOff + gRow + hidden + j, f);
+                put(act, actOff + gRow + 2 * hidden + j, g);
+                put(act, actOff + gRow + 3 * hidden + j, o);
+                put(cNext, cNextOff + row + j, c);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void lstmBackward(int batch, int hidden, int t, int[] lengths,
+                             MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
+                             MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
+                             MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
+        int g4 = 4 * hidden;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g4;
+            if (!active(lengths, b, t)) {
+                for (int j = 0; j < g4; j++) put(da, daOff + gRow + j, 0f);
+                continue; // dc passes through unchanged
+            }
+            for (int j = 0; j < hidden; j++) {
+                float i = get(act, actOff + gRow + j);
+                float f = get(act, actOff + gRow + hidden + j);
+                float g = get(act, actOff + gRow + 2 * hidden + j);
+                float o = get(act, actOff + gRow + 3 * hidden + j);
+                float tc = tanh(get(cNext, cNextOff + row + j));
+                float dmv = get(dm, dmOff + row + j);
+                float dcTotal = get(dc, dcOff + row + j) + dmv * o * (1f - tc * tc);
+                put(da, daOff + gRow + j, dcTotal * g * i * (1f - i));
+                put(da, daOff + gRow + hidden + j, dcTotal * get(cPrev, cPrevOff + row + j) * f * (1f - f));
+                put(da, daOff + gRow + 2 * hidden + j, dcTotal * i * (1f - g * g));
+                put(da, daOff + gRow + 3 * hidden + j, dmv * tc * o * (1f - o));
+                put(dc, dcOff + row + j, dcTotal * f);
+            }
+        }
+    }
+
+    @Override
+    public void gruForward(int batch, int hidden, int t, int[] lengths,
+                           MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                           MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hPrevOff,
+                           MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                           MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
+        int g3 = 3 * hidden;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g3;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            for (int j = 0; j < hidden; j++) {
+                float r = sigmoid(get(gx, gxOff + gRow + j) + get(gh, ghOff + gRow + j));
+                float z = sigmoid(get(gx, gxOff + gRow + hidden + j) + get(gh, ghOff + gRow + hidden + j));
+                float hn = get(gh, ghOff + gRow + 2 * hidden + j) + (bhn == null ? 0f : get(bhn, bhnOff + j));
+                float n = tanh(get(gx, gxOff + gRow + 2 * hidden + j) + r * hn);
+                float h = (1f - z) * n + z * get(hPrev, hPrevOff + row + j);
+                put(act, actOff + gRow + j, r);
+                put(act, actOff + gRow + hidden + j, z);
+                put(act, actOff + gRow + 2 * hidden + j, n);
+                put(ghn, ghnOff + row + j, hn);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void gruBackward(int batch, int hidden, int t, int[] lengths,
+                            MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                            MemorySegment hPrev, long hPrevOff, MemorySegment dh, long dhOff,
+                            MemorySegment dgx, long dgxOff, MemorySegment dgh, long dghOff,
+                            MemorySegment dhPrev, long dhPrevOff) {
+        int g3 = 3 * hidden;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g3;
+            if (!active(lengths, b, t)) {
+                for (int j = 0; j < g3; j++) {
+                    put(dgx, dgxOff + gRow + j, 0f);
+                    put(dgh, dghOff + gRow + j, 0f);
+                }
+                for (int j = 0; j < hidden; j++) put(dhPrev, dhPrevOff + row + j, get(dh, dhOff + row + j));
+                continue;
+            }
+            for (int j = 0; j < hidden; j++) {
+                float r = get(act, actOff + gRow + j);
+                float z = get(act, actOff + gRow + hidden + j);
+                float n = get(act, actOff + gRow + 2 * hidden + j);
+                float g = get(dh, dhOff + row + j);
+                float dn = g * (1f - z) * (1f - n * n);
+                float dz = g * (get(hPrev, hPrevOff + row + j) - n) * z * (1f - z);
+                float dr = dn * get(ghn, ghnOff + row + j) * r * (1f - r);
+                put(dgx, dgxOff + gRow + j, dr);
+                put(dgx, dgxOff + gRow + hidden + j, dz);
+                put(dgx, dgxOff + gRow + 2 * hidden + j, dn);
+                put(dgh, dghOff + gRow + j, dr);
+                put(dgh, dghOff + gRow + hidden + j, dz);
+                put(dgh, dghOff + gRow + 2 * hidden + j, dn * r);
+                put(dhPrev, dhPrevOff + row + j, g * z);
+            }
+        }
+    }
+
+    @Override
+    public void maskedStep(int batch, int width, int t, int[] lengths,
+                           MemorySegment hCand, long hCandOff, MemorySegment hPrev, long hPrevOff,
+                           MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * width;
+            long yRow = yOff + (long) b * ldy;
+            boolean on = active(lengths, b, t);
+            for (int j = 0; j < width; j++) {
+                float h = on ? get(hCand, hCandOff + row + j) : get(hPrev, hPrevOff + row + j);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, on ? h : 0f);
+            }
+        }
+    }
+
+    @Override
+    public void maskedStepBackward(int batch, int width, int t, int[] lengths,
+                                   MemorySegment dh, long dhOff, MemorySegment dCand, long dCandOff,
+                                   MemorySegment dhPrev, long dhPrevOff) {
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * width;
+            boolean on = active(lengths, b, t);
+            for (int j = 0; j < width; j++) {
+                float g = get(dh, dhOff + row + j);
+                put(dCand, dCandOff + row + j, on ? g : 0f);
+                put(dhPrev, dhPrevOff + row + j, on ? 0f : g);
+            }
+        }
+    }
+
+    @Override
+    public void addActiveRows(int batch, int width, int t, int[] lengths,
+                              MemorySegment dy, long dyOff, int ldy, MemorySegment dh, long dhOff) {
+        for (int b = 0; b < batch; b++) {
+            if (!active(lengths, b, t)) continue;
+            long row = (long) b * width;
+            long yRow = dyOff + (long) b * ldy;
+            for (int j = 0; j < width; j++) put(dh, dhOff + row + j, get(dh, dhOff + row + j) + get(dy, yRow + j));
+        }
+    }
+}
