@@ -1,0 +1,518 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Sgemm;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static dev.recur.engine.backend.Kernels.active;
+import static dev.recur.engine.backend.cpu.NaiveKernels.get;
+import static dev.recur.engine.backend.cpu.NaiveKernels.put;
+
+/**
+ * Vector API kernels: each loop runs full vectors of the preferred species, then a scalar tail
+ * that uses the same formulas as {@link NaiveKernels}. The recurrent cell steps are fused: one
+ * pass over a row computes every gate, the state update, the mask and the layer output.
+ */
+public final class VectorKernels implements Kernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private final Sgemm gemm;
+
+    public VectorKernels(Sgemm gemm) {
+        this.gemm = gemm;
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                      float beta, MemorySegment c, long cOffset, int ldc) {
+        gemm.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
+    private static FloatVector load(MemorySegment s, long floatIndex) {
+        return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, NATIVE);
+    }
+
+    private static void store(FloatVector v, MemorySegment s, long floatIndex) {
+        v.intoMemorySegment(s, floatIndex * Float.BYTES, NATIVE);
+    }
+
+    private static FloatVector sigmoid(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
+    }
+
+    private static int vectorBound(int n) {
+        return S.loopBound(n);
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    @Override
+    public void add(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(a, aOff + i).add(load(b, bOff + i)), out, outOff + i);
+        for (; i < n; i++) put(out, outOff + i, get(a, aOff + i) + get(b, bOff + i));
+    }
+
+    @Override
+    public void sub(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(a, aOff + i).sub(load(b, bOff + i)), out, outOff + i);
+        for (; i < n; i++) put(out, outOff + i, get(a, aOff + i) - get(b, bOff + i));
+    }
+
+    @Override
+    public void mul(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(a, aOff + i).mul(load(b, bOff + i)), out, outOff + i);
+        for (; i < n; i++) put(out, outOff + i, get(a, aOff + i) * get(b, bOff + i));
+    }
+
+    @Override
+    public void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).fma(va, load(y, yOff + i)), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, get(y, yOff + i) + alpha * get(x, xOff + i));
+    }
+
+    @Override
+    public void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) {
+            store(load(dy, dyOff + i).fma(load(a, aOff + i), load(dx, dxOff + i)), dx, dxOff + i);
+        }
+        for (; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
+    }
+
+    @Override
+    public void scale(int n, float alpha, MemorySegment x, long xOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).mul(alpha), x, xOff + i);
+        for (; i < n; i++) put(x, xOff + i, alpha * get(x, xOff + i));
+    }
+
+    @Override
+    public void sigmoid(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(sigmoid(load(x, xOff + i)), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, NaiveKernels.sigmoid(get(x, xOff + i)));
+    }
+
+    @Override
+    public void tanh(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).lanewise(VectorOperators.TANH), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, NaiveKernels.tanh(get(x, xOff + i)));
+    }
+
+    @Override
+    public void relu(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).max(0f), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, Math.max(get(x, xOff + i), 0f));
+    }
+
+    @Override
+    public void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) {
+            FloatVector s = load(y, yOff + i);
+            store(load(dy, dyOff + i).mul(s).fma(s.neg().add(1f), load(dx, dxOff + i)), dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            float s = get(y, yOff + i);
+            put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * s * (1f - s));
+        }
+    }
+
+    @Override
+    public void tanhBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) {
+            FloatVector v = load(y, yOff + i);
+            FloatVector d = v.neg().fma(v, FloatVector.broadcast(S, 1f));
+            store(load(dy, dyOff + i).fma(d, load(dx, dxOff + i)), dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            float v = get(y, yOff + i);
+            put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * (1f - v * v));
+        }
+    }
+
+    @Override
+    public void reluBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) {
+            FloatVector g = load(dy, dyOff + i).blend(0f, load(y, yOff + i).compare(VectorOperators.LE, 0f));
+            store(load(dx, dxOff + i).add(g), dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            if (get(y, yOff + i) > 0f) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i));
+        }
+    }
+
+    @Override
+    public double sumOfSquares(int n, MemorySegment x, long xOff) {
+        // Float vector partial sums per block of 4096, folded into a double so long tensors keep precision.
+        double total = 0;
+        int i = 0;
+        int vend = vectorBound(n);
+        while (i < vend) {
+            int blockEnd = Math.min(vend, i + 4096);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += L) {
+                FloatVector v = load(x, xOff + i);
+                acc = v.fma(v, acc);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            double v = get(x, xOff + i);
+            total += v * v;
+        }
+        return total;
+    }
+
+    @Override
+    public void addRowVector(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment bias, long biasOff) {
+        for (int r = 0; r < rows; r++) add(cols, x, xOff + (long) r * ldx, bias, biasOff, x, xOff + (long) r * ldx);
+    }
+
+    @Override
+    public void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff) {
+        for (int r = 0; r < rows; r++) add(cols, sum, sumOff, x, xOff + (long) r * ldx, sum, sumOff);
+    }
+
+    // ---- recurrent cells ------------------------------------------------------------------------
+
+    private static void holdRow(int width, MemorySegment hPrev, long hPrevRow, MemorySegment hNext, long hNextRow,
+                                MemorySegment y, long yRow) {
+        if (hPrev == null) {
+            hNext.asSlice(hNextRow * Float.BYTES, (long) width * Float.BYTES).fill((byte) 0);
+        } else {
+            MemorySegment.copy(hPrev, hPrevRow * Float.BYTES, hNext, hNextRow * Float.BYTES, (long) width * Float.BYTES);
+        }
+        if (y != null) y.asSlice(yRow * Float.BYTES, (long) width * Float.BYTES).fill((byte) 0);
+    }
+
+    @Override
+    public void rnnForward(int batch, int hidden, int t, int[] lengths, boolean relu,
+                           MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                           MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                           MemorySegment y, long yOff, int ldy) {
+        int vend = vectorBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector a = load(gx, gxOff + row + j).add(load(gh, ghOff + row + j));
+                FloatVector h = relu ? a.max(0f) : a.lanewise(VectorOperators.TANH);
+                store(h, hNext, hNextOff + row + j);
+                if (y != null) store(h, y, yRow + j);
+            }
+            for (; j < hidden; j++) {
+                float a = get(gx, gxOff + row + j) + get(gh, ghOff + row + j);
+                float h = relu ? Math.max(a, 0f) : NaiveKernels.tanh(a);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void rnnBackward(int batch, int hidden, int t, int[] lengths, boolean relu,
+                            MemorySegment hNext, long hNextOff, MemorySegment dh, long dhOff,
+                            MemorySegment da, long daOff, MemorySegment dhPrev, long dhPrevOff) {
+        int vend = vectorBound(hidden);
+        long rowBytes = (long) hidden * Float.BYTES;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            if (!active(lengths, b, t)) {
+                da.asSlice((daOff + row) * Float.BYTES, rowBytes).fill((byte) 0);
+                MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, dhPrev, (dhPrevOff + row) * Float.BYTES, rowBytes);
+                continue;
+            }
+            dhPrev.asSlice((dhPrevOff + row) * Float.BYTES, rowBytes).fill((byte) 0);
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector g = load(dh, dhOff + row + j);
+                FloatVector h = load(hNext, hNextOff + row + j);
+                FloatVector d = relu ? g.blend(0f, h.compare(VectorOperators.LE, 0f))
+                        : g.mul(h.neg().fma(h, FloatVector.broadcast(S, 1f)));
+                store(d, da, daOff + row + j);
+            }
+            for (; j < hidden; j++) {
+                float g = get(dh, dhOff + row + j);
+                float h = get(hNext, hNextOff + row + j);
+                put(da, daOff + row + j, relu ? (h > 0f ? g : 0f) : g * (1f - h * h));
+            }
+        }
+    }
+
+    @Override
+    public void lstmForward(int batch, int hidden, int t, int[] lengths,
+                            MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                            MemorySegment cPrev, long cPrevOff, MemorySegment act, long actOff,
+                            MemorySegment cNext, long cNextOff,
+                            MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                            MemorySegment y, long yOff, int ldy) {
+        int g4 = 4 * hidden;
+        int vend = vectorBound(hidden);
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g4;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                MemorySegment.copy(cPrev, (cPrevOff + row) * Float.BYTES, cNext, (cNextOff + row) * Float.BYTES,
+                        (long) hidden * Float.BYTES);
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            long x0 = gxOff + gRow, h0 = ghOff + gRow, a0 = actOff + gRow;
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector i = sigmoid(load(gx, x0 + j).add(load(gh, h0 + j)));
+                FloatVector f = sigmoid(load(gx, x0 + hidden + j).add(load(gh, h0 + hidden + j)));
+                FloatVector g = load(gx, x0 + 2 * hidden + j).add(load(gh, h0 + 2 * hidden + j)).lanewise(VectorOperators.TANH);
+                FloatVector o = sigmoid(load(gx, x0 + 3 * hidden + j).add(load(gh, h0 + 3 * hidden + j)));
+                FloatVector c = f.fma(load(cPrev, cPrevOff + row + j), i.mul(g));
+                FloatVector h = o.mul(c.lanewise(VectorOperators.TANH));
+                store(i, act, a0 + j);
+                store(f, act, a0 + hidden + j);
+                store(g, act, a0 + 2 * hidden + j);
+                store(o, act, a0 + 3 * hidden + j);
+                store(c, cNext, cNextOff + row + j);
+                store(h, hNext, hNextOff + row + j);
+                if (y != null) store(h, y, yRow + j);
+            }
+            for (; j < hidden; j++) {
+                float i = NaiveKernels.sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
+                float f = NaiveKernels.sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
+                float g = NaiveKernels.tanh(get(gx, x0 + 2 * hidden + j) + get(gh, h0 + 2 * hidden + j));
+                float o = NaiveKernels.sigmoid(get(gx, x0 + 3 * hidden + j) + get(gh, h0 + 3 * hidden + j));
+                float c = f * get(cPrev, cPrevOff + row + j) + i * g;
+                float h = o * NaiveKernels.tanh(c);
+                put(act, a0 + j, i);
+                put(act, a0 + hidden + j, f);
+                put(act, a0 + 2 * hidden + j, g);
+                put(act, a0 + 3 * hidden + j, o);
+                put(cNext, cNextOff + row + j, c);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void lstmBackward(int batch, int hidden, int t, int[] lengths,
+                             MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
+                             MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
+                             MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
+        int g4 = 4 * hidden;
+        int vend = vectorBound(hidden);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g4;
+            if (!active(lengths, b, t)) {
+                da.asSlice((daOff + gRow) * Float.BYTES, (long) g4 * Float.BYTES).fill((byte) 0);
+                continue;
+            }
+            long a0 = actOff + gRow, d0 = daOff + gRow;
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector i = load(act, a0 + j);
+                FloatVector f = load(act, a0 + hidden + j);
+                FloatVector g = load(act, a0 + 2 * hidden + j);
+                FloatVector o = load(act, a0 + 3 * hidden + j);
+                FloatVector tc = load(cNext, cNextOff + row + j).lanewise(VectorOperators.TANH);
+                FloatVector dmv = load(dm, dmOff + row + j);
+                FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dcOff + row + j));
+                store(dcTotal.mul(g).mul(i.mul(one.sub(i))), da, d0 + j);
+                store(dcTotal.mul(load(cPrev, cPrevOff + row + j)).mul(f.mul(one.sub(f))), da, d0 + hidden + j);
+                store(dcTotal.mul(i).mul(g.neg().fma(g, one)), da, d0 + 2 * hidden + j);
+                store(dmv.mul(tc).mul(o.mul(one.sub(o))), da, d0 + 3 * hidden + j);
+                store(dcTotal.mul(f), dc, dcOff + row + j);
+            }
+            for (; j < hidden; j++) {
+                float i = get(act, a0 + j);
+                float f = get(act, a0 + hidden + j);
+                float g = get(act, a0 + 2 * hidden + j);
+                float o = get(act, a0 + 3 * hidden + j);
+                float tc = NaiveKernels.tanh(get(cNext, cNextOff + row + j));
+                float dmv = get(dm, dmOff + row + j);
+                float dcTotal = get(dc, dcOff + row + j) + dmv * o * (1f - tc * tc);
+                put(da, d0 + j, dcTotal * g * i * (1f - i));
+                put(da, d0 + hidden + j, dcTotal * get(cPrev, cPrevOff + row + j) * f * (1f - f));
+                put(da, d0 + 2 * hidden + j, dcTotal * i * (1f - g * g));
+                put(da, d0 + 3 * hidden + j, dmv * tc * o * (1f - o));
+                put(dc, dcOff + row + j, dcTotal * f);
+            }
+        }
+    }
+
+    @Override
+    public void gruForward(int batch, int hidden, int t, int[] lengths,
+                           MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                           MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hPrevOff,
+                           MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                           MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
+        int g3 = 3 * hidden;
+        int vend = vectorBound(hidden);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g3;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            long x0 = gxOff + gRow, h0 = ghOff + gRow, a0 = actOff + gRow;
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector r = sigmoid(load(gx, x0 + j).add(load(gh, h0 + j)));
+                FloatVector z = sigmoid(load(gx, x0 + hidden + j).add(load(gh, h0 + hidden + j)));
+                FloatVector hn = load(gh, h0 + 2 * hidden + j);
+                if (bhn != null) hn = hn.add(load(bhn, bhnOff + j));
+                FloatVector n = r.fma(hn, load(gx, x0 + 2 * hidden + j)).lanewise(VectorOperators.TANH);
+                FloatVector h = one.sub(z).fma(n, z.mul(load(hPrev, hPrevOff + row + j)));
+                store(r, act, a0 + j);
+                store(z, act, a0 + hidden + j);
+                store(n, act, a0 + 2 * hidden + j);
+                store(hn, ghn, ghnOff + row + j);
+                store(h, hNext, hNextOff + row + j);
+                if (y != null) store(h, y, yRow + j);
+            }
+            for (; j < hidden; j++) {
+                float r = NaiveKernels.sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
+                float z = NaiveKernels.sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
+                float hn = get(gh, h0 + 2 * hidden + j) + (bhn == null ? 0f : get(bhn, bhnOff + j));
+                float n = NaiveKernels.tanh(get(gx, x0 + 2 * hidden + j) + r * hn);
+                float h = (1f - z) * n + z * get(hPrev, hPrevOff + row + j);
+                put(act, a0 + j, r);
+                put(act, a0 + hidden + j, z);
+                put(act, a0 + 2 * hidden + j, n);
+                put(ghn, ghnOff + row + j, hn);
+                put(hNext, hNextOff + row + j, h);
+                if (y != null) put(y, yRow + j, h);
+            }
+        }
+    }
+
+    @Override
+    public void gruBackward(int batch, int hidden, int t, int[] lengths,
+                            MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                            MemorySegment hPrev, long hPrevOff, MemorySegment dh, long dhOff,
+                            MemorySegment dgx, long dgxOff, MemorySegment dgh, long dghOff,
+                            MemorySegment dhPrev, long dhPrevOff) {
+        int g3 = 3 * hidden;
+        int vend = vectorBound(hidden);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * hidden;
+            long gRow = (long) b * g3;
+            if (!active(lengths, b, t)) {
+                dgx.asSlice((dgxOff + gRow) * Float.BYTES, (long) g3 * Float.BYTES).fill((byte) 0);
+                dgh.asSlice((dghOff + gRow) * Float.BYTES, (long) g3 * Float.BYTES).fill((byte) 0);
+                MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, dhPrev, (dhPrevOff + row) * Float.BYTES,
+                        (long) hidden * Float.BYTES);
+                continue;
+            }
+            long a0 = actOff + gRow;
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector r = load(act, a0 + j);
+                FloatVector z = load(act, a0 + hidden + j);
+                FloatVector n = load(act, a0 + 2 * hidden + j);
+                FloatVector g = load(dh, dhOff + row + j);
+                FloatVector dn = g.mul(one.sub(z)).mul(n.neg().fma(n, one));
+                FloatVector dz = g.mul(load(hPrev, hPrevOff + row + j).sub(n)).mul(z.mul(one.sub(z)));
+                FloatVector dr = dn.mul(load(ghn, ghnOff + row + j)).mul(r.mul(one.sub(r)));
+                store(dr, dgx, dgxOff + gRow + j);
+                store(dz, dgx, dgxOff + gRow + hidden + j);
+                store(dn, dgx, dgxOff + gRow + 2 * hidden + j);
+                store(dr, dgh, dghOff + gRow + j);
+                store(dz, dgh, dghOff + gRow + hidden + j);
+                store(dn.mul(r), dgh, dghOff + gRow + 2 * hidden + j);
+                store(g.mul(z), dhPrev, dhPrevOff + row + j);
+            }
+            for (; j < hidden; j++) {
+                float r = get(act, a0 + j);
+                float z = get(act, a0 + hidden + j);
+                float n = get(act, a0 + 2 * hidden + j);
+                float g = get(dh, dhOff + row + j);
+                float dn = g * (1f - z) * (1f - n * n);
+                float dz = g * (get(hPrev, hPrevOff + row + j) - n) * z * (1f - z);
+                float dr = dn * get(ghn, ghnOff + row + j) * r * (1f - r);
+                put(dgx, dgxOff + gRow + j, dr);
+                put(dgx, dgxOff + gRow + hidden + j, dz);
+                put(dgx, dgxOff + gRow + 2 * hidden + j, dn);
+                put(dgh, dghOff + gRow + j, dr);
+                put(dgh, dghOff + gRow + hidden + j, dz);
+                put(dgh, dghOff + gRow + 2 * hidden + j, dn * r);
+                put(dhPrev, dhPrevOff + row + j, g * z);
+            }
+        }
+    }
+
+    @Override
+    public void maskedStep(int batch, int width, int t, int[] lengths,
+                           MemorySegment hCand, long hCandOff, MemorySegment hPrev, long hPrevOff,
+                           MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
+        long rowBytes = (long) width * Float.BYTES;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * width;
+            long yRow = yOff + (long) b * ldy;
+            if (!active(lengths, b, t)) {
+                holdRow(width, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                continue;
+            }
+            MemorySegment.copy(hCand, (hCandOff + row) * Float.BYTES, hNext, (hNextOff + row) * Float.BYTES, rowBytes);
+            if (y != null) MemorySegment.copy(hCand, (hCandOff + row) * Float.BYTES, y, yRow * Float.BYTES, rowBytes);
+        }
+    }
+
+    @Override
+    public void maskedStepBackward(int batch, int width, int t, int[] lengths,
+                                   MemorySegment dh, long dhOff, MemorySegment dCand, long dCandOff,
+                                   MemorySegment dhPrev, long dhPrevOff) {
+        long rowBytes = (long) width * Float.BYTES;
+        for (int b = 0; b < batch; b++) {
+            long row = (long) b * width;
+            boolean on = active(lengths, b, t);
+            MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, on ? dCand : dhPrev,
+                    ((on ? dCandOff : dhPrevOff) + row) * Float.BYTES, rowBytes);
+            (on ? dhPrev : dCand).asSlice(((on ? dhPrevOff : dCandOff) + row) * Float.BYTES, rowBytes).fill((byte) 0);
+        }
+    }
+
+    @Override
+    public void addActiveRows(int batch, int width, int t, int[] lengths,
+                              MemorySegment dy, long dyOff, int ldy, MemorySegment dh, long dhOff) {
+        for (int b = 0; b < batch; b++) {
+            if (!active(lengths, b, t)) continue;
+            long row = dhOff + (long) b * width;
+            add(width, dh, row, dy, dyOff + (long) b * ldy, dh, row);
+        }
+    }
+}
