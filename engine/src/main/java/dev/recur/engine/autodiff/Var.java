@@ -52,7 +52,7 @@ public final class Var {
     }
 
     /** True once something has been accumulated (or storage was given). */
-    boolean hasGrad() {
+    public boolean hasGrad() {
         return grad != null;
     }
 

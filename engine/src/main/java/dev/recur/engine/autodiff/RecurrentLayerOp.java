@@ -1,0 +1,186 @@
+package dev.recur.engine.autodiff;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One whole recurrent layer in one direction as a single graph node, with hand-written BPTT.
+ * The fast path of architecture.md (Appleyard et al. 2016):
+ * <ol>
+ *   <li>one input-projection GEMM for all steps: Gx [T·B, G·H] = X [T·B, I] · W_ih^T, plus the
+ *       biases that can be folded (all of them, except GRU's b_hn which sits inside r ⊙ (...));</li>
+ *   <li>per step one recurrent GEMM Gh [B, G·H] = h_prev · W_hh^T and one fused pointwise kernel
+ *       (gates, state update, length mask, output); LSTM with projection adds h = m · W_hr^T;</li>
+ *   <li>backward: per step one fused pointwise kernel and one GEMM for dh_prev; the weight
+ *       gradients are single GEMMs over all steps (dW_ih = dGx^T X, dW_hh = dGh^T H_prev).</li>
+ * </ol>
+ * Shapes: x [T,B,I] time-major with padded steps already zeroed; w_ih [G·H, I]; w_hh [G·H, P];
+ * w_hr [P, H] or null; biases [G·H] or null; h0 [B,P] and c0 [B,H] or null (zeros); P = H
+ * without projection. Outputs: y [T,B,P] (zeros at padded steps), hN [B,P], cN [B,H] (LSTM).
+ *
+ * <p>States are stored by time index in S [T+1, B, P]: forward S[0] = h0 and S[t+1] = h_t;
+ * reverse S[T] = h0 and S[t] = h_t. Either way the states preceding steps 0..T-1 are one
+ * contiguous block, aligned row for row with X and Gx, so dW_hh is one GEMM.
+ */
+public final class RecurrentLayerOp {
+    /** The three outputs of a layer direction; cN is null except for LSTM. */
+    public record Result(Var y, Var hN, Var cN) {
+    }
+
+    private RecurrentLayerOp() {
+    }
+
+    public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
+                                 Var h0, Var c0, int[] lengths, boolean reverse) {
+        Graph g = x.graph();
+        Kernels k = g.kernels();
+        TensorArena mem = g.arena();
+        final int steps = x.dim(0), batch = x.dim(1), in = x.dim(2);
+        final int gh = wIh.dim(0), hidden = gh / mode.gates();
+        final int out = wHr != null ? wHr.dim(0) : hidden;
+        final boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
+        final boolean relu = mode == CellMode.RNN_RELU;
+        final long stepGates = (long) batch * gh, stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
+
+        // 1. Input projection for every step, with the foldable biases.
+        Tensor gx = mem.empty(steps * batch, gh);
+        k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
+                0f, gx.data(), 0, gh);
+        MemorySegment bhn = null;
+        if (bIh != null) {
+            Tensor folded = mem.copyOf(bIh.value());
+            int foldedHh = gru ? 2 * hidden : gh; // GRU keeps b_hn apart: n = tanh(.. + r * (W_hn h + b_hn))
+            k.axpy(foldedHh, 1f, bHh.value().data(), 0, folded.data(), 0);
+            k.addRowVector(steps * batch, gh, gx.data(), 0, gh, folded.data(), 0);
+            if (gru) bhn = bHh.value().data().asSlice(2L * hidden * Float.BYTES);
+        }
+
+        // 2. The recurrence.
+        Tensor states = mem.empty(steps + 1, batch, out);
+        Tensor cells = lstm ? mem.empty(steps + 1, batch, hidden) : null;
+        int initSlot = reverse ? steps : 0;
+        copyOrZero(h0, states, initSlot * stepOut, stepOut);
+        if (lstm) copyOrZero(c0, cells, initSlot * stepHidden, stepHidden);
+        Tensor act = lstm || gru ? mem.empty(steps, batch, gh) : null;
+        Tensor ghn = gru ? mem.empty(steps, batch, hidden) : null;
+        Tensor m = wHr != null ? mem.zeros(steps, batch, hidden) : null;
+        Tensor hCand = wHr != null ? mem.empty(batch, out) : null;
+        Tensor ghStep = mem.empty(batch, gh);
+        Tensor y = mem.empty(steps, batch, out);
+        MemorySegment S = states.data(), Y = y.data(), GX = gx.data(), GH = ghStep.data(), WHH = wHh.value().data();
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            long prev = (reverse ? t + 1 : t) * stepOut, next = (reverse ? t : t + 1) * stepOut;
+            long prevC = (reverse ? t + 1 : t) * stepHidden, nextC = (reverse ? t : t + 1) * stepHidden;
+            k.sgemm(false, true, batch, gh, out, 1f, S, prev, out, WHH, 0, out, 0f, GH, 0, gh);
+            switch (mode) {
+                case RNN_TANH, RNN_RELU -> k.rnnForward(batch, hidden, t, lengths, relu, GX, t * stepGates, GH, 0,
+                        S, prev, S, next, Y, t * stepOut, out);
+                case GRU -> k.gruForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, bhn, 0, S, prev,
+                        act.data(), t * stepGates, ghn.data(), t * stepHidden, S, next, Y, t * stepOut, out);
+                case LSTM -> {
+                    if (wHr == null) {
+                        k.lstmForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, cells.data(), prevC,
+                                act.data(), t * stepGates, cells.data(), nextC, S, prev, S, next, Y, t * stepOut, out);
+                    } else {
+                        k.lstmForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, cells.data(), prevC,
+                                act.data(), t * stepGates, cells.data(), nextC, null, 0, m.data(), t * stepHidden, null, 0, 0);
+                        k.sgemm(false, true, batch, out, hidden, 1f, m.data(), t * stepHidden, hidden,
+                                wHr.value().data(), 0, hidden, 0f, hCand.data(), 0, out);
+                        k.maskedStep(batch, out, t, lengths, hCand.data(), 0, S, prev, S, next, Y, t * stepOut, out);
+                    }
+                }
+            }
+        }
+        int lastSlot = reverse ? 0 : steps;
+        Tensor hN = mem.empty(batch, out);
+        MemorySegment.copy(S, lastSlot * stepOut * Float.BYTES, hN.data(), 0, stepOut * Float.BYTES);
+        Tensor cN = null;
+        if (lstm) {
+            cN = mem.empty(batch, hidden);
+            MemorySegment.copy(cells.data(), lastSlot * stepHidden * Float.BYTES, cN.data(), 0, stepHidden * Float.BYTES);
+        }
+        Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
+        Var yVar = g.result(y, inputs), hVar = g.result(hN, inputs), cVar = lstm ? g.result(cN, inputs) : null;
+        if (!yVar.requiresGrad()) {
+            return new Result(yVar, hVar, cVar);
+        }
+
+        g.record(mode.id() + " layer", () -> {
+            MemorySegment dY = yVar.hasGrad() ? yVar.grad().data() : null;
+            Tensor dh = mem.zeros(batch, out), dhPrev = mem.empty(batch, out);
+            if (hVar.hasGrad()) dh.copyFrom(hVar.grad());
+            Tensor dc = lstm ? mem.zeros(batch, hidden) : null;
+            if (lstm && cVar.hasGrad()) dc.copyFrom(cVar.grad());
+            Tensor dgx = mem.empty(steps * batch, gh);
+            Tensor dgh = gru ? mem.empty(steps * batch, gh) : dgx; // LSTM and RNN: dGh == dGx
+            Tensor dCand = lstm ? (wHr != null ? mem.empty(steps, batch, out) : mem.empty(batch, out)) : null;
+            Tensor dm = wHr != null ? mem.empty(batch, hidden) : null;
+            for (int s = steps - 1; s >= 0; s--) {
+                int t = reverse ? steps - 1 - s : s;
+                long prev = (reverse ? t + 1 : t) * stepOut, next = (reverse ? t : t + 1) * stepOut;
+                long prevC = (reverse ? t + 1 : t) * stepHidden, nextC = (reverse ? t : t + 1) * stepHidden;
+                if (dY != null) k.addActiveRows(batch, out, t, lengths, dY, t * stepOut, out, dh.data(), 0);
+                switch (mode) {
+                    case RNN_TANH, RNN_RELU -> k.rnnBackward(batch, hidden, t, lengths, relu, S, next, dh.data(), 0,
+                            dgx.data(), t * stepGates, dhPrev.data(), 0);
+                    case GRU -> k.gruBackward(batch, hidden, t, lengths, act.data(), t * stepGates, ghn.data(),
+                            t * stepHidden, S, prev, dh.data(), 0, dgx.data(), t * stepGates, dgh.data(), t * stepGates,
+                            dhPrev.data(), 0);
+                    case LSTM -> {
+                        long candOff = wHr != null ? t * stepOut : 0;
+                        k.maskedStepBackward(batch, out, t, lengths, dh.data(), 0, dCand.data(), candOff, dhPrev.data(), 0);
+                        MemorySegment dmSeg = dCand.data();
+                        long dmOff = candOff;
+                        if (wHr != null) {
+                            k.sgemm(false, false, batch, hidden, out, 1f, dCand.data(), candOff, out,
+                                    wHr.value().data(), 0, hidden, 0f, dm.data(), 0, hidden);
+                            dmSeg = dm.data();
+                            dmOff = 0;
+                        }
+                        k.lstmBackward(batch, hidden, t, lengths, act.data(), t * stepGates, cells.data(), prevC,
+                                cells.data(), nextC, dmSeg, dmOff, dc.data(), 0, dgx.data(), t * stepGates);
+                    }
+                }
+                // dh_prev += dGh_t [B, G·H] · W_hh [G·H, P]
+                k.sgemm(false, false, batch, out, gh, 1f, dgh.data(), t * stepGates, gh, WHH, 0, out,
+                        1f, dhPrev.data(), 0, out);
+                Tensor swap = dh;
+                dh = dhPrev;
+                dhPrev = swap;
+            }
+            int n = steps * batch;
+            if (wIh.requiresGrad()) {
+                k.sgemm(true, false, gh, in, n, 1f, dgx.data(), 0, gh, x.value().data(), 0, in, 1f, wIh.grad().data(), 0, in);
+            }
+            if (wHh.requiresGrad()) {
+                long firstPrev = reverse ? stepOut : 0;
+                k.sgemm(true, false, gh, out, n, 1f, dgh.data(), 0, gh, S, firstPrev, out, 1f, wHh.grad().data(), 0, out);
+            }
+            if (bIh != null && bIh.requiresGrad()) k.sumRows(n, gh, dgx.data(), 0, gh, bIh.grad().data(), 0);
+            if (bHh != null && bHh.requiresGrad()) k.sumRows(n, gh, dgh.data(), 0, gh, bHh.grad().data(), 0);
+            if (wHr != null && wHr.requiresGrad()) {
+                k.sgemm(true, false, out, hidden, n, 1f, dCand.data(), 0, out, m.data(), 0, hidden, 1f,
+                        wHr.grad().data(), 0, hidden);
+            }
+            if (x.requiresGrad()) {
+                k.sgemm(false, false, n, in, gh, 1f, dgx.data(), 0, gh, wIh.value().data(), 0, in, 1f, x.grad().data(), 0, in);
+            }
+            if (h0 != null && h0.requiresGrad()) k.axpy((int) stepOut, 1f, dh.data(), 0, h0.grad().data(), 0);
+            if (c0 != null && c0.requiresGrad()) k.axpy((int) stepHidden, 1f, dc.data(), 0, c0.grad().data(), 0);
+        });
+        return new Result(yVar, hVar, cVar);
+    }
+
+    private static void copyOrZero(Var init, Tensor dst, long offset, long count) {
+        if (init == null) {
+            dst.data().asSlice(offset * Float.BYTES, count * Float.BYTES).fill((byte) 0);
+        } else {
+            MemorySegment.copy(init.value().data(), 0, dst.data(), offset * Float.BYTES, count * Float.BYTES);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.recur.engine.nn;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Masking;
+import dev.recur.engine.autodiff.RecurrentLayerOp;
+import dev.recur.engine.autodiff.Shapes;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A stack of recurrent layers with PyTorch's semantics and parameter names: nn.RNN (tanh or
+ * relu), nn.GRU and nn.LSTM with num_layers, bidirectional, bias, batch_first and proj_size;
+ * optional h0/c0; variable lengths per sample as with pack_padded_sequence(enforce_sorted=False).
+ *
+ * <p>Parameters live in the model's own arena until {@link #close()}. {@link #forward} only reads
+ * them, so one model may serve many threads at once, each with its own {@link Graph}.
+ */
+public final class Recurrent implements AutoCloseable {
+    /** How each layer direction is computed. */
+    public enum Algorithm {
+        /** One fused graph node per layer direction (RecurrentLayerOp): the fast path. */
+        FUSED,
+        /** Per-step, per-gate generic ops (TextbookRecurrentLayer): the reference. */
+        TEXTBOOK
+    }
+
+    /** A parameter's PyTorch name and shape. */
+    public record ParameterSpec(String name, int[] shape) {
+    }
+
+    /** Results as PyTorch returns them: output [T,B,D·P] (or batch-first), h_n [L·D,B,P], c_n [L·D,B,H]. */
+    public record Output(Var output, Var hN, Var cN) {
+    }
+
+    private final RecurrentConfig config;
+    private final TensorArena arena;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+
+    private Recurrent(RecurrentConfig config) {
+        this.config = config;
+        this.arena = TensorArena.open(config.mode() + " parameters");
+        for (ParameterSpec spec : parameterSpecs(config)) {
+            parameters.put(spec.name(), new Parameter(spec.name(), arena.zeros(spec.shape()), arena.zeros(spec.shape())));
+        }
+    }
+
+    /** A model with PyTorch's default initialisation: every parameter uniform in ±1/sqrt(hidden_size). */
+    public static Recurrent create(RecurrentConfig config, long seed) {
+        Recurrent model = new Recurrent(config);
+        SplittableRandom rng = new SplittableRandom(seed);
+        double bound = 1.0 / Math.sqrt(config.hiddenSize());
+        for (Parameter p : model.parameters.values()) {
+            Tensor v = p.value();
+            for (long i = 0; i < v.size(); i++) v.set(i, (float) rng.nextDouble(-bound, bound));
+        }
+        return model;
+    }
+
+    /** A model whose parameters are all zero, to be filled by a loader. */
+    public static Recurrent zeros(RecurrentConfig config) {
+        return new Recurrent(config);
+    }
+
+    /** The state_dict keys and shapes PyTorch gives this configuration, in PyTorch's order. */
+    public static List<ParameterSpec> parameterSpecs(RecurrentConfig c) {
+        List<ParameterSpec> specs = new ArrayList<>();
+        int gh = c.mode().gates() * c.hiddenSize();
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            int in = layer == 0 ? c.inputSize() : c.directions() * c.outputSize();
+            for (int d = 0; d < c.directions(); d++) {
+                String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
+                specs.add(new ParameterSpec("weight_ih" + suffix, new int[]{gh, in}));
+                specs.add(new ParameterSpec("weight_hh" + suffix, new int[]{gh, c.outputSize()}));
+                if (c.bias()) {
+                    specs.add(new ParameterSpec("bias_ih" + suffix, new int[]{gh}));
+                    specs.add(new ParameterSpec("bias_hh" + suffix, new int[]{gh}));
+                }
+                if (c.projSize() > 0) {
+                    specs.add(new ParameterSpec("weight_hr" + suffix, new int[]{c.projSize(), c.hiddenSize()}));
+                }
+            }
+        }
+        return specs;
+    }
+
+    public RecurrentConfig config() {
+        return config;
+    }
+
+    public Parameter parameter(String name) {
+        Parameter p = parameters.get(name);
+        if (p == null) throw new IllegalArgumentException("no parameter '" + name + "' in " + config.mode() + " model");
+        return p;
+    }
+
+    /** Parameters in PyTorch's state_dict order. */
+    public Collection<Parameter> parameters() {
+        return Collections.unmodifiableCollection(parameters.values());
+    }
+
+    public void zeroGrad() {
+        parameters.values().forEach(Parameter::zeroGrad);
+    }
+
+    /**
+     * Runs the stack. input [T,B,I] (or [B,T,I] when batch_first); lengths [B] in 1..T or null;
+     * h0 [L·D,B,P] and c0 [L·D,B,H] or null (zeros).
+     */
+    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm) {
+        RecurrentConfig c = config;
+        if (input.value().rank() != 3) {
+            throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
+                    + ", got " + Tensor.shapeString(input.shape()));
+        }
+        Var x = c.batchFirst() ? Shapes.swapLeadingAxes(input) : input;
+        int steps = x.dim(0), batch = x.dim(1);
+        if (x.dim(2) != c.inputSize()) {
+            throw new IllegalArgumentException("input has " + x.dim(2) + " features, expected input_size " + c.inputSize());
+        }
+        int layersDirs = c.numLayers() * c.directions();
+        checkState("h0", h0, layersDirs, batch, c.outputSize());
+        if (c0 != null && c.mode() != CellMode.LSTM) {
+            throw new IllegalArgumentException("c0 given, but only lstm has a cell state (mode " + c.mode() + ")");
+        }
+        checkState("c0", c0, layersDirs, batch, c.hiddenSize());
+        if (lengths != null) {
+            checkLengths(lengths, batch, steps);
+            x = Masking.zeroPadded(x, lengths);
+        }
+        Var[] hN = new Var[layersDirs];
+        Var[] cN = c.mode() == CellMode.LSTM ? new Var[layersDirs] : null;
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            Var[] outs = new Var[c.directions()];
+            for (int d = 0; d < c.directions(); d++) {
+                String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
+                int idx = layer * c.directions() + d;
+                Var layerH0 = h0 == null ? null : stateSlice(h0, idx, batch, c.outputSize());
+                Var layerC0 = c0 == null ? null : stateSlice(c0, idx, batch, c.hiddenSize());
+                Var wIh = parameter("weight_ih" + suffix).in(g), wHh = parameter("weight_hh" + suffix).in(g);
+                Var bIh = c.bias() ? parameter("bias_ih" + suffix).in(g) : null;
+                Var bHh = c.bias() ? parameter("bias_hh" + suffix).in(g) : null;
+                Var wHr = c.projSize() > 0 ? parameter("weight_hr" + suffix).in(g) : null;
+                RecurrentLayerOp.Result r = algorithm == Algorithm.FUSED
+                        ? RecurrentLayerOp.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
+                        : TextbookRecurrentLayer.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1);
+                outs[d] = r.y();
+                hN[idx] = Shapes.reshape(r.hN(), 1, batch, c.outputSize());
+                if (cN != null) cN[idx] = Shapes.reshape(r.cN(), 1, batch, c.hiddenSize());
+            }
+            x = outs.length == 1 ? outs[0] : Shapes.concat(2, outs);
+        }
+        Var output = c.batchFirst() ? Shapes.swapLeadingAxes(x) : x;
+        return new Output(output, concatStates(hN), cN == null ? null : concatStates(cN));
+    }
+
+    private static Var concatStates(Var[] parts) {
+        return parts.length == 1 ? parts[0] : Shapes.concat(0, parts);
+    }
+
+    private static Var stateSlice(Var state, int idx, int batch, int width) {
+        return Shapes.reshape(Shapes.slice(state, 0, idx, idx + 1), batch, width);
+    }
+
+    private static void checkState(String name, Var state, int layersDirs, int batch, int width) {
+        if (state == null) return;
+        int[] s = state.shape();
+        if (s.length != 3 || s[0] != layersDirs || s[1] != batch || s[2] != width) {
+            throw new IllegalArgumentException(name + " has shape " + Tensor.shapeString(s) + ", expected ["
+                    + layersDirs + ", " + batch + ", " + width + "]");
+        }
+    }
+
+    /** PyTorch's rule: every length in 1..T, one per sample. */
+    public static void checkLengths(int[] lengths, int batch, int steps) {
+        if (lengths.length != batch) {
+            throw new IllegalArgumentException("lengths has " + lengths.length + " entries, expected batch size " + batch);
+        }
+        for (int b = 0; b < batch; b++) {
+            if (lengths[b] < 1 || lengths[b] > steps) {
+                throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + ", expected 1.." + steps);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
