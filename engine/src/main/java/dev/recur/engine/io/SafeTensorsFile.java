@@ -211,8 +211,9 @@ public final class SafeTensorsFile {
         JsonNode offsets = required(path, key, node, "data_offsets");
         if (!offsets.isArray() || offsets.size() != 2 || !offsets.get(0).isIntegralNumber()
                 || !offsets.get(1).isIntegralNumber()) {
-            throw new SafeTensorsException(path, key, "has data_offsets " + offsets + " of JSON type "
-                    + jsonType(offsets) + ", expected an array of two integers [begin, end]");
+            String type = offsets.isArray() ? "" : " of JSON type " + jsonType(offsets);
+            throw new SafeTensorsException(path, key, "has data_offsets " + offsets + type
+                    + ", expected an array of two integers [begin, end]");
         }
         // Offsets beyond a long are certainly beyond the file; they are reported as out of range.
         long begin = offsets.get(0).canConvertToLong() ? offsets.get(0).longValue() : Long.MAX_VALUE;
