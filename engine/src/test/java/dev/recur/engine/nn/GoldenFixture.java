@@ -1,0 +1,69 @@
+package dev.recur.engine.nn;
+
+import dev.recur.engine.io.SafeTensorsFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A PyTorch golden file from engine/src/test/resources/golden (made by
+ * engine/src/test/python/make_rnn_golden.py): parameters under {@code param.}, inputs under
+ * {@code in.}, upstream gradients under {@code dy.}, float64 results under {@code out.}.
+ */
+public record GoldenFixture(String name, Path path, SafeTensorsFile file) {
+
+    public static List<GoldenFixture> all() {
+        try {
+            Path dir = Path.of(GoldenFixture.class.getResource("/golden").toURI());
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.filter(p -> p.toString().endsWith(".safetensors")).sorted()
+                        .map(GoldenFixture::open).toList();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static GoldenFixture open(Path p) {
+        try {
+            String n = p.getFileName().toString().replace(".safetensors", "");
+            return new GoldenFixture(n, p, SafeTensorsFile.read(p));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String meta(String key) {
+        return file.metadata().get(key);
+    }
+
+    public boolean flag(String key) {
+        return "true".equals(meta(key));
+    }
+
+    /** Relative L2 error ||actual - expected|| / ||expected|| (absolute when expected is all zero). */
+    public static double relativeL2(float[] actual, double[] expected) {
+        if (actual.length != expected.length) {
+            throw new AssertionError("length " + actual.length + " vs expected " + expected.length);
+        }
+        double num = 0, den = 0;
+        for (int i = 0; i < actual.length; i++) {
+            double d = actual[i] - expected[i];
+            num += d * d;
+            den += expected[i] * expected[i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
