@@ -352,6 +352,11 @@ public final class SafeTensorsFile {
         return entry(name).shape().clone();
     }
 
+    /** A one-line error about this file (and {@code key}, which may be null), for callers' own checks. */
+    public SafeTensorsException error(String key, String problem) {
+        return new SafeTensorsException(path, key, problem);
+    }
+
     /** Throws unless {@code name} exists and is floating point (F32, F64, F16 or BF16). */
     public void requireFloat(String name) throws SafeTensorsException {
         floatEntry(name);

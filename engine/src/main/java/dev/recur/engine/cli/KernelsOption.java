@@ -1,0 +1,25 @@
+package dev.recur.engine.cli;
+
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.nn.Recurrent;
+import picocli.CommandLine.Option;
+
+/** {@code --kernels vector|naive}: naive forces the reference kernels and the textbook layer. */
+public final class KernelsOption {
+    @Option(names = "--kernels", description = "vector (default, or -Drecur.kernels) or naive: the scalar "
+            + "reference kernels and the textbook per-gate layer")
+    String kernels;
+
+    public Kernels kernels() {
+        try {
+            return kernels == null ? KernelProvider.defaultKernels() : KernelProvider.byName(kernels);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--kernels '" + kernels + "' is unknown: expected vector or naive");
+        }
+    }
+
+    public Recurrent.Algorithm algorithm() {
+        return kernels().name().equals("naive") ? Recurrent.Algorithm.TEXTBOOK : Recurrent.Algorithm.FUSED;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.recur.engine.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}. */
+@Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",
+        description = "Recurrent neural networks (RNN, GRU, LSTM) on the JVM, with PyTorch's semantics.",
+        subcommands = {InfoCommand.class, DemoCommand.class, InferCommand.class})
+public final class RecurCli implements Runnable {
+    /** Exit code for bad input and unavailable devices: one line on stderr, nothing written. */
+    public static final int USAGE_ERROR = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new RecurCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // Bad input is reported in one line without a stack trace; anything else is a bug.
+            if (ex instanceof UserError || ex instanceof java.io.IOException || ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("recur " + cmd.getCommandName() + ": " + ex.getMessage());
+                return USAGE_ERROR;
+            }
+            throw ex;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("recur: " + ex.getMessage());
+            return USAGE_ERROR;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
