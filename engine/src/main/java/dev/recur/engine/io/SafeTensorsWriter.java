@@ -151,8 +151,8 @@ public final class SafeTensorsWriter {
         return padded;
     }
 
-    /** Writes every tensor put so far to {@code target}, atomically replacing any existing file. */
-    public void write(Path target) throws IOException {
+    /** Writes every tensor put so far to {@code target}, atomically replacing any existing file; returns target. */
+    public Path write(Path target) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path directory = absolute.getParent();
         byte[] header = header();
@@ -183,6 +183,7 @@ public final class SafeTensorsWriter {
             throw failure;
         }
         syncDirectory(directory);
+        return target;
     }
 
     private static void writeData(FileChannel channel, Pending t, MemorySegment staging) throws IOException {
