@@ -2,6 +2,7 @@ package dev.recur.engine.backend.cpu;
 
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Sgemm;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,6 +22,8 @@ import static dev.recur.engine.backend.cpu.NaiveKernels.put;
 public final class VectorKernels implements Kernels {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+    /** Doubles in a vector of the same shape: a float vector converts into two of them. */
+    static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final Sgemm gemm;
@@ -194,7 +197,25 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff) {
-        for (int r = 0; r < rows; r++) add(cols, sum, sumOff, x, xOff + (long) r * ldx, sum, sumOff);
+        // Accumulated in double per column, in row order, then added to sum once: the same operations as
+        // NaiveKernels. (Adding each row into the float sum lost everything to cancellation when a column's
+        // total is small against its terms, as bias gradients over many rows often are.)
+        double[] acc = new double[cols];
+        int vend = vectorBound(cols);
+        int dl = D.length();
+        for (int r = 0; r < rows; r++) {
+            long row = xOff + (long) r * ldx;
+            int j = 0;
+            for (; j < vend; j += L) {
+                FloatVector v = load(x, row + j);
+                DoubleVector lo = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector hi = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+                DoubleVector.fromArray(D, acc, j).add(lo).intoArray(acc, j);
+                DoubleVector.fromArray(D, acc, j + dl).add(hi).intoArray(acc, j + dl);
+            }
+            for (; j < cols; j++) acc[j] += get(x, row + j);
+        }
+        for (int j = 0; j < cols; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j]);
     }
 
     // ---- recurrent cells ------------------------------------------------------------------------

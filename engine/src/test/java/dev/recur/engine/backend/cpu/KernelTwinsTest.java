@@ -1,0 +1,784 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link VectorKernels} against {@link NaiveKernels} on the same random inputs, for every method of
+ * {@link Kernels} except sgemm (tested with the GEMM). Each test draws a fresh seed from
+ * {@code System.nanoTime()}; every assertion message carries it, and {@link #SEED_PROPERTY}
+ * replays one.
+ *
+ * <p>Twins agree to a relative L2 error of {@value #TWIN_TOLERANCE}: both compute in float32, but the
+ * vector kernels fuse multiply-adds (one rounding instead of two), use the Vector API's exp and
+ * tanh (correct to about 1 ulp, against the naive kernels' double Math.exp/tanh rounded once to
+ * float), and sum rows in a different order. Each of these moves an element by a few ulps, i.e.
+ * ~1e-7 relative, so 1e-6 over a whole output leaves room for that and nothing for a wrong index,
+ * a wrong gate order or a skipped tail (those give errors of order 1/sqrt(n) or more).
+ * Masking is exact: an inactive row's state is copied, its output and gradients are exact zeros.
+ *
+ * <p>Buffers sit at nonzero offsets inside larger segments whose padding must stay untouched,
+ * and every output starts as random garbage so that a forgotten write shows.
+ */
+class KernelTwinsTest {
+    static final String SEED_PROPERTY = "recur.test.seed";
+    static final double TWIN_TOLERANCE = 1e-6;
+    static final int[] SIZES = {1, 3, 17, 255, 513};
+    static final int[] BATCHES = {1, 3, 5};
+    static final int T = 4;
+
+    private static final Kernels NAIVE = KernelProvider.naive();
+    private static final Kernels VECTOR = KernelProvider.vector();
+
+    private final long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
+    private final SplittableRandom rng = new SplittableRandom(seed);
+
+    // ---- harness ----------------------------------------------------------------------------------
+
+    /** One float buffer: [pad | region of n | pad], all initialised here. */
+    static final class Buf {
+        final String name;
+        final int off;
+        final int n;
+        final float[] init;
+        final boolean input;
+
+        Buf(String name, int off, int n, float[] init, boolean input) {
+            this.name = name;
+            this.off = off;
+            this.n = n;
+            this.init = init;
+            this.input = input;
+        }
+
+        float at(long i) {
+            return init[off + (int) i];
+        }
+    }
+
+    /** The segments of one run. */
+    static final class Segs {
+        final Map<String, MemorySegment> segs = new LinkedHashMap<>();
+        final Map<String, Buf> bufs;
+
+        Segs(Map<String, Buf> bufs) {
+            this.bufs = bufs;
+        }
+
+        MemorySegment s(String name) {
+            return segs.get(name); // null for an absent optional buffer
+        }
+
+        long o(String name) {
+            Buf b = bufs.get(name);
+            return b == null ? 0 : b.off;
+        }
+    }
+
+    class Case {
+        final String label;
+        final Map<String, Buf> bufs = new LinkedHashMap<>();
+        Map<String, float[]> naive;
+        Map<String, float[]> vector;
+
+        Case(String label) {
+            this.label = label + " [seed " + seed + ", replay with -D" + SEED_PROPERTY + "=" + seed + "]";
+        }
+
+        private Buf add(String name, int n, float lo, float hi, boolean input) {
+            int off = 1 + rng.nextInt(8);
+            float[] init = new float[off + n + 5];
+            for (int i = 0; i < init.length; i++) init[i] = lo + (hi - lo) * rng.nextFloat();
+            Buf b = new Buf(name, off, n, init, input);
+            bufs.put(name, b);
+            return b;
+        }
+
+        Buf in(String name, int n, float lo, float hi) {
+            return add(name, n, lo, hi, true);
+        }
+
+        Buf in(String name, int n) {
+            return in(name, n, -2f, 2f);
+        }
+
+        /** An output, initially random garbage. */
+        Buf out(String name, int n) {
+            return add(name, n, -5f, 5f, false);
+        }
+
+        /** An input the kernel also updates (accumulating outputs). */
+        Buf inOut(String name, int n) {
+            return add(name, n, -2f, 2f, false);
+        }
+
+        Case run(BiConsumer<Kernels, Segs> call) {
+            naive = runOn(NAIVE, call);
+            vector = runOn(VECTOR, call);
+            return this;
+        }
+
+        private Map<String, float[]> runOn(Kernels k, BiConsumer<Kernels, Segs> call) {
+            Map<String, float[]> result = new LinkedHashMap<>();
+            try (Arena arena = Arena.ofConfined()) {
+                Segs segs = new Segs(bufs);
+                for (Buf b : bufs.values()) {
+                    MemorySegment s = arena.allocate((long) b.init.length * Float.BYTES, 64);
+                    MemorySegment.copy(b.init, 0, s, JAVA_FLOAT, 0, b.init.length);
+                    segs.segs.put(b.name, s);
+                }
+                call.accept(k, segs);
+                for (Buf b : bufs.values()) result.put(b.name, segs.segs.get(b.name).toArray(JAVA_FLOAT));
+            }
+            return result;
+        }
+
+        /** Inputs untouched, padding untouched, outputs NaN-free and twins within tolerance. */
+        Case compare() {
+            for (Buf b : bufs.values()) {
+                for (Map.Entry<String, Map<String, float[]>> e : Map.of("naive", naive, "vector", vector).entrySet()) {
+                    float[] r = e.getValue().get(b.name);
+                    String what = label + " " + e.getKey() + " " + b.name;
+                    if (b.input) {
+                        assertThat(r).as(what + " (input) was modified").isEqualTo(b.init);
+                        continue;
+                    }
+                    assertThat(Arrays.copyOfRange(r, 0, b.off)).as(what + " leading padding").isEqualTo(Arrays.copyOfRange(b.init, 0, b.off));
+                    assertThat(Arrays.copyOfRange(r, b.off + b.n, r.length)).as(what + " trailing padding")
+                            .isEqualTo(Arrays.copyOfRange(b.init, b.off + b.n, r.length));
+                    for (int i = b.off; i < b.off + b.n; i++) {
+                        if (!Float.isFinite(r[i])) {
+                            throw new AssertionError(what + "[" + (i - b.off) + "] = " + r[i]);
+                        }
+                    }
+                }
+                if (!b.input) {
+                    float[] nv = region(naive, b), vv = region(vector, b);
+                    double err = relativeL2(vv, nv);
+                    assertThat(err).as(label + " " + b.name + ": relative L2 error vector vs naive").isLessThanOrEqualTo(TWIN_TOLERANCE);
+                }
+            }
+            return this;
+        }
+
+        float[] region(Map<String, float[]> result, Buf b) {
+            return Arrays.copyOfRange(result.get(b.name), b.off, b.off + b.n);
+        }
+
+        /** Runs a check on each twin's result. */
+        void both(BiConsumer<String, Map<String, float[]>> check) {
+            check.accept(label + " naive", naive);
+            check.accept(label + " vector", vector);
+        }
+
+        /** Element i of a buffer's region in a result. */
+        float r(Map<String, float[]> result, String name, long i) {
+            Buf b = bufs.get(name);
+            return result.get(name)[b.off + (int) i];
+        }
+    }
+
+    static double relativeL2(float[] a, float[] ref) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = (double) a[i] - ref[i];
+            diff += d * d;
+            norm += (double) ref[i] * ref[i];
+        }
+        if (norm == 0) return diff == 0 ? 0 : Double.POSITIVE_INFINITY;
+        return Math.sqrt(diff / norm);
+    }
+
+    /** null, and lengths that leave every even row inactive at step T (lengths 0 or T) and odd rows active. */
+    static List<int[]> lengthVariants(int batch) {
+        int[] mixed = new int[batch];
+        for (int b = 0; b < batch; b++) mixed[b] = b % 2 == 0 ? (b % 4 == 0 ? T : 0) : T + 1 + b;
+        List<int[]> v = new ArrayList<>();
+        v.add(null);
+        v.add(mixed);
+        return v;
+    }
+
+    static boolean active(int[] lengths, int b) {
+        return Kernels.active(lengths, b, T);
+    }
+
+    static String desc(String kernel, int batch, int hidden, int[] lengths, boolean withY) {
+        return kernel + " batch " + batch + " hidden " + hidden + " lengths " + Arrays.toString(lengths) + (withY ? " y" : " no y");
+    }
+
+    /** Fills the [B, width] rows of inactive samples with NaN: the kernels must never read them. */
+    static void poisonInactive(Buf buf, int batch, int width, int[] lengths) {
+        for (int b = 0; b < batch; b++) {
+            if (!active(lengths, b)) Arrays.fill(buf.init, buf.off + b * width, buf.off + (b + 1) * width, Float.NaN);
+        }
+    }
+
+    static double sig(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    static void assertClose(String what, double actual, double expected, double tol) {
+        if (!(Math.abs(actual - expected) <= tol * (1 + Math.abs(expected)))) {
+            throw new AssertionError(what + ": got " + actual + ", expected " + expected + " (tolerance " + tol + ")");
+        }
+    }
+
+    /** Central difference in double of a double function: accurate to ~1e-9 for these smooth cells. */
+    static double diff(java.util.function.DoubleUnaryOperator f, double x) {
+        double h = 1e-6;
+        return (f.applyAsDouble(x + h) - f.applyAsDouble(x - h)) / (2 * h);
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------------
+
+    @Test
+    void names() {
+        assertThat(NAIVE.name()).isEqualTo("naive");
+        assertThat(VECTOR.name()).isEqualTo("vector");
+    }
+
+    @Test
+    void binaryOps() {
+        for (int n : SIZES) {
+            new Case("add n=" + n) {{ in("a", n); in("b", n); out("out", n); }}
+                    .run((k, s) -> k.add(n, s.s("a"), s.o("a"), s.s("b"), s.o("b"), s.s("out"), s.o("out"))).compare();
+            new Case("sub n=" + n) {{ in("a", n); in("b", n); out("out", n); }}
+                    .run((k, s) -> k.sub(n, s.s("a"), s.o("a"), s.s("b"), s.o("b"), s.s("out"), s.o("out"))).compare();
+            new Case("mul n=" + n) {{ in("a", n); in("b", n); out("out", n); }}
+                    .run((k, s) -> k.mul(n, s.s("a"), s.o("a"), s.s("b"), s.o("b"), s.s("out"), s.o("out"))).compare();
+            float alpha = -1.7f;
+            new Case("axpy n=" + n) {{ in("x", n); inOut("y", n); }}
+                    .run((k, s) -> k.axpy(n, alpha, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            new Case("mulAccumulate n=" + n) {{ in("dy", n); in("a", n); inOut("dx", n); }}
+                    .run((k, s) -> k.mulAccumulate(n, s.s("dy"), s.o("dy"), s.s("a"), s.o("a"), s.s("dx"), s.o("dx"))).compare();
+            new Case("scale n=" + n) {{ inOut("x", n); }}
+                    .run((k, s) -> k.scale(n, 0.37f, s.s("x"), s.o("x"))).compare();
+        }
+    }
+
+    @Test
+    void activations() {
+        for (int n : SIZES) {
+            new Case("sigmoid n=" + n) {{ in("x", n, -12f, 12f); out("y", n); }}
+                    .run((k, s) -> k.sigmoid(n, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            new Case("tanh n=" + n) {{ in("x", n, -6f, 6f); out("y", n); }}
+                    .run((k, s) -> k.tanh(n, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            Case relu = new Case("relu n=" + n) {{ in("x", n); out("y", n); }}
+                    .run((k, s) -> k.relu(n, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            relu.both((what, r) -> {
+                for (int i = 0; i < n; i++) {
+                    assertThat(relu.r(r, "y", i)).as(what + " y[" + i + "]").isEqualTo(Math.max(relu.bufs.get("x").at(i), 0f));
+                }
+            });
+            new Case("sigmoidBackward n=" + n) {{ in("dy", n); in("y", n, 0f, 1f); inOut("dx", n); }}
+                    .run((k, s) -> k.sigmoidBackward(n, s.s("dy"), s.o("dy"), s.s("y"), s.o("y"), s.s("dx"), s.o("dx"))).compare();
+            new Case("tanhBackward n=" + n) {{ in("dy", n); in("y", n, -1f, 1f); inOut("dx", n); }}
+                    .run((k, s) -> k.tanhBackward(n, s.s("dy"), s.o("dy"), s.s("y"), s.o("y"), s.s("dx"), s.o("dx"))).compare();
+            Case rb = new Case("reluBackward n=" + n) {{
+                in("dy", n);
+                Buf y = in("y", n);
+                for (int i = 0; i < n; i++) y.init[y.off + i] = Math.max(y.init[y.off + i], 0f); // relu outputs, zeros included
+                inOut("dx", n);
+            }}.run((k, s) -> k.reluBackward(n, s.s("dy"), s.o("dy"), s.s("y"), s.o("y"), s.s("dx"), s.o("dx"))).compare();
+            rb.both((what, r) -> {
+                for (int i = 0; i < n; i++) {
+                    float expect = rb.bufs.get("y").at(i) > 0f ? rb.bufs.get("dx").at(i) + rb.bufs.get("dy").at(i) : rb.bufs.get("dx").at(i);
+                    assertThat(rb.r(r, "dx", i)).as(what + " dx[" + i + "]").isEqualTo(expect);
+                }
+            });
+        }
+    }
+
+    @Test
+    void sumOfSquares() {
+        for (int n : SIZES) {
+            Case c = new Case("sumOfSquares n=" + n) {{ in("x", n); }};
+            Buf x = c.bufs.get("x");
+            double[] got = new double[2];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment s = arena.allocate((long) x.init.length * Float.BYTES, 64);
+                MemorySegment.copy(x.init, 0, s, JAVA_FLOAT, 0, x.init.length);
+                got[0] = NAIVE.sumOfSquares(n, s, x.off);
+                got[1] = VECTOR.sumOfSquares(n, s, x.off);
+            }
+            double ref = 0;
+            for (int i = 0; i < n; i++) ref += (double) x.at(i) * x.at(i);
+            assertThat(Math.abs(got[0] - ref) / ref).as(c.label + " naive").isLessThanOrEqualTo(1e-12);
+            assertThat(Math.abs(got[1] - ref) / ref).as(c.label + " vector").isLessThanOrEqualTo(TWIN_TOLERANCE);
+        }
+    }
+
+    @Test
+    void rowOps() {
+        for (int rows : SIZES) {
+            for (int cols : SIZES) {
+                int ld = cols + 3;
+                int span = (rows - 1) * ld + cols;
+                new Case("addRowVector " + rows + "x" + cols) {{ inOut("x", span); in("bias", cols); }}
+                        .run((k, s) -> k.addRowVector(rows, cols, s.s("x"), s.o("x"), ld, s.s("bias"), s.o("bias")))
+                        .compare();
+                Case sr = new Case("sumRows " + rows + "x" + cols) {{ in("x", span); inOut("sum", cols); }}
+                        .run((k, s) -> k.sumRows(rows, cols, s.s("x"), s.o("x"), ld, s.s("sum"), s.o("sum"))).compare();
+                // Both accumulate each column in double in row order: the twins agree bit for bit.
+                assertThat(sr.vector.get("sum")).as(sr.label + " exact").isEqualTo(sr.naive.get("sum"));
+            }
+        }
+        // addRowVector must leave the gap between rows (ld > cols) alone.
+        int rows = 5, cols = 17, ld = 21;
+        Case c = new Case("addRowVector gaps") {{ inOut("x", (rows - 1) * ld + cols); in("bias", cols); }}
+                .run((k, s) -> k.addRowVector(rows, cols, s.s("x"), s.o("x"), ld, s.s("bias"), s.o("bias")));
+        c.both((what, r) -> {
+            for (int row = 0; row < rows - 1; row++) {
+                for (int j = cols; j < ld; j++) {
+                    assertThat(c.r(r, "x", (long) row * ld + j)).as(what).isEqualTo(c.bufs.get("x").at((long) row * ld + j));
+                }
+            }
+        });
+    }
+
+    // ---- recurrent cells --------------------------------------------------------------------------
+
+    /** Inactive rows: hNext == hPrev (0 without hPrev), y row == 0 exactly, y's gap columns untouched. */
+    static void assertHeld(Case c, int batch, int width, int[] lengths, boolean withY, int ldy, String hPrev) {
+        c.both((what, r) -> {
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < width; j++) {
+                    long i = (long) b * width + j;
+                    if (!active(lengths, b)) {
+                        float expect = hPrev == null ? 0f : c.bufs.get(hPrev).at(i);
+                        assertThat(c.r(r, "hNext", i)).as(what + " held hNext[" + b + "," + j + "]").isEqualTo(expect);
+                        if (withY) assertThat(c.r(r, "y", (long) b * ldy + j)).as(what + " y[" + b + "," + j + "]").isEqualTo(0f);
+                    } else if (withY) {
+                        assertThat(c.r(r, "y", (long) b * ldy + j)).as(what + " y == hNext").isEqualTo(c.r(r, "hNext", i));
+                    }
+                }
+                if (withY && b < batch - 1) {
+                    for (int j = width; j < ldy; j++) {
+                        long i = (long) b * ldy + j;
+                        assertThat(c.r(r, "y", i)).as(what + " y gap").isEqualTo(c.bufs.get("y").at(i));
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void rnnForward() {
+        for (boolean relu : new boolean[]{false, true}) {
+            for (int hidden : SIZES) {
+                for (int batch : BATCHES) {
+                    for (int[] lengths : lengthVariants(batch)) {
+                        for (boolean withY : new boolean[]{false, true}) {
+                            int ldy = hidden + 7;
+                            int bh = batch * hidden;
+                            Case c = new Case(desc(relu ? "rnnForward relu" : "rnnForward tanh", batch, hidden, lengths, withY)) {{
+                                poisonInactive(in("gx", bh), batch, hidden, lengths);
+                                poisonInactive(in("gh", bh), batch, hidden, lengths);
+                                in("hPrev", bh);
+                                out("hNext", bh);
+                                if (withY) out("y", (batch - 1) * ldy + hidden);
+                            }}.run((k, s) -> k.rnnForward(batch, hidden, T, lengths, relu, s.s("gx"), s.o("gx"), s.s("gh"), s.o("gh"),
+                                    s.s("hPrev"), s.o("hPrev"), s.s("hNext"), s.o("hNext"), s.s("y"), s.o("y"), ldy)).compare();
+                            assertHeld(c, batch, hidden, lengths, withY, ldy, "hPrev");
+                            // PyTorch: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), here gx + gh, in double.
+                            c.both((what, r) -> {
+                                for (int e = 0; e < 4; e++) {
+                                    int b = rng.nextInt(batch), j = rng.nextInt(hidden);
+                                    if (!active(lengths, b)) continue;
+                                    long i = (long) b * hidden + j;
+                                    double a = (double) c.bufs.get("gx").at(i) + c.bufs.get("gh").at(i);
+                                    assertClose(what + " h[" + b + "," + j + "]", c.r(r, "hNext", i), relu ? Math.max(a, 0) : Math.tanh(a), 1e-6);
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rnnBackward() {
+        for (boolean relu : new boolean[]{false, true}) {
+            for (int hidden : SIZES) {
+                for (int batch : BATCHES) {
+                    for (int[] lengths : lengthVariants(batch)) {
+                        int bh = batch * hidden;
+                        float[] pre = new float[bh];
+                        Case c = new Case(desc(relu ? "rnnBackward relu" : "rnnBackward tanh", batch, hidden, lengths, false)) {{
+                            Buf h = in("hNext", bh);
+                            for (int i = 0; i < bh; i++) {
+                                pre[i] = -3f + 6f * rng.nextFloat();
+                                h.init[h.off + i] = relu ? Math.max(pre[i], 0f) : (float) Math.tanh(pre[i]);
+                            }
+                            in("dh", bh);
+                            out("da", bh);
+                            out("dhPrev", bh);
+                        }}.run((k, s) -> k.rnnBackward(batch, hidden, T, lengths, relu, s.s("hNext"), s.o("hNext"),
+                                s.s("dh"), s.o("dh"), s.s("da"), s.o("da"), s.s("dhPrev"), s.o("dhPrev"))).compare();
+                        c.both((what, r) -> {
+                            for (int b = 0; b < batch; b++) {
+                                for (int j = 0; j < hidden; j++) {
+                                    long i = (long) b * hidden + j;
+                                    float dh = c.bufs.get("dh").at(i);
+                                    if (!active(lengths, b)) {
+                                        assertThat(c.r(r, "da", i)).as(what + " da inactive").isEqualTo(0f);
+                                        assertThat(c.r(r, "dhPrev", i)).as(what + " dhPrev inactive").isEqualTo(dh);
+                                    } else {
+                                        assertThat(c.r(r, "dhPrev", i)).as(what + " dhPrev active").isEqualTo(0f);
+                                        double p = pre[(int) i];
+                                        double ref = dh * diff(x -> relu ? Math.max(x, 0) : Math.tanh(x), p);
+                                        assertClose(what + " da[" + b + "," + j + "]", c.r(r, "da", i), ref, 1e-5);
+                                    }
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /** PyTorch's LSTM cell in double: returns {i, f, g, o, c', o*tanh(c')}. */
+    static double[] lstmCell(double pi, double pf, double pg, double po, double cPrev) {
+        double i = sig(pi), f = sig(pf), g = Math.tanh(pg), o = sig(po);
+        double c = f * cPrev + i * g;
+        return new double[]{i, f, g, o, c, o * Math.tanh(c)};
+    }
+
+    @Test
+    void lstmForward() {
+        for (int hidden : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    for (boolean withY : new boolean[]{false, true}) {
+                        for (boolean withHPrev : new boolean[]{true, false}) {
+                            int ldy = hidden + 5, bh = batch * hidden, g4 = 4 * hidden;
+                            Case c = new Case(desc("lstmForward" + (withHPrev ? "" : " hPrev=null"), batch, hidden, lengths, withY)) {{
+                                poisonInactive(in("gx", batch * g4, -3f, 3f), batch, g4, lengths);
+                                poisonInactive(in("gh", batch * g4, -3f, 3f), batch, g4, lengths);
+                                in("cPrev", bh);
+                                if (withHPrev) in("hPrev", bh);
+                                out("act", batch * g4);
+                                out("cNext", bh);
+                                out("hNext", bh);
+                                if (withY) out("y", (batch - 1) * ldy + hidden);
+                            }}.run((k, s) -> k.lstmForward(batch, hidden, T, lengths, s.s("gx"), s.o("gx"), s.s("gh"), s.o("gh"),
+                                    s.s("cPrev"), s.o("cPrev"), s.s("act"), s.o("act"), s.s("cNext"), s.o("cNext"),
+                                    s.s("hPrev"), s.o("hPrev"), s.s("hNext"), s.o("hNext"), s.s("y"), s.o("y"), ldy)).compare();
+                            assertHeld(c, batch, hidden, lengths, withY, ldy, withHPrev ? "hPrev" : null);
+                            c.both((what, r) -> {
+                                for (int b = 0; b < batch; b++) {
+                                    if (active(lengths, b)) continue;
+                                    for (int j = 0; j < hidden; j++) {
+                                        long i = (long) b * hidden + j;
+                                        assertThat(c.r(r, "cNext", i)).as(what + " held cNext").isEqualTo(c.bufs.get("cPrev").at(i));
+                                    }
+                                }
+                                for (int e = 0; e < 4; e++) {
+                                    int b = rng.nextInt(batch), j = rng.nextInt(hidden);
+                                    if (!active(lengths, b)) continue;
+                                    double[] p = new double[4];
+                                    for (int gate = 0; gate < 4; gate++) {
+                                        long gi = (long) b * g4 + (long) gate * hidden + j;
+                                        p[gate] = (double) c.bufs.get("gx").at(gi) + c.bufs.get("gh").at(gi);
+                                    }
+                                    long i = (long) b * hidden + j;
+                                    double[] ref = lstmCell(p[0], p[1], p[2], p[3], c.bufs.get("cPrev").at(i));
+                                    for (int gate = 0; gate < 4; gate++) {
+                                        assertClose(what + " act gate " + gate + " [" + b + "," + j + "]",
+                                                c.r(r, "act", (long) b * g4 + (long) gate * hidden + j), ref[gate], 1e-6);
+                                    }
+                                    assertClose(what + " c'[" + b + "," + j + "]", c.r(r, "cNext", i), ref[4], 1e-6);
+                                    assertClose(what + " h'[" + b + "," + j + "]", c.r(r, "hNext", i), ref[5], 1e-6);
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void lstmBackward() {
+        for (int hidden : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    int bh = batch * hidden, g4 = 4 * hidden;
+                    float[] pre = new float[batch * g4];
+                    Case c = new Case(desc("lstmBackward", batch, hidden, lengths, false)) {{
+                        Buf act = in("act", batch * g4);
+                        Buf cPrev = in("cPrev", bh);
+                        Buf cNext = in("cNext", bh);
+                        for (int b = 0; b < batch; b++) {
+                            for (int j = 0; j < hidden; j++) {
+                                double[] p = new double[4];
+                                for (int gate = 0; gate < 4; gate++) {
+                                    int gi = b * g4 + gate * hidden + j;
+                                    pre[gi] = -3f + 6f * rng.nextFloat();
+                                    p[gate] = pre[gi];
+                                }
+                                double[] f = lstmCell(p[0], p[1], p[2], p[3], cPrev.at((long) b * hidden + j));
+                                for (int gate = 0; gate < 4; gate++) {
+                                    act.init[act.off + b * g4 + gate * hidden + j] = (float) f[gate];
+                                }
+                                cNext.init[cNext.off + b * hidden + j] = (float) f[4];
+                            }
+                        }
+                        // The forward never writes act for inactive rows: the backward must not read them.
+                        poisonInactive(act, batch, g4, lengths);
+                        in("dm", bh);
+                        inOut("dc", bh);
+                        out("da", batch * g4);
+                    }}.run((k, s) -> k.lstmBackward(batch, hidden, T, lengths, s.s("act"), s.o("act"), s.s("cPrev"), s.o("cPrev"),
+                            s.s("cNext"), s.o("cNext"), s.s("dm"), s.o("dm"), s.s("dc"), s.o("dc"), s.s("da"), s.o("da"))).compare();
+                    c.both((what, r) -> {
+                        for (int b = 0; b < batch; b++) {
+                            if (!active(lengths, b)) {
+                                for (int j = 0; j < g4; j++) assertThat(c.r(r, "da", (long) b * g4 + j)).as(what + " da inactive").isEqualTo(0f);
+                                for (int j = 0; j < hidden; j++) {
+                                    long i = (long) b * hidden + j;
+                                    assertThat(c.r(r, "dc", i)).as(what + " dc passes through").isEqualTo(c.bufs.get("dc").at(i));
+                                }
+                            }
+                        }
+                        // L = dm * h' + dc * c' as a function of the pre-activations and cPrev, in double.
+                        for (int e = 0; e < 4; e++) {
+                            int b = rng.nextInt(batch), j = rng.nextInt(hidden);
+                            if (!active(lengths, b)) continue;
+                            long i = (long) b * hidden + j;
+                            double dm = c.bufs.get("dm").at(i), dc = c.bufs.get("dc").at(i), cp = c.bufs.get("cPrev").at(i);
+                            double[] p = new double[4];
+                            for (int gate = 0; gate < 4; gate++) p[gate] = pre[b * g4 + gate * hidden + j];
+                            for (int gate = 0; gate < 4; gate++) {
+                                final int gg = gate;
+                                double ref = diff(x -> {
+                                    double[] q = p.clone();
+                                    q[gg] = x;
+                                    double[] f = lstmCell(q[0], q[1], q[2], q[3], cp);
+                                    return dm * f[5] + dc * f[4];
+                                }, p[gate]);
+                                assertClose(what + " da gate " + gate + " [" + b + "," + j + "]",
+                                        c.r(r, "da", (long) b * g4 + (long) gate * hidden + j), ref, 1e-5);
+                            }
+                            double refDc = diff(x -> {
+                                double[] f = lstmCell(p[0], p[1], p[2], p[3], x);
+                                return dm * f[5] + dc * f[4];
+                            }, cp);
+                            assertClose(what + " dcPrev[" + b + "," + j + "]", c.r(r, "dc", i), refDc, 1e-5);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /** PyTorch's GRU cell in double: returns {r, z, n, h'}. */
+    static double[] gruCell(double xr, double xz, double xn, double hr, double hz, double hn, double bhn, double hPrev) {
+        double r = sig(xr + hr), z = sig(xz + hz), n = Math.tanh(xn + r * (hn + bhn));
+        return new double[]{r, z, n, (1 - z) * n + z * hPrev};
+    }
+
+    @Test
+    void gruForward() {
+        for (int hidden : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    for (boolean withY : new boolean[]{false, true}) {
+                        boolean withBias = rng.nextBoolean();
+                        int ldy = hidden + 3, bh = batch * hidden, g3 = 3 * hidden;
+                        Case c = new Case(desc("gruForward" + (withBias ? "" : " bhn=null"), batch, hidden, lengths, withY)) {{
+                            poisonInactive(in("gx", batch * g3, -3f, 3f), batch, g3, lengths);
+                            poisonInactive(in("gh", batch * g3, -3f, 3f), batch, g3, lengths);
+                            if (withBias) in("bhn", hidden);
+                            in("hPrev", bh);
+                            out("act", batch * g3);
+                            out("ghn", bh);
+                            out("hNext", bh);
+                            if (withY) out("y", (batch - 1) * ldy + hidden);
+                        }}.run((k, s) -> k.gruForward(batch, hidden, T, lengths, s.s("gx"), s.o("gx"), s.s("gh"), s.o("gh"),
+                                s.s("bhn"), s.o("bhn"), s.s("hPrev"), s.o("hPrev"), s.s("act"), s.o("act"), s.s("ghn"), s.o("ghn"),
+                                s.s("hNext"), s.o("hNext"), s.s("y"), s.o("y"), ldy)).compare();
+                        assertHeld(c, batch, hidden, lengths, withY, ldy, "hPrev");
+                        c.both((what, r) -> {
+                            for (int e = 0; e < 4; e++) {
+                                int b = rng.nextInt(batch), j = rng.nextInt(hidden);
+                                if (!active(lengths, b)) continue;
+                                long i = (long) b * hidden + j;
+                                long g0 = (long) b * g3 + j;
+                                Buf gx = c.bufs.get("gx"), gh = c.bufs.get("gh");
+                                double bhn = withBias ? c.bufs.get("bhn").at(j) : 0;
+                                double[] ref = gruCell(gx.at(g0), gx.at(g0 + hidden), gx.at(g0 + 2L * hidden),
+                                        gh.at(g0), gh.at(g0 + hidden), gh.at(g0 + 2L * hidden), bhn, c.bufs.get("hPrev").at(i));
+                                for (int gate = 0; gate < 3; gate++) {
+                                    assertClose(what + " act gate " + gate, c.r(r, "act", g0 + (long) gate * hidden), ref[gate], 1e-6);
+                                }
+                                assertClose(what + " ghn", c.r(r, "ghn", i), gh.at(g0 + 2L * hidden) + bhn, 1e-6);
+                                assertClose(what + " h'[" + b + "," + j + "]", c.r(r, "hNext", i), ref[3], 1e-6);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gruBackward() {
+        for (int hidden : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    int bh = batch * hidden, g3 = 3 * hidden;
+                    // [b][j] -> {xr, xz, xn, hr, hz, hn, bhn}
+                    double[][] raw = new double[bh][];
+                    Case c = new Case(desc("gruBackward", batch, hidden, lengths, false)) {{
+                        Buf act = in("act", batch * g3);
+                        Buf ghn = in("ghn", bh);
+                        Buf hPrev = in("hPrev", bh);
+                        for (int b = 0; b < batch; b++) {
+                            for (int j = 0; j < hidden; j++) {
+                                double[] q = new double[7];
+                                for (int m = 0; m < 7; m++) q[m] = -2 + 4 * rng.nextDouble();
+                                raw[b * hidden + j] = q;
+                                double[] f = gruCell(q[0], q[1], q[2], q[3], q[4], q[5], q[6], hPrev.at((long) b * hidden + j));
+                                for (int gate = 0; gate < 3; gate++) act.init[act.off + b * g3 + gate * hidden + j] = (float) f[gate];
+                                ghn.init[ghn.off + b * hidden + j] = (float) (q[5] + q[6]);
+                            }
+                        }
+                        poisonInactive(act, batch, g3, lengths);
+                        poisonInactive(ghn, batch, hidden, lengths);
+                        in("dh", bh);
+                        out("dgx", batch * g3);
+                        out("dgh", batch * g3);
+                        out("dhPrev", bh);
+                    }}.run((k, s) -> k.gruBackward(batch, hidden, T, lengths, s.s("act"), s.o("act"), s.s("ghn"), s.o("ghn"),
+                            s.s("hPrev"), s.o("hPrev"), s.s("dh"), s.o("dh"), s.s("dgx"), s.o("dgx"), s.s("dgh"), s.o("dgh"),
+                            s.s("dhPrev"), s.o("dhPrev"))).compare();
+                    c.both((what, r) -> {
+                        for (int b = 0; b < batch; b++) {
+                            if (active(lengths, b)) continue;
+                            for (int j = 0; j < g3; j++) {
+                                assertThat(c.r(r, "dgx", (long) b * g3 + j)).as(what + " dgx inactive").isEqualTo(0f);
+                                assertThat(c.r(r, "dgh", (long) b * g3 + j)).as(what + " dgh inactive").isEqualTo(0f);
+                            }
+                            for (int j = 0; j < hidden; j++) {
+                                long i = (long) b * hidden + j;
+                                assertThat(c.r(r, "dhPrev", i)).as(what + " dhPrev inactive").isEqualTo(c.bufs.get("dh").at(i));
+                            }
+                        }
+                        for (int e = 0; e < 4; e++) {
+                            int b = rng.nextInt(batch), j = rng.nextInt(hidden);
+                            if (!active(lengths, b)) continue;
+                            long i = (long) b * hidden + j;
+                            double[] q = raw[(int) i];
+                            double dh = c.bufs.get("dh").at(i), hp = c.bufs.get("hPrev").at(i);
+                            String[] names = {"dgx r", "dgx z", "dgx n", "dgh r", "dgh z", "dgh n"};
+                            for (int m = 0; m < 6; m++) {
+                                final int mm = m;
+                                double ref = diff(x -> {
+                                    double[] p = q.clone();
+                                    p[mm] = x;
+                                    return dh * gruCell(p[0], p[1], p[2], p[3], p[4], p[5], p[6], hp)[3];
+                                }, q[m]);
+                                String buf = m < 3 ? "dgx" : "dgh";
+                                assertClose(what + " " + names[m] + " [" + b + "," + j + "]",
+                                        c.r(r, buf, (long) b * g3 + (long) (m % 3) * hidden + j), ref, 1e-5);
+                            }
+                            double ref = diff(x -> dh * gruCell(q[0], q[1], q[2], q[3], q[4], q[5], q[6], x)[3], hp);
+                            assertClose(what + " dhPrev (direct part)", c.r(r, "dhPrev", i), ref, 1e-5);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    @Test
+    void maskedStep() {
+        for (int width : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    for (boolean withY : new boolean[]{false, true}) {
+                        int ldy = width + 2, bw = batch * width;
+                        Case c = new Case(desc("maskedStep", batch, width, lengths, withY)) {{
+                            in("hCand", bw);
+                            in("hPrev", bw);
+                            out("hNext", bw);
+                            if (withY) out("y", (batch - 1) * ldy + width);
+                        }}.run((k, s) -> k.maskedStep(batch, width, T, lengths, s.s("hCand"), s.o("hCand"), s.s("hPrev"), s.o("hPrev"),
+                                s.s("hNext"), s.o("hNext"), s.s("y"), s.o("y"), ldy)).compare();
+                        assertHeld(c, batch, width, lengths, withY, ldy, "hPrev");
+                        c.both((what, r) -> {
+                            for (int b = 0; b < batch; b++) {
+                                if (!active(lengths, b)) continue;
+                                for (int j = 0; j < width; j++) {
+                                    long i = (long) b * width + j;
+                                    assertThat(c.r(r, "hNext", i)).as(what + " hNext active").isEqualTo(c.bufs.get("hCand").at(i));
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void maskedStepBackwardAndAddActiveRows() {
+        for (int width : SIZES) {
+            for (int batch : BATCHES) {
+                for (int[] lengths : lengthVariants(batch)) {
+                    int bw = batch * width, ldy = width + 4;
+                    Case c = new Case(desc("maskedStepBackward", batch, width, lengths, false)) {{
+                        in("dh", bw);
+                        out("dCand", bw);
+                        out("dhPrev", bw);
+                    }}.run((k, s) -> k.maskedStepBackward(batch, width, T, lengths, s.s("dh"), s.o("dh"),
+                            s.s("dCand"), s.o("dCand"), s.s("dhPrev"), s.o("dhPrev"))).compare();
+                    c.both((what, r) -> {
+                        for (int b = 0; b < batch; b++) {
+                            boolean on = active(lengths, b);
+                            for (int j = 0; j < width; j++) {
+                                long i = (long) b * width + j;
+                                float dh = c.bufs.get("dh").at(i);
+                                assertThat(c.r(r, "dCand", i)).as(what + " dCand").isEqualTo(on ? dh : 0f);
+                                assertThat(c.r(r, "dhPrev", i)).as(what + " dhPrev").isEqualTo(on ? 0f : dh);
+                            }
+                        }
+                    });
+                    Case a = new Case(desc("addActiveRows", batch, width, lengths, true)) {{
+                        in("dy", (batch - 1) * ldy + width);
+                        inOut("dh", bw);
+                    }}.run((k, s) -> k.addActiveRows(batch, width, T, lengths, s.s("dy"), s.o("dy"), ldy, s.s("dh"), s.o("dh"))).compare();
+                    a.both((what, r) -> {
+                        for (int b = 0; b < batch; b++) {
+                            boolean on = active(lengths, b);
+                            for (int j = 0; j < width; j++) {
+                                long i = (long) b * width + j;
+                                float dh = a.bufs.get("dh").at(i);
+                                float expect = on ? dh + a.bufs.get("dy").at((long) b * ldy + j) : dh;
+                                assertThat(a.r(r, "dh", i)).as(what + " dh").isEqualTo(expect);
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
