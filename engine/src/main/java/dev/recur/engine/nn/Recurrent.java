@@ -1,5 +1,6 @@
 package dev.recur.engine.nn;
 
+import dev.recur.engine.autodiff.Dropout;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Masking;
 import dev.recur.engine.autodiff.RecurrentLayerOp;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * A stack of recurrent layers with PyTorch's semantics and parameter names: nn.RNN (tanh or
@@ -117,6 +119,15 @@ public final class Recurrent implements AutoCloseable {
      * h0 [L·D,B,P] and c0 [L·D,B,H] or null (zeros).
      */
     public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm) {
+        return forward(g, input, lengths, h0, c0, algorithm, 0f, null);
+    }
+
+    /**
+     * As {@link #forward(Graph, Var, int[], Var, Var, Algorithm)}, with PyTorch's {@code dropout}:
+     * applied to the output of every layer but the last, and only on a training graph.
+     */
+    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm,
+                          float dropout, RandomGenerator rng) {
         RecurrentConfig c = config;
         if (input.value().rank() != 3) {
             throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
@@ -158,6 +169,9 @@ public final class Recurrent implements AutoCloseable {
                 if (cN != null) cN[idx] = Shapes.reshape(r.cN(), 1, batch, c.hiddenSize());
             }
             x = outs.length == 1 ? outs[0] : Shapes.concat(2, outs);
+            if (dropout > 0f && layer < c.numLayers() - 1) {
+                x = Dropout.apply(x, dropout, g.recording(), rng);
+            }
         }
         Var output = c.batchFirst() ? Shapes.swapLeadingAxes(x) : x;
         return new Output(output, concatStates(hN), cN == null ? null : concatStates(cN));
