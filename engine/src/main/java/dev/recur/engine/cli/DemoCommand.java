@@ -92,9 +92,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Median wall time of {@code reps} runs after one warm-up run. */
+    /** Median wall time of {@code reps} runs, after warm-up runs (at least 2, and at least 1 s) for the JIT. */
     private static double medianMillis(Recurrent model, Kernels kernels, Recurrent.Algorithm algorithm, Tensor x, int reps) {
-        run(model, kernels, algorithm, x);
+        long warmupEnd = System.nanoTime() + 1_000_000_000L;
+        for (int i = 0; i < 2 || System.nanoTime() < warmupEnd; i++) run(model, kernels, algorithm, x);
         double[] ms = new double[reps];
         for (int r = 0; r < reps; r++) {
             long t0 = System.nanoTime();
