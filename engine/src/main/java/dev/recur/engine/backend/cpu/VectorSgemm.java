@@ -172,11 +172,11 @@ public final class VectorSgemm implements Sgemm {
                             int col = jc0 + q * NR;
                             int cols = Math.min(NR, n - col);
                             long bOff = ((long) q * k + pc) * NR * Float.BYTES;
-                            if (rows == MR && cols == NR) {
+                            if (rows == MR && cols == NR && !accumulate) {
                                 microKernel(kc, aPack, aOff, bPack, bOff, c,
-                                        (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES, accumulate);
+                                        (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES);
                             } else {
-                                microKernel(kc, aPack, aOff, bPack, bOff, scratch.tile, 0, NR * Float.BYTES, false);
+                                microKernel(kc, aPack, aOff, bPack, bOff, scratch.tile, 0, NR * Float.BYTES);
                                 mergeTile(scratch.tile, rows, cols, c, cOffset + (long) row * ldc + col, ldc, accumulate);
                             }
                         }
@@ -256,9 +256,24 @@ public final class VectorSgemm implements Sgemm {
         }
     }
 
-    /** C[rows, cols] = tile (+ C when accumulating) for a partial edge tile (tile is [MR, NR]). */
+    /** C[rows, cols] = tile (+ C when accumulating); tile is [MR, NR]. */
     private static void mergeTile(MemorySegment tile, int rows, int cols, MemorySegment c, long cIndex, int ldc,
                                   boolean accumulate) {
+        if (cols == NR) {
+            for (int i = 0; i < rows; i++) {
+                long t = (long) i * NR * Float.BYTES;
+                long ci = (cIndex + (long) i * ldc) * Float.BYTES;
+                FloatVector t0 = FloatVector.fromMemorySegment(F, tile, t, ORDER);
+                FloatVector t1 = FloatVector.fromMemorySegment(F, tile, t + VECTOR_BYTES, ORDER);
+                if (accumulate) {
+                    t0 = t0.add(FloatVector.fromMemorySegment(F, c, ci, ORDER));
+                    t1 = t1.add(FloatVector.fromMemorySegment(F, c, ci + VECTOR_BYTES, ORDER));
+                }
+                t0.intoMemorySegment(c, ci, ORDER);
+                t1.intoMemorySegment(c, ci + VECTOR_BYTES, ORDER);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 long ci = cIndex + (long) i * ldc + j;
@@ -269,13 +284,13 @@ public final class VectorSgemm implements Sgemm {
     }
 
     /**
-     * The register-tiled micro-kernel: C[8, 2L] = Apanel[8, kc] * Bpanel[kc, 2L] (+ C when accumulating),
+     * The register-tiled micro-kernel: out[8, 2L] = Apanel[8, kc] * Bpanel[kc, 2L],
      * with 16 vector accumulators (C2 keeps them all in zmm registers; the 14x2 and 6x4 tiles
      * measured slower on this JIT). Apanel is packed p-major (8 floats per p), Bpanel p-major
      * (2L floats per p); offsets are in bytes.
      */
     static void microKernel(int kc, MemorySegment aPack, long aOff, MemorySegment bPack, long bOff,
-                                    MemorySegment c, long cOff, long ldcBytes, boolean accumulate) {
+                                    MemorySegment out, long outOff, long ldOutBytes) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -315,42 +330,26 @@ public final class VectorSgemm implements Sgemm {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        // Written out rather than through a helper: a helper taking vectors is not always inlined
-        // (NodeCountInliningCutoff) and then boxes all 16 accumulators on every call.
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromMemorySegment(F, c, cOff + 0 * ldcBytes, ORDER));
-            c01 = c01.add(FloatVector.fromMemorySegment(F, c, cOff + 0 * ldcBytes + VECTOR_BYTES, ORDER));
-            c10 = c10.add(FloatVector.fromMemorySegment(F, c, cOff + 1 * ldcBytes, ORDER));
-            c11 = c11.add(FloatVector.fromMemorySegment(F, c, cOff + 1 * ldcBytes + VECTOR_BYTES, ORDER));
-            c20 = c20.add(FloatVector.fromMemorySegment(F, c, cOff + 2 * ldcBytes, ORDER));
-            c21 = c21.add(FloatVector.fromMemorySegment(F, c, cOff + 2 * ldcBytes + VECTOR_BYTES, ORDER));
-            c30 = c30.add(FloatVector.fromMemorySegment(F, c, cOff + 3 * ldcBytes, ORDER));
-            c31 = c31.add(FloatVector.fromMemorySegment(F, c, cOff + 3 * ldcBytes + VECTOR_BYTES, ORDER));
-            c40 = c40.add(FloatVector.fromMemorySegment(F, c, cOff + 4 * ldcBytes, ORDER));
-            c41 = c41.add(FloatVector.fromMemorySegment(F, c, cOff + 4 * ldcBytes + VECTOR_BYTES, ORDER));
-            c50 = c50.add(FloatVector.fromMemorySegment(F, c, cOff + 5 * ldcBytes, ORDER));
-            c51 = c51.add(FloatVector.fromMemorySegment(F, c, cOff + 5 * ldcBytes + VECTOR_BYTES, ORDER));
-            c60 = c60.add(FloatVector.fromMemorySegment(F, c, cOff + 6 * ldcBytes, ORDER));
-            c61 = c61.add(FloatVector.fromMemorySegment(F, c, cOff + 6 * ldcBytes + VECTOR_BYTES, ORDER));
-            c70 = c70.add(FloatVector.fromMemorySegment(F, c, cOff + 7 * ldcBytes, ORDER));
-            c71 = c71.add(FloatVector.fromMemorySegment(F, c, cOff + 7 * ldcBytes + VECTOR_BYTES, ORDER));
-        }
-        c00.intoMemorySegment(c, cOff + 0 * ldcBytes, ORDER);
-        c01.intoMemorySegment(c, cOff + 0 * ldcBytes + VECTOR_BYTES, ORDER);
-        c10.intoMemorySegment(c, cOff + 1 * ldcBytes, ORDER);
-        c11.intoMemorySegment(c, cOff + 1 * ldcBytes + VECTOR_BYTES, ORDER);
-        c20.intoMemorySegment(c, cOff + 2 * ldcBytes, ORDER);
-        c21.intoMemorySegment(c, cOff + 2 * ldcBytes + VECTOR_BYTES, ORDER);
-        c30.intoMemorySegment(c, cOff + 3 * ldcBytes, ORDER);
-        c31.intoMemorySegment(c, cOff + 3 * ldcBytes + VECTOR_BYTES, ORDER);
-        c40.intoMemorySegment(c, cOff + 4 * ldcBytes, ORDER);
-        c41.intoMemorySegment(c, cOff + 4 * ldcBytes + VECTOR_BYTES, ORDER);
-        c50.intoMemorySegment(c, cOff + 5 * ldcBytes, ORDER);
-        c51.intoMemorySegment(c, cOff + 5 * ldcBytes + VECTOR_BYTES, ORDER);
-        c60.intoMemorySegment(c, cOff + 6 * ldcBytes, ORDER);
-        c61.intoMemorySegment(c, cOff + 6 * ldcBytes + VECTOR_BYTES, ORDER);
-        c70.intoMemorySegment(c, cOff + 7 * ldcBytes, ORDER);
-        c71.intoMemorySegment(c, cOff + 7 * ldcBytes + VECTOR_BYTES, ORDER);
+        // Stored in place, not through a helper: a helper taking vectors is not always inlined
+        // (NodeCountInliningCutoff) and then boxes the accumulators. No read of C here either:
+        // a bigger method overflows C1's virtual registers, and the tiered policy can then leave
+        // the method in slow tier-2 code for good (seen: 2 GFLOP/s).
+        c00.intoMemorySegment(out, outOff + 0 * ldOutBytes, ORDER);
+        c01.intoMemorySegment(out, outOff + 0 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c10.intoMemorySegment(out, outOff + 1 * ldOutBytes, ORDER);
+        c11.intoMemorySegment(out, outOff + 1 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c20.intoMemorySegment(out, outOff + 2 * ldOutBytes, ORDER);
+        c21.intoMemorySegment(out, outOff + 2 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c30.intoMemorySegment(out, outOff + 3 * ldOutBytes, ORDER);
+        c31.intoMemorySegment(out, outOff + 3 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c40.intoMemorySegment(out, outOff + 4 * ldOutBytes, ORDER);
+        c41.intoMemorySegment(out, outOff + 4 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c50.intoMemorySegment(out, outOff + 5 * ldOutBytes, ORDER);
+        c51.intoMemorySegment(out, outOff + 5 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c60.intoMemorySegment(out, outOff + 6 * ldOutBytes, ORDER);
+        c61.intoMemorySegment(out, outOff + 6 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c70.intoMemorySegment(out, outOff + 7 * ldOutBytes, ORDER);
+        c71.intoMemorySegment(out, outOff + 7 * ldOutBytes + VECTOR_BYTES, ORDER);
     }
 
     /** alpha * acc + beta * C (one rounding for the sum); C is not read when beta == 0. */
@@ -389,8 +388,14 @@ public final class VectorSgemm implements Sgemm {
                 }
             } else {
                 for (int j = first; j < last; j += 4 * L) {
-                    rowsKernel(k, m, Math.min(4 * L, last - j), rows, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
-                            c, (cOffset + j) * Float.BYTES, (long) ldc * Float.BYTES, alpha, beta, SCRATCH.get().tile);
+                    int cols = Math.min(4 * L, last - j);
+                    if (cols == 4 * L) {
+                        rowsKernel(k, m, cols, rows, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                c, (cOffset + j) * Float.BYTES, (long) ldc * Float.BYTES, alpha, beta, SCRATCH.get().tile);
+                    } else {
+                        rowsKernelMasked(k, m, cols, rows, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                c, (cOffset + j) * Float.BYTES, (long) ldc * Float.BYTES, alpha, beta, SCRATCH.get().tile);
+                    }
                 }
             }
         });
@@ -482,46 +487,78 @@ public final class VectorSgemm implements Sgemm {
                                    MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
         long kBytes = (long) k * Float.BYTES;
         long a0 = 0, a1 = m > 1 ? kBytes : a0, a2 = m > 2 ? 2 * kBytes : a0, a3 = m > 3 ? 3 * kBytes : a0;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int p = 0; p < k; p++) {
+            long o = bOff + p * ldbBytes;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER);
+            long ap = (long) p * Float.BYTES;
+            FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+        }
+        // Through a [4, 4L] tile rather than a helper taking vectors (see microKernel).
+        s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
+        s01.intoMemorySegment(tile, 1 * VECTOR_BYTES, ORDER);
+        s02.intoMemorySegment(tile, 2 * VECTOR_BYTES, ORDER);
+        s03.intoMemorySegment(tile, 3 * VECTOR_BYTES, ORDER);
+        s10.intoMemorySegment(tile, 4 * VECTOR_BYTES, ORDER);
+        s11.intoMemorySegment(tile, 5 * VECTOR_BYTES, ORDER);
+        s12.intoMemorySegment(tile, 6 * VECTOR_BYTES, ORDER);
+        s13.intoMemorySegment(tile, 7 * VECTOR_BYTES, ORDER);
+        s20.intoMemorySegment(tile, 8 * VECTOR_BYTES, ORDER);
+        s21.intoMemorySegment(tile, 9 * VECTOR_BYTES, ORDER);
+        s22.intoMemorySegment(tile, 10 * VECTOR_BYTES, ORDER);
+        s23.intoMemorySegment(tile, 11 * VECTOR_BYTES, ORDER);
+        s30.intoMemorySegment(tile, 12 * VECTOR_BYTES, ORDER);
+        s31.intoMemorySegment(tile, 13 * VECTOR_BYTES, ORDER);
+        s32.intoMemorySegment(tile, 14 * VECTOR_BYTES, ORDER);
+        s33.intoMemorySegment(tile, 15 * VECTOR_BYTES, ORDER);
+        for (int i = 0; i < m; i++) {
+            long cRow = cOff / Float.BYTES + i * (ldcBytes / Float.BYTES);
+            for (int j = 0; j < cols; j++) {
+                float acc = tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * 4 * L + j);
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, cRow + j, combine(acc, c, cRow + j, alpha, beta));
+            }
+        }
+    }
+
+    /** {@link #rowsKernel} for the right edge, cols < 4L: masked loads (a separate method keeps both small for C1). */
+    private static void rowsKernelMasked(int k, int m, int cols, MemorySegment rows, MemorySegment b, long bOff, long ldbBytes,
+                                   MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
+        long kBytes = (long) k * Float.BYTES;
+        long a0 = 0, a1 = m > 1 ? kBytes : a0, a2 = m > 2 ? 2 * kBytes : a0, a3 = m > 3 ? 3 * kBytes : a0;
         VectorMask<Float> m0 = F.indexInRange(0, cols), m1 = F.indexInRange(L, cols),
                 m2 = F.indexInRange(2 * L, cols), m3 = F.indexInRange(3 * L, cols);
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        if (cols == 4 * L) {
-            for (int p = 0; p < k; p++) {
-                long o = bOff + p * ldbBytes;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER);
-                FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER);
-                FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER);
-                FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER);
-                long ap = (long) p * Float.BYTES;
-                FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
-                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
-                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
-                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
-                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
-            }
-        } else {
-            for (int p = 0; p < k; p++) {
-                long o = bOff + p * ldbBytes;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER, m0);
-                FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER, m1);
-                FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER, m2);
-                FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER, m3);
-                long ap = (long) p * Float.BYTES;
-                FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
-                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
-                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
-                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
-                y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
-                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
-            }
+        for (int p = 0; p < k; p++) {
+            long o = bOff + p * ldbBytes;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER, m0);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER, m1);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER, m2);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER, m3);
+            long ap = (long) p * Float.BYTES;
+            FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
         }
         // Through a [4, 4L] tile rather than a helper taking vectors (see microKernel).
         s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
