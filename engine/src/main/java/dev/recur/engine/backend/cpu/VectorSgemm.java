@@ -15,17 +15,18 @@ import java.nio.ByteOrder;
  * SGEMM with the Vector API: blocked, packed and register-tiled, multi-threaded with
  * {@link CpuParallel}.
  *
- * <p>General path (m > SMALL_M), the classic five loops: for each block of NC columns
- * and KC of the k dimension, op(B)[kc, nc] is packed once (in parallel) into p-major panels of
- * NR = 2L columns (L = vector lanes, 16 with AVX-512); then tasks of MC rows of op(A) each pack
- * their rows into p-major micro-panels of MR = 8 rows and run the 8 x 2L micro-kernel over every
- * (B panel, A micro-panel) pair. Packing pads with zeros, so the micro-kernel always computes a
+ * <p>General path: op(B)[k, nc] (nc up to all of n) is packed once, in parallel, into p-major
+ * panels of NR = 2L columns (L = vector lanes, 16 with AVX-512). Each task then owns a block of C
+ * (MC rows by up to 1024 columns) for the whole k loop: per KC block of k it packs its rows of
+ * alpha * op(A) into p-major micro-panels of MR = 8 rows and runs the 8 x 2L micro-kernel over
+ * every (A micro-panel, B panel) pair. Packing pads with zeros, so the micro-kernel always computes a
  * full tile; partial tiles go through a small buffer. Pack buffers are off-heap, per thread and
  * reused across calls.
  *
- * <p>Small-m path (m <= SMALL_M, the recurrent step h[B, H] x W^T): nothing is packed
- * but the few rows of op(A). With transB, each C element is a dot product along contiguous rows
- * of A and B (4 x 4 at a time); without, rows of B are accumulated 4L columns at a time.
+ * <p>Small-m path (m <= 64 with transB, the recurrent step h[B, H] x W^T; m <= 16 without):
+ * nothing is packed but the few rows of op(A). With transB, each C element is a dot product along
+ * contiguous rows of A and B (4 x 4 at a time); without, rows of B are accumulated 4L columns at a
+ * time. Rows of A go 4 at a time innermost, so the B rows in use stay in L1.
  *
  * <p>Summation order does not depend on the thread count, so single- and multi-threaded results
  * are bitwise identical.
@@ -40,16 +41,21 @@ public final class VectorSgemm implements Sgemm {
     /** Micro-tile: MR rows of op(A) by NR columns of op(B). */
     static final int MR = 8;
     static final int NR = 2 * L;
-    /** k block: an A micro-panel (MR x KC, 8 KB) and a B panel (KC x NR, 32 KB) share the 48 KB L1. */
-    static final int KC = Integer.getInteger("recur.sgemm.kc", 384);
+    /** k block: an A micro-panel (MR x KC, 12 KB) stays in L1 while B panels (KC x NR, 48 KB) stream from L2. */
+    static final int KC = 384;
     /** Rows of op(A) per task: the packed A block (MC x KC, 128 KB) stays in L2. */
-    static final int MC = Integer.getInteger("recur.sgemm.mc", 128);
+    static final int MC = 128;
     /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
-    static final int B_PACK_FLOATS = Integer.getInteger("recur.sgemm.bpack", 4 << 20);
+    static final int B_PACK_FLOATS = 4 << 20;
     /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB) that stays in L2. */
-    static final int MAX_TASK_COLUMNS = Integer.getInteger("recur.sgemm.taskcols", 1024);
-    /** Up to this many rows of op(A) the small-m path is used (set by measurement, see bench). */
-    static final int SMALL_M = Integer.getInteger("recur.sgemm.smallm", 4);
+    static final int MAX_TASK_COLUMNS = 1024;
+    /**
+     * Up to this many rows of op(A) the small-m path is used (measured at n = 2048, k = 512: with
+     * transB it beats packing up to m = 64, where packing B^T costs as much as the product; without,
+     * up to m = 16).
+     */
+    static final int SMALL_M_TRANS_B = 64;
+    static final int SMALL_M = 16;
     /** Below this many multiply-adds a small-m product runs on one thread (set by measurement). */
     static final long SMALL_M_PARALLEL_WORK = 1L << 16;
 
@@ -81,7 +87,7 @@ public final class VectorSgemm implements Sgemm {
         }
         if (k == 0 || alpha == 0) {
             scale(m, n, beta, c, cOffset, ldc);
-        } else if (m <= SMALL_M) {
+        } else if (m <= (transB ? SMALL_M_TRANS_B : SMALL_M)) {
             smallM(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         } else {
             packed(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
@@ -381,20 +387,29 @@ public final class VectorSgemm implements Sgemm {
         forEach(tasks, t -> {
             int first = (int) ((long) units * t / tasks) * unit;
             int last = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
+            // Rows of op(A) in groups of 4, innermost: the few B rows (or columns) in use stay in L1.
             if (transB) {
                 for (int j = first; j < last; j += 4) {
-                    dotKernel(k, m, Math.min(4, last - j), rows, b, (bOffset + (long) j * ldb) * Float.BYTES, (long) ldb * Float.BYTES,
-                            c, cOffset + j, ldc, alpha, beta);
+                    for (int i = 0; i < m; i += 4) {
+                        dotKernel(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
+                                b, (bOffset + (long) j * ldb) * Float.BYTES, (long) ldb * Float.BYTES,
+                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta);
+                    }
                 }
             } else {
+                MemorySegment tile = SCRATCH.get().tile;
                 for (int j = first; j < last; j += 4 * L) {
                     int cols = Math.min(4 * L, last - j);
-                    if (cols == 4 * L) {
-                        rowsKernel(k, m, cols, rows, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
-                                c, (cOffset + j) * Float.BYTES, (long) ldc * Float.BYTES, alpha, beta, SCRATCH.get().tile);
-                    } else {
-                        rowsKernelMasked(k, m, cols, rows, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
-                                c, (cOffset + j) * Float.BYTES, (long) ldc * Float.BYTES, alpha, beta, SCRATCH.get().tile);
+                    for (int i = 0; i < m; i += 4) {
+                        long aBase = (long) i * k * Float.BYTES;
+                        long cOff = (cOffset + (long) i * ldc + j) * Float.BYTES;
+                        if (cols == 4 * L) {
+                            rowsKernel(k, Math.min(4, m - i), cols, rows, aBase, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                    c, cOff, (long) ldc * Float.BYTES, alpha, beta, tile);
+                        } else {
+                            rowsKernelMasked(k, Math.min(4, m - i), cols, rows, aBase, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                    c, cOff, (long) ldc * Float.BYTES, alpha, beta, tile);
+                        }
                     }
                 }
             }
@@ -406,10 +421,10 @@ public final class VectorSgemm implements Sgemm {
      * [m, k] in {@code rows} and B rows {@code ldbBytes} apart. Missing rows repeat the first
      * (computed, not stored) so that one loop serves every shape.
      */
-    private static void dotKernel(int k, int m, int cols, MemorySegment rows, MemorySegment b, long bOff, long ldbBytes,
+    private static void dotKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
                                   MemorySegment c, long cIndex, int ldc, float alpha, float beta) {
         long kBytes = (long) k * Float.BYTES;
-        long a0 = 0, a1 = m > 1 ? kBytes : a0, a2 = m > 2 ? 2 * kBytes : a0, a3 = m > 3 ? 3 * kBytes : a0;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
         long b0 = bOff, b1 = cols > 1 ? bOff + ldbBytes : b0, b2 = cols > 2 ? bOff + 2 * ldbBytes : b0,
                 b3 = cols > 3 ? bOff + 3 * ldbBytes : b0;
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
@@ -483,10 +498,10 @@ public final class VectorSgemm implements Sgemm {
      * C[m, cols] for m <= 4, cols <= 4L, op(B) = B: C row i += op(A)[i, p] * B row p, 4 vectors of
      * columns at a time (masked at the right edge). Missing rows of A repeat the first.
      */
-    private static void rowsKernel(int k, int m, int cols, MemorySegment rows, MemorySegment b, long bOff, long ldbBytes,
+    private static void rowsKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
                                    MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
         long kBytes = (long) k * Float.BYTES;
-        long a0 = 0, a1 = m > 1 ? kBytes : a0, a2 = m > 2 ? 2 * kBytes : a0, a3 = m > 3 ? 3 * kBytes : a0;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
@@ -534,10 +549,10 @@ public final class VectorSgemm implements Sgemm {
     }
 
     /** {@link #rowsKernel} for the right edge, cols < 4L: masked loads (a separate method keeps both small for C1). */
-    private static void rowsKernelMasked(int k, int m, int cols, MemorySegment rows, MemorySegment b, long bOff, long ldbBytes,
+    private static void rowsKernelMasked(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
                                    MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
         long kBytes = (long) k * Float.BYTES;
-        long a0 = 0, a1 = m > 1 ? kBytes : a0, a2 = m > 2 ? 2 * kBytes : a0, a3 = m > 3 ? 3 * kBytes : a0;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
         VectorMask<Float> m0 = F.indexInRange(0, cols), m1 = F.indexInRange(L, cols),
                 m2 = F.indexInRange(2 * L, cols), m3 = F.indexInRange(3 * L, cols);
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
