@@ -56,7 +56,7 @@ public final class VectorSgemm implements Sgemm {
      */
     static final int SMALL_M_TRANS_B = 64;
     static final int SMALL_M = 16;
-    /** Below this many multiply-adds a small-m product runs on one thread (set by measurement). */
+    /** Below this many multiply-adds a small-m product runs on one thread (an estimate of the hand-off cost, not yet measured). */
     static final long SMALL_M_PARALLEL_WORK = 1L << 16;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
