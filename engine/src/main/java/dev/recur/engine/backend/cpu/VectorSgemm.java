@@ -295,7 +295,7 @@ public final class VectorSgemm implements Sgemm {
      * measured slower on this JIT). Apanel is packed p-major (8 floats per p), Bpanel p-major
      * (2L floats per p); offsets are in bytes.
      */
-    static void microKernel(int kc, MemorySegment aPack, long aOff, MemorySegment bPack, long bOff,
+    private static void microKernel(int kc, MemorySegment aPack, long aOff, MemorySegment bPack, long bOff,
                                     MemorySegment out, long outOff, long ldOutBytes) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
