@@ -1,0 +1,639 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.Sgemm;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * SGEMM with the Vector API: blocked, packed and register-tiled, multi-threaded with
+ * {@link CpuParallel}.
+ *
+ * <p>General path: op(B)[k, nc] (nc up to all of n) is packed once, in parallel, into p-major
+ * panels of NR = 2L columns (L = vector lanes, 16 with AVX-512). Each task then owns a block of C
+ * (MC rows by up to 1024 columns) for the whole k loop: per KC block of k it packs its rows of
+ * alpha * op(A) into p-major micro-panels of MR = 8 rows and runs the 8 x 2L micro-kernel over
+ * every (A micro-panel, B panel) pair. Packing pads with zeros, so the micro-kernel always computes a
+ * full tile; partial tiles go through a small buffer. Pack buffers are off-heap, per thread and
+ * reused across calls.
+ *
+ * <p>Small-m path (m <= 64 with transB, the recurrent step h[B, H] x W^T; m <= 16 without):
+ * nothing is packed but the few rows of op(A). With transB, each C element is a dot product along
+ * contiguous rows of A and B (4 x 4 at a time); without, rows of B are accumulated 4L columns at a
+ * time. Rows of A go 4 at a time innermost, so the B rows in use stay in L1.
+ *
+ * <p>Summation order does not depend on the thread count, so single- and multi-threaded results
+ * are bitwise identical.
+ */
+public final class VectorSgemm implements Sgemm {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final long VECTOR_BYTES = (long) L * Float.BYTES;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Micro-tile: MR rows of op(A) by NR columns of op(B). */
+    static final int MR = 8;
+    static final int NR = 2 * L;
+    /** k block: an A micro-panel (MR x KC, 12 KB) stays in L1 while B panels (KC x NR, 48 KB) stream from L2. */
+    static final int KC = 384;
+    /** Rows of op(A) per task: the packed A block (MC x KC, 128 KB) stays in L2. */
+    static final int MC = 128;
+    /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
+    static final int B_PACK_FLOATS = 4 << 20;
+    /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB) that stays in L2. */
+    static final int MAX_TASK_COLUMNS = 1024;
+    /**
+     * Up to this many rows of op(A) the small-m path is used (measured at n = 2048, k = 512: with
+     * transB it beats packing up to m = 64, where packing B^T costs as much as the product; without,
+     * up to m = 16).
+     */
+    static final int SMALL_M_TRANS_B = 64;
+    static final int SMALL_M = 16;
+    /** Below this many multiply-adds a small-m product runs on one thread (an estimate of the hand-off cost, not yet measured). */
+    static final long SMALL_M_PARALLEL_WORK = 1L << 16;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final boolean multiThreaded;
+
+    /** A multi-threaded instance (threads from {@link CpuParallel}). */
+    public VectorSgemm() {
+        this(true);
+    }
+
+    private VectorSgemm(boolean multiThreaded) {
+        this.multiThreaded = multiThreaded;
+    }
+
+    /** An instance that runs every product on the calling thread. */
+    public static VectorSgemm singleThreaded() {
+        return new VectorSgemm(false);
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                      float beta, MemorySegment c, long cOffset, int ldc) {
+        SgemmArguments.check(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0) {
+            scale(m, n, beta, c, cOffset, ldc);
+        } else if (m <= (transB ? SMALL_M_TRANS_B : SMALL_M)) {
+            smallM(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        } else {
+            packed(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        }
+    }
+
+    private int threads() {
+        return multiThreaded ? CpuParallel.threads() : 1;
+    }
+
+    private void forEach(int tasks, java.util.function.IntConsumer body) {
+        if (multiThreaded) {
+            CpuParallel.parallelFor(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+        }
+    }
+
+    /** C = beta * C; beta == 0 writes zeros whatever C held. */
+    private static void scale(int m, int n, float beta, MemorySegment c, long cOffset, int ldc) {
+        for (int i = 0; i < m; i++) {
+            long row = cOffset + (long) i * ldc;
+            for (int j = 0; j < n; j++) {
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, row + j, beta == 0 ? 0f : beta * c.getAtIndex(ValueLayout.JAVA_FLOAT, row + j));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- general (packed) path
+
+    private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                        float beta, MemorySegment c, long cOffset, int ldc) {
+        int threads = threads();
+        // Equal k blocks: k = 300 gives 2 x 150 rather than 256 + 44.
+        int kBlocks = ceilDiv(k, KC);
+        int kcMax = ceilDiv(k, kBlocks);
+        int rowBlocks = ceilDiv(m, MC);
+        // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
+        int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
+        MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
+        for (int jc = 0; jc < n; jc += nc) {
+            int ncBlock = Math.min(nc, n - jc);
+            int panels = ceilDiv(ncBlock, NR);
+            // With few row blocks, split the panels too, so that every thread gets about 3 tasks.
+            int panelChunks = Math.max(1, Math.min(panels, Math.max(ceilDiv(ncBlock, MAX_TASK_COLUMNS), ceilDiv(3 * threads, rowBlocks))));
+            int packChunks = Math.min(panels, 2 * threads);
+            final int jc0 = jc;
+            forEach(packChunks, t -> {
+                int first = (int) ((long) panels * t / packChunks);
+                int last = (int) ((long) panels * (t + 1) / packChunks);
+                for (int q = first; q < last; q++) {
+                    int col = jc0 + q * NR;
+                    // Panel q holds op(B)[0 .. k, col .. col+NR], p-major: k block pc starts at p = pc.
+                    packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES);
+                }
+            });
+            // A task owns a block of C (MC rows x a chunk of panels) for the whole k loop, so that
+            // block stays in L2 while it is updated k / KC times.
+            forEach(rowBlocks * panelChunks, t -> {
+                int rowBlock = t / panelChunks;
+                int chunk = t % panelChunks;
+                int row0 = rowBlock * MC;
+                int mc = Math.min(MC, m - row0);
+                int firstPanel = (int) ((long) panels * chunk / panelChunks);
+                int lastPanel = (int) ((long) panels * (chunk + 1) / panelChunks);
+                Scratch scratch = SCRATCH.get();
+                MemorySegment aPack = scratch.aPack;
+                if (beta != 0 && beta != 1) {
+                    int col0 = jc0 + firstPanel * NR;
+                    scale(mc, Math.min(n, jc0 + lastPanel * NR) - col0, beta, c, cOffset + (long) row0 * ldc + col0, ldc);
+                }
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    // beta * C is in C already; beta == 0 overwrites it (NaN included).
+                    boolean accumulate = pc > 0 || beta != 0;
+                    for (int r = 0; r * MR < mc; r++) {
+                        int row = row0 + r * MR;
+                        packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), pc, kc, aPack, (long) r * MR * kc * Float.BYTES);
+                    }
+                    for (int r = 0; r * MR < mc; r++) {
+                        int row = row0 + r * MR;
+                        int rows = Math.min(MR, m - row);
+                        long aOff = (long) r * MR * kc * Float.BYTES;
+                        for (int q = firstPanel; q < lastPanel; q++) {
+                            int col = jc0 + q * NR;
+                            int cols = Math.min(NR, n - col);
+                            long bOff = ((long) q * k + pc) * NR * Float.BYTES;
+                            if (rows == MR && cols == NR && !accumulate) {
+                                microKernel(kc, aPack, aOff, bPack, bOff, c,
+                                        (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES);
+                            } else {
+                                microKernel(kc, aPack, aOff, bPack, bOff, scratch.tile, 0, NR * Float.BYTES);
+                                mergeTile(scratch.tile, rows, cols, c, cOffset + (long) row * ldc + col, ldc, accumulate);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Packs alpha * op(A)[row .. row+rows, pc .. pc+kc] p-major (MR floats per p), zero rows below
+     * {@code rows}. Folding alpha in here keeps the micro-kernel's epilogue a plain add.
+     */
+    private static void packA(boolean transA, MemorySegment a, long aOffset, int lda, float alpha, int row, int rows, int pc, int kc,
+                              MemorySegment aPack, long packOff) {
+        if (transA) {
+            // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p.
+            for (int p = 0; p < kc; p++) {
+                long src = aOffset + (long) (pc + p) * lda + row;
+                long dst = packOff + (long) p * MR * Float.BYTES;
+                for (int i = 0; i < MR; i++) {
+                    aPack.set(FLOAT, dst + (long) i * Float.BYTES, i < rows ? alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + i) : 0f);
+                }
+            }
+        } else {
+            // A stored [m, lda]: a transpose, row by row.
+            for (int i = 0; i < MR; i++) {
+                long dst = packOff + (long) i * Float.BYTES;
+                if (i < rows) {
+                    long src = aOffset + (long) (row + i) * lda + pc;
+                    for (int p = 0; p < kc; p++) {
+                        aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs op(B)[pc .. pc+kc, col .. col+cols] p-major (NR floats per p), zero columns past {@code cols}. */
+    private static void packB(boolean transB, MemorySegment b, long bOffset, int ldb, int pc, int kc, int col, int cols,
+                              MemorySegment bPack, long packOff) {
+        if (!transB && cols == NR) {
+            // B stored [k, ldb]: each p copies 2 vectors of a row.
+            for (int p = 0; p < kc; p++) {
+                long src = (bOffset + (long) (pc + p) * ldb + col) * Float.BYTES;
+                long dst = packOff + (long) p * NR * Float.BYTES;
+                FloatVector.fromMemorySegment(F, b, src, ORDER).intoMemorySegment(bPack, dst, ORDER);
+                FloatVector.fromMemorySegment(F, b, src + VECTOR_BYTES, ORDER).intoMemorySegment(bPack, dst + VECTOR_BYTES, ORDER);
+            }
+        } else if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                long src = bOffset + (long) (pc + p) * ldb + col;
+                long dst = packOff + (long) p * NR * Float.BYTES;
+                for (int j = 0; j < NR; j++) {
+                    bPack.set(FLOAT, dst + (long) j * Float.BYTES, j < cols ? b.getAtIndex(ValueLayout.JAVA_FLOAT, src + j) : 0f);
+                }
+            }
+        } else {
+            // B stored [n, ldb]: op(B)[p, j] = B[j, p], a transpose, row by row.
+            for (int j = 0; j < NR; j++) {
+                long dst = packOff + (long) j * Float.BYTES;
+                if (j < cols) {
+                    long src = bOffset + (long) (col + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) {
+                        bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, b.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** C[rows, cols] = tile (+ C when accumulating); tile is [MR, NR]. */
+    private static void mergeTile(MemorySegment tile, int rows, int cols, MemorySegment c, long cIndex, int ldc,
+                                  boolean accumulate) {
+        if (cols == NR) {
+            for (int i = 0; i < rows; i++) {
+                long t = (long) i * NR * Float.BYTES;
+                long ci = (cIndex + (long) i * ldc) * Float.BYTES;
+                FloatVector t0 = FloatVector.fromMemorySegment(F, tile, t, ORDER);
+                FloatVector t1 = FloatVector.fromMemorySegment(F, tile, t + VECTOR_BYTES, ORDER);
+                if (accumulate) {
+                    t0 = t0.add(FloatVector.fromMemorySegment(F, c, ci, ORDER));
+                    t1 = t1.add(FloatVector.fromMemorySegment(F, c, ci + VECTOR_BYTES, ORDER));
+                }
+                t0.intoMemorySegment(c, ci, ORDER);
+                t1.intoMemorySegment(c, ci + VECTOR_BYTES, ORDER);
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                long ci = cIndex + (long) i * ldc + j;
+                float value = tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * NR + j);
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, ci, accumulate ? value + c.getAtIndex(ValueLayout.JAVA_FLOAT, ci) : value);
+            }
+        }
+    }
+
+    /**
+     * The register-tiled micro-kernel: out[8, 2L] = Apanel[8, kc] * Bpanel[kc, 2L],
+     * with 16 vector accumulators (C2 keeps them all in zmm registers; the 14x2 and 6x4 tiles
+     * measured slower on this JIT). Apanel is packed p-major (8 floats per p), Bpanel p-major
+     * (2L floats per p); offsets are in bytes.
+     */
+    private static void microKernel(int kc, MemorySegment aPack, long aOff, MemorySegment bPack, long bOff,
+                                    MemorySegment out, long outOff, long ldOutBytes) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        // A long induction over byte offsets: measured ~15% faster than an int p with
+        // offsets derived from it (fewer live GPRs, no GPR<->xmm spills around the FMAs).
+        long aEnd = aOff + (long) kc * (MR * Float.BYTES);
+        for (long ap = aOff, bp = bOff; ap < aEnd; ap += MR * Float.BYTES, bp += NR * Float.BYTES) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, bPack, bp, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, bPack, bp + VECTOR_BYTES, ORDER);
+            FloatVector a0 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 0));
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 4));
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 8));
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 12));
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 16));
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 20));
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 24));
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(F, aPack.get(FLOAT, ap + 28));
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        // Stored in place, not through a helper: a helper taking vectors is not always inlined
+        // (NodeCountInliningCutoff) and then boxes the accumulators. No read of C here either:
+        // a bigger method overflows C1's virtual registers, and the tiered policy can then leave
+        // the method in slow tier-2 code for good (seen: 2 GFLOP/s).
+        c00.intoMemorySegment(out, outOff + 0 * ldOutBytes, ORDER);
+        c01.intoMemorySegment(out, outOff + 0 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c10.intoMemorySegment(out, outOff + 1 * ldOutBytes, ORDER);
+        c11.intoMemorySegment(out, outOff + 1 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c20.intoMemorySegment(out, outOff + 2 * ldOutBytes, ORDER);
+        c21.intoMemorySegment(out, outOff + 2 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c30.intoMemorySegment(out, outOff + 3 * ldOutBytes, ORDER);
+        c31.intoMemorySegment(out, outOff + 3 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c40.intoMemorySegment(out, outOff + 4 * ldOutBytes, ORDER);
+        c41.intoMemorySegment(out, outOff + 4 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c50.intoMemorySegment(out, outOff + 5 * ldOutBytes, ORDER);
+        c51.intoMemorySegment(out, outOff + 5 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c60.intoMemorySegment(out, outOff + 6 * ldOutBytes, ORDER);
+        c61.intoMemorySegment(out, outOff + 6 * ldOutBytes + VECTOR_BYTES, ORDER);
+        c70.intoMemorySegment(out, outOff + 7 * ldOutBytes, ORDER);
+        c71.intoMemorySegment(out, outOff + 7 * ldOutBytes + VECTOR_BYTES, ORDER);
+    }
+
+    /** alpha * acc + beta * C (one rounding for the sum); C is not read when beta == 0. */
+    private static float combine(float acc, MemorySegment c, long cIndex, float alpha, float beta) {
+        float scaled = alpha * acc;
+        return beta == 0 ? scaled : Math.fma(c.getAtIndex(ValueLayout.JAVA_FLOAT, cIndex), beta, scaled);
+    }
+
+    // ---------------------------------------------------------------- small-m path
+
+    private void smallM(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
+                        float beta, MemorySegment c, long cOffset, int ldc) {
+        // op(A) copied to [m, k] rows: m * k floats, small next to B's n * k.
+        MemorySegment rows = SCRATCH.get().rowsOfA((long) m * k);
+        for (int i = 0; i < m; i++) {
+            if (transA) {
+                for (int p = 0; p < k; p++) {
+                    rows.setAtIndex(ValueLayout.JAVA_FLOAT, (long) i * k + p, a.getAtIndex(ValueLayout.JAVA_FLOAT, aOffset + (long) p * lda + i));
+                }
+            } else {
+                MemorySegment.copy(a, (aOffset + (long) i * lda) * Float.BYTES, rows, (long) i * k * Float.BYTES, (long) k * Float.BYTES);
+            }
+        }
+        // Columns per task: a multiple of the kernel's width.
+        int unit = transB ? 4 : 4 * L;
+        int units = ceilDiv(n, unit);
+        int tasks = (long) m * n * k < SMALL_M_PARALLEL_WORK ? 1 : Math.min(units, 2 * threads());
+        forEach(tasks, t -> {
+            int first = (int) ((long) units * t / tasks) * unit;
+            int last = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
+            // Rows of op(A) in groups of 4, innermost: the few B rows (or columns) in use stay in L1.
+            if (transB) {
+                for (int j = first; j < last; j += 4) {
+                    for (int i = 0; i < m; i += 4) {
+                        dotKernel(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
+                                b, (bOffset + (long) j * ldb) * Float.BYTES, (long) ldb * Float.BYTES,
+                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta);
+                    }
+                }
+            } else {
+                MemorySegment tile = SCRATCH.get().tile;
+                for (int j = first; j < last; j += 4 * L) {
+                    int cols = Math.min(4 * L, last - j);
+                    for (int i = 0; i < m; i += 4) {
+                        long aBase = (long) i * k * Float.BYTES;
+                        long cOff = (cOffset + (long) i * ldc + j) * Float.BYTES;
+                        if (cols == 4 * L) {
+                            rowsKernel(k, Math.min(4, m - i), cols, rows, aBase, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                    c, cOff, (long) ldc * Float.BYTES, alpha, beta, tile);
+                        } else {
+                            rowsKernelMasked(k, Math.min(4, m - i), cols, rows, aBase, b, (bOffset + j) * Float.BYTES, (long) ldb * Float.BYTES,
+                                    c, cOff, (long) ldc * Float.BYTES, alpha, beta, tile);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * C[m, cols] for m, cols <= 4, op(B) = B^T: 16 dot products of contiguous rows, op(A) rows
+     * [m, k] in {@code rows} and B rows {@code ldbBytes} apart. Missing rows repeat the first
+     * (computed, not stored) so that one loop serves every shape.
+     */
+    private static void dotKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
+                                  MemorySegment c, long cIndex, int ldc, float alpha, float beta) {
+        long kBytes = (long) k * Float.BYTES;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
+        long b0 = bOff, b1 = cols > 1 ? bOff + ldbBytes : b0, b2 = cols > 2 ? bOff + 2 * ldbBytes : b0,
+                b3 = cols > 3 ? bOff + 3 * ldbBytes : b0;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        int p = 0;
+        for (; p <= k - L; p += L) {
+            long o = (long) p * Float.BYTES;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER);
+            FloatVector y = FloatVector.fromMemorySegment(F, rows, a0 + o, ORDER);
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.fromMemorySegment(F, rows, a1 + o, ORDER);
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.fromMemorySegment(F, rows, a2 + o, ORDER);
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER);
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+        }
+        if (p < k) {
+            VectorMask<Float> mask = F.indexInRange(p, k);
+            long o = (long) p * Float.BYTES;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER, mask);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER, mask);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER, mask);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER, mask);
+            FloatVector y = FloatVector.fromMemorySegment(F, rows, a0 + o, ORDER, mask);
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.fromMemorySegment(F, rows, a1 + o, ORDER, mask);
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.fromMemorySegment(F, rows, a2 + o, ORDER, mask);
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER, mask);
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+        }
+        // Reduced here, not in a helper taking vectors (which C2 may not inline, boxing them).
+        storeDots(s00.reduceLanes(VectorOperators.ADD), s01.reduceLanes(VectorOperators.ADD),
+                s02.reduceLanes(VectorOperators.ADD), s03.reduceLanes(VectorOperators.ADD), cols, c, cIndex, alpha, beta);
+        if (m > 1) {
+            storeDots(s10.reduceLanes(VectorOperators.ADD), s11.reduceLanes(VectorOperators.ADD),
+                    s12.reduceLanes(VectorOperators.ADD), s13.reduceLanes(VectorOperators.ADD), cols, c, cIndex + ldc, alpha, beta);
+        }
+        if (m > 2) {
+            storeDots(s20.reduceLanes(VectorOperators.ADD), s21.reduceLanes(VectorOperators.ADD),
+                    s22.reduceLanes(VectorOperators.ADD), s23.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 2L * ldc, alpha, beta);
+        }
+        if (m > 3) {
+            storeDots(s30.reduceLanes(VectorOperators.ADD), s31.reduceLanes(VectorOperators.ADD),
+                    s32.reduceLanes(VectorOperators.ADD), s33.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 3L * ldc, alpha, beta);
+        }
+    }
+
+    private static void storeDots(float d0, float d1, float d2, float d3, int cols,
+                                  MemorySegment c, long cIndex, float alpha, float beta) {
+        c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex, combine(d0, c, cIndex, alpha, beta));
+        if (cols > 1) {
+            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 1, combine(d1, c, cIndex + 1, alpha, beta));
+        }
+        if (cols > 2) {
+            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 2, combine(d2, c, cIndex + 2, alpha, beta));
+        }
+        if (cols > 3) {
+            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 3, combine(d3, c, cIndex + 3, alpha, beta));
+        }
+    }
+
+    /**
+     * C[m, cols] for m <= 4, cols <= 4L, op(B) = B: C row i += op(A)[i, p] * B row p, 4 vectors of
+     * columns at a time (masked at the right edge). Missing rows of A repeat the first.
+     */
+    private static void rowsKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
+                                   MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
+        long kBytes = (long) k * Float.BYTES;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int p = 0; p < k; p++) {
+            long o = bOff + p * ldbBytes;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER);
+            long ap = (long) p * Float.BYTES;
+            FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+        }
+        // Through a [4, 4L] tile rather than a helper taking vectors (see microKernel).
+        s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
+        s01.intoMemorySegment(tile, 1 * VECTOR_BYTES, ORDER);
+        s02.intoMemorySegment(tile, 2 * VECTOR_BYTES, ORDER);
+        s03.intoMemorySegment(tile, 3 * VECTOR_BYTES, ORDER);
+        s10.intoMemorySegment(tile, 4 * VECTOR_BYTES, ORDER);
+        s11.intoMemorySegment(tile, 5 * VECTOR_BYTES, ORDER);
+        s12.intoMemorySegment(tile, 6 * VECTOR_BYTES, ORDER);
+        s13.intoMemorySegment(tile, 7 * VECTOR_BYTES, ORDER);
+        s20.intoMemorySegment(tile, 8 * VECTOR_BYTES, ORDER);
+        s21.intoMemorySegment(tile, 9 * VECTOR_BYTES, ORDER);
+        s22.intoMemorySegment(tile, 10 * VECTOR_BYTES, ORDER);
+        s23.intoMemorySegment(tile, 11 * VECTOR_BYTES, ORDER);
+        s30.intoMemorySegment(tile, 12 * VECTOR_BYTES, ORDER);
+        s31.intoMemorySegment(tile, 13 * VECTOR_BYTES, ORDER);
+        s32.intoMemorySegment(tile, 14 * VECTOR_BYTES, ORDER);
+        s33.intoMemorySegment(tile, 15 * VECTOR_BYTES, ORDER);
+        for (int i = 0; i < m; i++) {
+            long cRow = cOff / Float.BYTES + i * (ldcBytes / Float.BYTES);
+            for (int j = 0; j < cols; j++) {
+                float acc = tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * 4 * L + j);
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, cRow + j, combine(acc, c, cRow + j, alpha, beta));
+            }
+        }
+    }
+
+    /** {@link #rowsKernel} for the right edge, cols < 4L: masked loads (a separate method keeps both small for C1). */
+    private static void rowsKernelMasked(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
+                                   MemorySegment c, long cOff, long ldcBytes, float alpha, float beta, MemorySegment tile) {
+        long kBytes = (long) k * Float.BYTES;
+        long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
+        VectorMask<Float> m0 = F.indexInRange(0, cols), m1 = F.indexInRange(L, cols),
+                m2 = F.indexInRange(2 * L, cols), m3 = F.indexInRange(3 * L, cols);
+        FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int p = 0; p < k; p++) {
+            long o = bOff + p * ldbBytes;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, o, ORDER, m0);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, o + VECTOR_BYTES, ORDER, m1);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, b, o + 2 * VECTOR_BYTES, ORDER, m2);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, b, o + 3 * VECTOR_BYTES, ORDER, m3);
+            long ap = (long) p * Float.BYTES;
+            FloatVector y = FloatVector.broadcast(F, rows.get(FLOAT, a0 + ap));
+            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a1 + ap));
+            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a2 + ap));
+            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+            y = FloatVector.broadcast(F, rows.get(FLOAT, a3 + ap));
+            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+        }
+        // Through a [4, 4L] tile rather than a helper taking vectors (see microKernel).
+        s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
+        s01.intoMemorySegment(tile, 1 * VECTOR_BYTES, ORDER);
+        s02.intoMemorySegment(tile, 2 * VECTOR_BYTES, ORDER);
+        s03.intoMemorySegment(tile, 3 * VECTOR_BYTES, ORDER);
+        s10.intoMemorySegment(tile, 4 * VECTOR_BYTES, ORDER);
+        s11.intoMemorySegment(tile, 5 * VECTOR_BYTES, ORDER);
+        s12.intoMemorySegment(tile, 6 * VECTOR_BYTES, ORDER);
+        s13.intoMemorySegment(tile, 7 * VECTOR_BYTES, ORDER);
+        s20.intoMemorySegment(tile, 8 * VECTOR_BYTES, ORDER);
+        s21.intoMemorySegment(tile, 9 * VECTOR_BYTES, ORDER);
+        s22.intoMemorySegment(tile, 10 * VECTOR_BYTES, ORDER);
+        s23.intoMemorySegment(tile, 11 * VECTOR_BYTES, ORDER);
+        s30.intoMemorySegment(tile, 12 * VECTOR_BYTES, ORDER);
+        s31.intoMemorySegment(tile, 13 * VECTOR_BYTES, ORDER);
+        s32.intoMemorySegment(tile, 14 * VECTOR_BYTES, ORDER);
+        s33.intoMemorySegment(tile, 15 * VECTOR_BYTES, ORDER);
+        for (int i = 0; i < m; i++) {
+            long cRow = cOff / Float.BYTES + i * (ldcBytes / Float.BYTES);
+            for (int j = 0; j < cols; j++) {
+                float acc = tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * 4 * L + j);
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, cRow + j, combine(acc, c, cRow + j, alpha, beta));
+            }
+        }
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /** Per-thread off-heap pack buffers, allocated once and reused by every call on that thread. */
+    private static final class Scratch {
+        final MemorySegment aPack = allocate((long) MC * KC);
+        private MemorySegment bPack = allocate(1);
+        /** An [MR, NR] edge tile of the micro-kernel, or the [4, 4L] tile of the small-m row kernel. */
+        final MemorySegment tile = allocate(Math.max((long) MR * NR, 16L * L));
+        private MemorySegment rowsOfA = allocate(4096);
+
+        MemorySegment bPack(long floats) {
+            if (bPack.byteSize() < floats * Float.BYTES) {
+                bPack = allocate(floats);
+            }
+            return bPack;
+        }
+
+        MemorySegment rowsOfA(long floats) {
+            if (rowsOfA.byteSize() < floats * Float.BYTES) {
+                rowsOfA = allocate(Math.max(floats, 2 * rowsOfA.byteSize() / Float.BYTES));
+            }
+            return rowsOfA;
+        }
+
+        /** An automatic arena per buffer: a buffer that is dropped (or whose thread ends) is freed by the GC. */
+        private static MemorySegment allocate(long floats) {
+            return Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+        }
+    }
+}
