@@ -93,8 +93,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Median wall time of {@code reps} runs, after warm-up runs (at least 2, and at least 1 s) for the JIT. */
-    private static double medianMillis(Recurrent model, Kernels kernels, Recurrent.Algorithm algorithm, Tensor x, int reps) {
-        long warmupEnd = System.nanoTime() + 1_000_000_000L;
+    private double medianMillis(Recurrent model, Kernels kernels, Recurrent.Algorithm algorithm, Tensor x, int reps) {
+        long warmupEnd = System.nanoTime() + (quick ? 50_000_000L : 1_000_000_000L);
         for (int i = 0; i < 2 || System.nanoTime() < warmupEnd; i++) run(model, kernels, algorithm, x);
         double[] ms = new double[reps];
         for (int r = 0; r < reps; r++) {
