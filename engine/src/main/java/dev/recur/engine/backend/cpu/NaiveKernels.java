@@ -150,6 +150,8 @@ public class NaiveKernels implements Kernels {
     }
 
     // ---- recurrent cells ------------------------------------------------------------------------
+    // Each cell's arithmetic lives in one static "columns" method over [from, to) of one row, so
+    // that VectorKernels' scalar tails run exactly these formulas.
 
     /** Copies hPrev (or zeros when hPrev is null) to hNext and zeros to y for an inactive row. */
     private static void holdRow(int width, MemorySegment hPrev, long hPrevRow, MemorySegment hNext, long hNextRow,
@@ -157,6 +159,111 @@ public class NaiveKernels implements Kernels {
         for (int j = 0; j < width; j++) {
             put(hNext, hNextRow + j, hPrev == null ? 0f : get(hPrev, hPrevRow + j));
             if (y != null) put(y, yRow + j, 0f);
+        }
+    }
+
+    /** One active row of an RNN step, columns [from, to); arguments are row starts. */
+    static void rnnForwardColumns(int from, int to, boolean relu, MemorySegment gx, long x0, MemorySegment gh, long h0,
+                                  MemorySegment hNext, long hn0, MemorySegment y, long y0) {
+        for (int j = from; j < to; j++) {
+            float a = get(gx, x0 + j) + get(gh, h0 + j);
+            float h = relu ? Math.max(a, 0f) : tanh(a);
+            put(hNext, hn0 + j, h);
+            if (y != null) put(y, y0 + j, h);
+        }
+    }
+
+    /** da = dh * act'(h) for one active row, columns [from, to). */
+    static void rnnBackwardColumns(int from, int to, boolean relu, MemorySegment hNext, long hn0,
+                                   MemorySegment dh, long dh0, MemorySegment da, long da0) {
+        for (int j = from; j < to; j++) {
+            float g = get(dh, dh0 + j);
+            float h = get(hNext, hn0 + j);
+            put(da, da0 + j, relu ? (h > 0f ? g : 0f) : g * (1f - h * h));
+        }
+    }
+
+    /** One active row of an LSTM step, columns [from, to) of each gate; gate q at offset q * hidden. */
+    static void lstmForwardColumns(int hidden, int from, int to, MemorySegment gx, long x0, MemorySegment gh, long h0,
+                                   MemorySegment cPrev, long cp0, MemorySegment act, long a0,
+                                   MemorySegment cNext, long cn0, MemorySegment hNext, long hn0, MemorySegment y, long y0) {
+        for (int j = from; j < to; j++) {
+            float i = sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
+            float f = sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
+            float g = tanh(get(gx, x0 + 2 * hidden + j) + get(gh, h0 + 2 * hidden + j));
+            float o = sigmoid(get(gx, x0 + 3 * hidden + j) + get(gh, h0 + 3 * hidden + j));
+            float c = f * get(cPrev, cp0 + j) + i * g;
+            float h = o * tanh(c);
+            put(act, a0 + j, i);
+            put(act, a0 + hidden + j, f);
+            put(act, a0 + 2 * hidden + j, g);
+            put(act, a0 + 3 * hidden + j, o);
+            put(cNext, cn0 + j, c);
+            put(hNext, hn0 + j, h);
+            if (y != null) put(y, y0 + j, h);
+        }
+    }
+
+    /** LSTM backward for one active row, columns [from, to); dc is replaced by the gradient for cPrev. */
+    static void lstmBackwardColumns(int hidden, int from, int to, MemorySegment act, long a0, MemorySegment cPrev, long cp0,
+                                    MemorySegment cNext, long cn0, MemorySegment dm, long dm0,
+                                    MemorySegment dc, long dc0, MemorySegment da, long d0) {
+        for (int j = from; j < to; j++) {
+            float i = get(act, a0 + j);
+            float f = get(act, a0 + hidden + j);
+            float g = get(act, a0 + 2 * hidden + j);
+            float o = get(act, a0 + 3 * hidden + j);
+            float tc = tanh(get(cNext, cn0 + j));
+            float dmv = get(dm, dm0 + j);
+            float dcTotal = get(dc, dc0 + j) + dmv * o * (1f - tc * tc);
+            put(da, d0 + j, dcTotal * g * i * (1f - i));
+            put(da, d0 + hidden + j, dcTotal * get(cPrev, cp0 + j) * f * (1f - f));
+            put(da, d0 + 2 * hidden + j, dcTotal * i * (1f - g * g));
+            put(da, d0 + 3 * hidden + j, dmv * tc * o * (1f - o));
+            put(dc, dc0 + j, dcTotal * f);
+        }
+    }
+
+    /** One active row of a GRU step, columns [from, to) of each gate. */
+    static void gruForwardColumns(int hidden, int from, int to, MemorySegment gx, long x0, MemorySegment gh, long h0,
+                                  MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hp0,
+                                  MemorySegment act, long a0, MemorySegment ghn, long ghn0,
+                                  MemorySegment hNext, long hn0, MemorySegment y, long y0) {
+        for (int j = from; j < to; j++) {
+            float r = sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
+            float z = sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
+            float hn = get(gh, h0 + 2 * hidden + j) + (bhn == null ? 0f : get(bhn, bhnOff + j));
+            float n = tanh(get(gx, x0 + 2 * hidden + j) + r * hn);
+            float h = (1f - z) * n + z * get(hPrev, hp0 + j);
+            put(act, a0 + j, r);
+            put(act, a0 + hidden + j, z);
+            put(act, a0 + 2 * hidden + j, n);
+            put(ghn, ghn0 + j, hn);
+            put(hNext, hn0 + j, h);
+            if (y != null) put(y, y0 + j, h);
+        }
+    }
+
+    /** GRU backward for one active row, columns [from, to). */
+    static void gruBackwardColumns(int hidden, int from, int to, MemorySegment act, long a0, MemorySegment ghn, long ghn0,
+                                   MemorySegment hPrev, long hp0, MemorySegment dh, long dh0,
+                                   MemorySegment dgx, long dgx0, MemorySegment dgh, long dgh0,
+                                   MemorySegment dhPrev, long dhp0) {
+        for (int j = from; j < to; j++) {
+            float r = get(act, a0 + j);
+            float z = get(act, a0 + hidden + j);
+            float n = get(act, a0 + 2 * hidden + j);
+            float g = get(dh, dh0 + j);
+            float dn = g * (1f - z) * (1f - n * n);
+            float dz = g * (get(hPrev, hp0 + j) - n) * z * (1f - z);
+            float dr = dn * get(ghn, ghn0 + j) * r * (1f - r);
+            put(dgx, dgx0 + j, dr);
+            put(dgx, dgx0 + hidden + j, dz);
+            put(dgx, dgx0 + 2 * hidden + j, dn);
+            put(dgh, dgh0 + j, dr);
+            put(dgh, dgh0 + hidden + j, dz);
+            put(dgh, dgh0 + 2 * hidden + j, dn * r);
+            put(dhPrev, dhp0 + j, g * z);
         }
     }
 
@@ -168,15 +275,10 @@ public class NaiveKernels implements Kernels {
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long yRow = yOff + (long) b * ldy;
-            if (!active(lengths, b, t)) {
+            if (active(lengths, b, t)) {
+                rnnForwardColumns(0, hidden, relu, gx, gxOff + row, gh, ghOff + row, hNext, hNextOff + row, y, yRow);
+            } else {
                 holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
-                continue;
-            }
-            for (int j = 0; j < hidden; j++) {
-                float a = get(gx, gxOff + row + j) + get(gh, ghOff + row + j);
-                float h = relu ? Math.max(a, 0f) : tanh(a);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
             }
         }
     }
@@ -188,12 +290,10 @@ public class NaiveKernels implements Kernels {
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             boolean on = active(lengths, b, t);
+            if (on) rnnBackwardColumns(0, hidden, relu, hNext, hNextOff + row, dh, dhOff + row, da, daOff + row);
             for (int j = 0; j < hidden; j++) {
-                float g = get(dh, dhOff + row + j);
-                float h = get(hNext, hNextOff + row + j);
-                float d = relu ? (h > 0f ? g : 0f) : g * (1f - h * h);
-                put(da, daOff + row + j, on ? d : 0f);
-                put(dhPrev, dhPrevOff + row + j, on ? 0f : g);
+                if (!on) put(da, daOff + row + j, 0f);
+                put(dhPrev, dhPrevOff + row + j, on ? 0f : get(dh, dhOff + row + j));
             }
         }
     }
@@ -205,30 +305,16 @@ public class NaiveKernels implements Kernels {
                             MemorySegment cNext, long cNextOff,
                             MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
                             MemorySegment y, long yOff, int ldy) {
-        int g4 = 4 * hidden;
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
-            long gRow = (long) b * g4;
+            long gRow = (long) b * 4 * hidden;
             long yRow = yOff + (long) b * ldy;
-            if (!active(lengths, b, t)) {
+            if (active(lengths, b, t)) {
+                lstmForwardColumns(hidden, 0, hidden, gx, gxOff + gRow, gh, ghOff + gRow, cPrev, cPrevOff + row,
+                        act, actOff + gRow, cNext, cNextOff + row, hNext, hNextOff + row, y, yRow);
+            } else {
                 for (int j = 0; j < hidden; j++) put(cNext, cNextOff + row + j, get(cPrev, cPrevOff + row + j));
                 holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
-                continue;
-            }
-            for (int j = 0; j < hidden; j++) {
-                float i = sigmoid(get(gx, gxOff + gRow + j) + get(gh, ghOff + gRow + j));
-                float f = sigmoid(get(gx, gxOff + gRow + hidden + j) + get(gh, ghOff + gRow + hidden + j));
-                float g = tanh(get(gx, gxOff + gRow + 2 * hidden + j) + get(gh, ghOff + gRow + 2 * hidden + j));
-                float o = sigmoid(get(gx, gxOff + gRow + 3 * hidden + j) + get(gh, ghOff + gRow + 3 * hidden + j));
-                float c = f * get(cPrev, cPrevOff + row + j) + i * g;
-                float h = o * tanh(c);
-                put(act, actOff + gRow + j, i);
-                put(act, actOff + gRow + hidden + j, f);
-                put(act, actOff + gRow + 2 * hidden + j, g);
-                put(act, actOff + gRow + 3 * hidden + j, o);
-                put(cNext, cNextOff + row + j, c);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
             }
         }
     }
@@ -238,27 +324,14 @@ public class NaiveKernels implements Kernels {
                              MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
                              MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
                              MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
-        int g4 = 4 * hidden;
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
-            long gRow = (long) b * g4;
-            if (!active(lengths, b, t)) {
-                for (int j = 0; j < g4; j++) put(da, daOff + gRow + j, 0f);
-                continue; // dc passes through unchanged
-            }
-            for (int j = 0; j < hidden; j++) {
-                float i = get(act, actOff + gRow + j);
-                float f = get(act, actOff + gRow + hidden + j);
-                float g = get(act, actOff + gRow + 2 * hidden + j);
-                float o = get(act, actOff + gRow + 3 * hidden + j);
-                float tc = tanh(get(cNext, cNextOff + row + j));
-                float dmv = get(dm, dmOff + row + j);
-                float dcTotal = get(dc, dcOff + row + j) + dmv * o * (1f - tc * tc);
-                put(da, daOff + gRow + j, dcTotal * g * i * (1f - i));
-                put(da, daOff + gRow + hidden + j, dcTotal * get(cPrev, cPrevOff + row + j) * f * (1f - f));
-                put(da, daOff + gRow + 2 * hidden + j, dcTotal * i * (1f - g * g));
-                put(da, daOff + gRow + 3 * hidden + j, dmv * tc * o * (1f - o));
-                put(dc, dcOff + row + j, dcTotal * f);
+            long gRow = (long) b * 4 * hidden;
+            if (active(lengths, b, t)) {
+                lstmBackwardColumns(hidden, 0, hidden, act, actOff + gRow, cPrev, cPrevOff + row, cNext, cNextOff + row,
+                        dm, dmOff + row, dc, dcOff + row, da, daOff + gRow);
+            } else {
+                for (int j = 0; j < 4 * hidden; j++) put(da, daOff + gRow + j, 0f); // dc passes through unchanged
             }
         }
     }
@@ -269,27 +342,15 @@ public class NaiveKernels implements Kernels {
                            MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hPrevOff,
                            MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
                            MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
-        int g3 = 3 * hidden;
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
-            long gRow = (long) b * g3;
+            long gRow = (long) b * 3 * hidden;
             long yRow = yOff + (long) b * ldy;
-            if (!active(lengths, b, t)) {
+            if (active(lengths, b, t)) {
+                gruForwardColumns(hidden, 0, hidden, gx, gxOff + gRow, gh, ghOff + gRow, bhn, bhnOff, hPrev, hPrevOff + row,
+                        act, actOff + gRow, ghn, ghnOff + row, hNext, hNextOff + row, y, yRow);
+            } else {
                 holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
-                continue;
-            }
-            for (int j = 0; j < hidden; j++) {
-                float r = sigmoid(get(gx, gxOff + gRow + j) + get(gh, ghOff + gRow + j));
-                float z = sigmoid(get(gx, gxOff + gRow + hidden + j) + get(gh, ghOff + gRow + hidden + j));
-                float hn = get(gh, ghOff + gRow + 2 * hidden + j) + (bhn == null ? 0f : get(bhn, bhnOff + j));
-                float n = tanh(get(gx, gxOff + gRow + 2 * hidden + j) + r * hn);
-                float h = (1f - z) * n + z * get(hPrev, hPrevOff + row + j);
-                put(act, actOff + gRow + j, r);
-                put(act, actOff + gRow + hidden + j, z);
-                put(act, actOff + gRow + 2 * hidden + j, n);
-                put(ghn, ghnOff + row + j, hn);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
             }
         }
     }
@@ -304,29 +365,15 @@ public class NaiveKernels implements Kernels {
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g3;
-            if (!active(lengths, b, t)) {
+            if (active(lengths, b, t)) {
+                gruBackwardColumns(hidden, 0, hidden, act, actOff + gRow, ghn, ghnOff + row, hPrev, hPrevOff + row,
+                        dh, dhOff + row, dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
+            } else {
                 for (int j = 0; j < g3; j++) {
                     put(dgx, dgxOff + gRow + j, 0f);
                     put(dgh, dghOff + gRow + j, 0f);
                 }
                 for (int j = 0; j < hidden; j++) put(dhPrev, dhPrevOff + row + j, get(dh, dhOff + row + j));
-                continue;
-            }
-            for (int j = 0; j < hidden; j++) {
-                float r = get(act, actOff + gRow + j);
-                float z = get(act, actOff + gRow + hidden + j);
-                float n = get(act, actOff + gRow + 2 * hidden + j);
-                float g = get(dh, dhOff + row + j);
-                float dn = g * (1f - z) * (1f - n * n);
-                float dz = g * (get(hPrev, hPrevOff + row + j) - n) * z * (1f - z);
-                float dr = dn * get(ghn, ghnOff + row + j) * r * (1f - r);
-                put(dgx, dgxOff + gRow + j, dr);
-                put(dgx, dgxOff + gRow + hidden + j, dz);
-                put(dgx, dgxOff + gRow + 2 * hidden + j, dn);
-                put(dgh, dghOff + gRow + j, dr);
-                put(dgh, dghOff + gRow + hidden + j, dz);
-                put(dgh, dghOff + gRow + 2 * hidden + j, dn * r);
-                put(dhPrev, dhPrevOff + row + j, g * z);
             }
         }
     }

@@ -250,12 +250,7 @@ public final class VectorKernels implements Kernels {
                 store(h, hNext, hNextOff + row + j);
                 if (y != null) store(h, y, yRow + j);
             }
-            for (; j < hidden; j++) {
-                float a = get(gx, gxOff + row + j) + get(gh, ghOff + row + j);
-                float h = relu ? Math.max(a, 0f) : NaiveKernels.tanh(a);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
-            }
+            NaiveKernels.rnnForwardColumns(j, hidden, relu, gx, gxOff + row, gh, ghOff + row, hNext, hNextOff + row, y, yRow);
         }
     }
 
@@ -281,11 +276,7 @@ public final class VectorKernels implements Kernels {
                         : g.mul(h.neg().fma(h, FloatVector.broadcast(S, 1f)));
                 store(d, da, daOff + row + j);
             }
-            for (; j < hidden; j++) {
-                float g = get(dh, dhOff + row + j);
-                float h = get(hNext, hNextOff + row + j);
-                put(da, daOff + row + j, relu ? (h > 0f ? g : 0f) : g * (1f - h * h));
-            }
+            NaiveKernels.rnnBackwardColumns(j, hidden, relu, hNext, hNextOff + row, dh, dhOff + row, da, daOff + row);
         }
     }
 
@@ -325,21 +316,8 @@ public final class VectorKernels implements Kernels {
                 store(h, hNext, hNextOff + row + j);
                 if (y != null) store(h, y, yRow + j);
             }
-            for (; j < hidden; j++) {
-                float i = NaiveKernels.sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
-                float f = NaiveKernels.sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
-                float g = NaiveKernels.tanh(get(gx, x0 + 2 * hidden + j) + get(gh, h0 + 2 * hidden + j));
-                float o = NaiveKernels.sigmoid(get(gx, x0 + 3 * hidden + j) + get(gh, h0 + 3 * hidden + j));
-                float c = f * get(cPrev, cPrevOff + row + j) + i * g;
-                float h = o * NaiveKernels.tanh(c);
-                put(act, a0 + j, i);
-                put(act, a0 + hidden + j, f);
-                put(act, a0 + 2 * hidden + j, g);
-                put(act, a0 + 3 * hidden + j, o);
-                put(cNext, cNextOff + row + j, c);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
-            }
+            NaiveKernels.lstmForwardColumns(hidden, j, hidden, gx, x0, gh, h0, cPrev, cPrevOff + row, act, a0,
+                    cNext, cNextOff + row, hNext, hNextOff + row, y, yRow);
         }
     }
 
@@ -374,20 +352,8 @@ public final class VectorKernels implements Kernels {
                 store(dmv.mul(tc).mul(o.mul(one.sub(o))), da, d0 + 3 * hidden + j);
                 store(dcTotal.mul(f), dc, dcOff + row + j);
             }
-            for (; j < hidden; j++) {
-                float i = get(act, a0 + j);
-                float f = get(act, a0 + hidden + j);
-                float g = get(act, a0 + 2 * hidden + j);
-                float o = get(act, a0 + 3 * hidden + j);
-                float tc = NaiveKernels.tanh(get(cNext, cNextOff + row + j));
-                float dmv = get(dm, dmOff + row + j);
-                float dcTotal = get(dc, dcOff + row + j) + dmv * o * (1f - tc * tc);
-                put(da, d0 + j, dcTotal * g * i * (1f - i));
-                put(da, d0 + hidden + j, dcTotal * get(cPrev, cPrevOff + row + j) * f * (1f - f));
-                put(da, d0 + 2 * hidden + j, dcTotal * i * (1f - g * g));
-                put(da, d0 + 3 * hidden + j, dmv * tc * o * (1f - o));
-                put(dc, dcOff + row + j, dcTotal * f);
-            }
+            NaiveKernels.lstmBackwardColumns(hidden, j, hidden, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row,
+                    dm, dmOff + row, dc, dcOff + row, da, d0);
         }
     }
 
@@ -424,19 +390,8 @@ public final class VectorKernels implements Kernels {
                 store(h, hNext, hNextOff + row + j);
                 if (y != null) store(h, y, yRow + j);
             }
-            for (; j < hidden; j++) {
-                float r = NaiveKernels.sigmoid(get(gx, x0 + j) + get(gh, h0 + j));
-                float z = NaiveKernels.sigmoid(get(gx, x0 + hidden + j) + get(gh, h0 + hidden + j));
-                float hn = get(gh, h0 + 2 * hidden + j) + (bhn == null ? 0f : get(bhn, bhnOff + j));
-                float n = NaiveKernels.tanh(get(gx, x0 + 2 * hidden + j) + r * hn);
-                float h = (1f - z) * n + z * get(hPrev, hPrevOff + row + j);
-                put(act, a0 + j, r);
-                put(act, a0 + hidden + j, z);
-                put(act, a0 + 2 * hidden + j, n);
-                put(ghn, ghnOff + row + j, hn);
-                put(hNext, hNextOff + row + j, h);
-                if (y != null) put(y, yRow + j, h);
-            }
+            NaiveKernels.gruForwardColumns(hidden, j, hidden, gx, x0, gh, h0, bhn, bhnOff, hPrev, hPrevOff + row, act, a0,
+                    ghn, ghnOff + row, hNext, hNextOff + row, y, yRow);
         }
     }
 
@@ -477,22 +432,8 @@ public final class VectorKernels implements Kernels {
                 store(dn.mul(r), dgh, dghOff + gRow + 2 * hidden + j);
                 store(g.mul(z), dhPrev, dhPrevOff + row + j);
             }
-            for (; j < hidden; j++) {
-                float r = get(act, a0 + j);
-                float z = get(act, a0 + hidden + j);
-                float n = get(act, a0 + 2 * hidden + j);
-                float g = get(dh, dhOff + row + j);
-                float dn = g * (1f - z) * (1f - n * n);
-                float dz = g * (get(hPrev, hPrevOff + row + j) - n) * z * (1f - z);
-                float dr = dn * get(ghn, ghnOff + row + j) * r * (1f - r);
-                put(dgx, dgxOff + gRow + j, dr);
-                put(dgx, dgxOff + gRow + hidden + j, dz);
-                put(dgx, dgxOff + gRow + 2 * hidden + j, dn);
-                put(dgh, dghOff + gRow + j, dr);
-                put(dgh, dghOff + gRow + hidden + j, dz);
-                put(dgh, dghOff + gRow + 2 * hidden + j, dn * r);
-                put(dhPrev, dhPrevOff + row + j, g * z);
-            }
+            NaiveKernels.gruBackwardColumns(hidden, j, hidden, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
+                    dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
         }
     }
 
