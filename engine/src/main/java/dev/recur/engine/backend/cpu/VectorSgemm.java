@@ -3,7 +3,7 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.Sgemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -389,11 +389,12 @@ public final class VectorSgemm implements Sgemm {
             int last = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
             // Rows of op(A) in groups of 4, innermost: the few B rows (or columns) in use stay in L1.
             if (transB) {
+                MemorySegment tile = SCRATCH.get().tile;
                 for (int j = first; j < last; j += 4) {
                     for (int i = 0; i < m; i += 4) {
-                        dotKernel(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
+                        dots(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
                                 b, (bOffset + (long) j * ldb) * Float.BYTES, (long) ldb * Float.BYTES,
-                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta);
+                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta, tile);
                     }
                 }
             } else {
@@ -420,19 +421,45 @@ public final class VectorSgemm implements Sgemm {
      * C[m, cols] for m, cols <= 4, op(B) = B^T: 16 dot products of contiguous rows, op(A) rows
      * [m, k] in {@code rows} and B rows {@code ldbBytes} apart. Missing rows repeat the first
      * (computed, not stored) so that one loop serves every shape.
+     *
+     * <p>Three methods, each small enough for C1: a Vector API method that C1 gives up on ("out of
+     * virtual registers") can be left in tier-2 code at ~1 GFLOP/s (seen here with the tail and the
+     * reduction in one method).
      */
-    private static void dotKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
-                                  MemorySegment c, long cIndex, int ldc, float alpha, float beta) {
+    private static void dots(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
+                             MemorySegment c, long cIndex, int ldc, float alpha, float beta, MemorySegment tile) {
         long kBytes = (long) k * Float.BYTES;
         long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
         long b0 = bOff, b1 = cols > 1 ? bOff + ldbBytes : b0, b2 = cols > 2 ? bOff + 2 * ldbBytes : b0,
                 b3 = cols > 3 ? bOff + 3 * ldbBytes : b0;
+        int full = k / L * L;
+        dotKernel(full, rows, a0, a1, a2, a3, b, b0, b1, b2, b3, tile);
+        if (full < k) {
+            dotTail(full, k, rows, a0, a1, a2, a3, b, b0, b1, b2, b3, tile);
+        }
+        sumLanes16(tile);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < cols; j++) {
+                long ci = cIndex + (long) i * ldc + j;
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, ci, combine(tile.getAtIndex(ValueLayout.JAVA_FLOAT, 4 * i + j), c, ci, alpha, beta));
+            }
+        }
+    }
+
+    /**
+     * The 16 partial dot products (row i of A, row j of B) over p < {@code end} (a multiple of L),
+     * as 16 vectors into {@code tile} (vector 4i + j). Through the tile, not a helper taking vectors
+     * (which C2 may not inline, boxing them); and not reduceLanes(ADD): its order is unspecified
+     * and does differ between the interpreter and C2 (measured: 679 of 1000 random vectors), which
+     * broke bitwise equality across thread counts whenever one thread still ran slower-tier code.
+     */
+    private static void dotKernel(int end, MemorySegment rows, long a0, long a1, long a2, long a3,
+                                  MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        int p = 0;
-        for (; p <= k - L; p += L) {
+        for (int p = 0; p < end; p += L) {
             long o = (long) p * Float.BYTES;
             FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER);
             FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER);
@@ -447,51 +474,100 @@ public final class VectorSgemm implements Sgemm {
             y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER);
             s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
         }
-        if (p < k) {
-            VectorMask<Float> mask = F.indexInRange(p, k);
-            long o = (long) p * Float.BYTES;
-            FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER, mask);
-            FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER, mask);
-            FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER, mask);
-            FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER, mask);
-            FloatVector y = FloatVector.fromMemorySegment(F, rows, a0 + o, ORDER, mask);
-            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
-            y = FloatVector.fromMemorySegment(F, rows, a1 + o, ORDER, mask);
-            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
-            y = FloatVector.fromMemorySegment(F, rows, a2 + o, ORDER, mask);
-            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
-            y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER, mask);
-            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
-        }
-        // Reduced here, not in a helper taking vectors (which C2 may not inline, boxing them).
-        storeDots(s00.reduceLanes(VectorOperators.ADD), s01.reduceLanes(VectorOperators.ADD),
-                s02.reduceLanes(VectorOperators.ADD), s03.reduceLanes(VectorOperators.ADD), cols, c, cIndex, alpha, beta);
-        if (m > 1) {
-            storeDots(s10.reduceLanes(VectorOperators.ADD), s11.reduceLanes(VectorOperators.ADD),
-                    s12.reduceLanes(VectorOperators.ADD), s13.reduceLanes(VectorOperators.ADD), cols, c, cIndex + ldc, alpha, beta);
-        }
-        if (m > 2) {
-            storeDots(s20.reduceLanes(VectorOperators.ADD), s21.reduceLanes(VectorOperators.ADD),
-                    s22.reduceLanes(VectorOperators.ADD), s23.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 2L * ldc, alpha, beta);
-        }
-        if (m > 3) {
-            storeDots(s30.reduceLanes(VectorOperators.ADD), s31.reduceLanes(VectorOperators.ADD),
-                    s32.reduceLanes(VectorOperators.ADD), s33.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 3L * ldc, alpha, beta);
+        s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
+        s01.intoMemorySegment(tile, 1 * VECTOR_BYTES, ORDER);
+        s02.intoMemorySegment(tile, 2 * VECTOR_BYTES, ORDER);
+        s03.intoMemorySegment(tile, 3 * VECTOR_BYTES, ORDER);
+        s10.intoMemorySegment(tile, 4 * VECTOR_BYTES, ORDER);
+        s11.intoMemorySegment(tile, 5 * VECTOR_BYTES, ORDER);
+        s12.intoMemorySegment(tile, 6 * VECTOR_BYTES, ORDER);
+        s13.intoMemorySegment(tile, 7 * VECTOR_BYTES, ORDER);
+        s20.intoMemorySegment(tile, 8 * VECTOR_BYTES, ORDER);
+        s21.intoMemorySegment(tile, 9 * VECTOR_BYTES, ORDER);
+        s22.intoMemorySegment(tile, 10 * VECTOR_BYTES, ORDER);
+        s23.intoMemorySegment(tile, 11 * VECTOR_BYTES, ORDER);
+        s30.intoMemorySegment(tile, 12 * VECTOR_BYTES, ORDER);
+        s31.intoMemorySegment(tile, 13 * VECTOR_BYTES, ORDER);
+        s32.intoMemorySegment(tile, 14 * VECTOR_BYTES, ORDER);
+        s33.intoMemorySegment(tile, 15 * VECTOR_BYTES, ORDER);
+    }
+
+    /** Adds the masked last step (p from {@code start} to k, fewer than L) to the 16 vectors in {@code tile}. */
+    private static void dotTail(int start, int k, MemorySegment rows, long a0, long a1, long a2, long a3,
+                                MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
+        VectorMask<Float> mask = F.indexInRange(start, k);
+        long o = (long) start * Float.BYTES;
+        FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER, mask);
+        FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER, mask);
+        FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER, mask);
+        FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER, mask);
+        long[] a = {a0, a1, a2, a3};
+        for (int i = 0; i < 4; i++) {
+            FloatVector y = FloatVector.fromMemorySegment(F, rows, a[i] + o, ORDER, mask);
+            long t = (long) 4 * i * VECTOR_BYTES;
+            y.fma(x0, FloatVector.fromMemorySegment(F, tile, t, ORDER)).intoMemorySegment(tile, t, ORDER);
+            y.fma(x1, FloatVector.fromMemorySegment(F, tile, t + VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + VECTOR_BYTES, ORDER);
+            y.fma(x2, FloatVector.fromMemorySegment(F, tile, t + 2 * VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + 2 * VECTOR_BYTES, ORDER);
+            y.fma(x3, FloatVector.fromMemorySegment(F, tile, t + 3 * VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + 3 * VECTOR_BYTES, ORDER);
         }
     }
 
-    private static void storeDots(float d0, float d1, float d2, float d3, int cols,
-                                  MemorySegment c, long cIndex, float alpha, float beta) {
-        c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex, combine(d0, c, cIndex, alpha, beta));
-        if (cols > 1) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 1, combine(d1, c, cIndex + 1, alpha, beta));
+    /** Lane indices of the pairwise steps of {@link #sumLanes16}: halves, quarters, ... of two vectors. */
+    private static final FloatVector HSUM8_LO = hsumIndices(8, 0), HSUM8_HI = hsumIndices(8, 1),
+            HSUM4_LO = hsumIndices(4, 0), HSUM4_HI = hsumIndices(4, 1), HSUM2_LO = hsumIndices(2, 0), HSUM2_HI = hsumIndices(2, 1),
+            HSUM1_LO = hsumIndices(1, 0), HSUM1_HI = hsumIndices(1, 1);
+    /** The sums come out in bit-reversed order of the 16 vectors. */
+    private static final VectorShuffle<Float> BIT_REVERSED = VectorShuffle.fromOp(F, i -> Integer.reverse(i) >>> 28 & (L - 1));
+
+    /** Groups of {@code width} lanes alternately from a and b: of each pair of groups, the first (part 0) or the second. */
+    private static FloatVector hsumIndices(int width, int part) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            int group = i / width;
+            index[i] = (group % 2 == 1 ? L : 0) + (group / 2) * 2 * width + part * width + i % width;
         }
-        if (cols > 2) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 2, combine(d2, c, cIndex + 2, alpha, beta));
+        return FloatVector.fromArray(F, index, 0);
+    }
+
+    /**
+     * Replaces the 16 vectors at the start of {@code tile} by their 16 lane sums (tile[v], v = 0..15),
+     * in an order fixed by the code rather than by the JIT: pairwise (select, select, add) steps.
+     * With L != 16, a sequential scalar sum.
+     */
+    private static void sumLanes16(MemorySegment tile) {
+        if (L != 16) {
+            for (int v = 0; v < 16; v++) {
+                float sum = 0;
+                for (int i = 0; i < L; i++) {
+                    sum += tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) v * L + i);
+                }
+                tile.setAtIndex(ValueLayout.JAVA_FLOAT, v, sum);
+            }
+            return;
         }
-        if (cols > 3) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 3, combine(d3, c, cIndex + 3, alpha, beta));
-        }
+        FloatVector v0 = FloatVector.fromMemorySegment(F, tile, 0 * VECTOR_BYTES, ORDER), v1 = FloatVector.fromMemorySegment(F, tile, 1 * VECTOR_BYTES, ORDER);
+        FloatVector v2 = FloatVector.fromMemorySegment(F, tile, 2 * VECTOR_BYTES, ORDER), v3 = FloatVector.fromMemorySegment(F, tile, 3 * VECTOR_BYTES, ORDER);
+        FloatVector v4 = FloatVector.fromMemorySegment(F, tile, 4 * VECTOR_BYTES, ORDER), v5 = FloatVector.fromMemorySegment(F, tile, 5 * VECTOR_BYTES, ORDER);
+        FloatVector v6 = FloatVector.fromMemorySegment(F, tile, 6 * VECTOR_BYTES, ORDER), v7 = FloatVector.fromMemorySegment(F, tile, 7 * VECTOR_BYTES, ORDER);
+        FloatVector v8 = FloatVector.fromMemorySegment(F, tile, 8 * VECTOR_BYTES, ORDER), v9 = FloatVector.fromMemorySegment(F, tile, 9 * VECTOR_BYTES, ORDER);
+        FloatVector va = FloatVector.fromMemorySegment(F, tile, 10 * VECTOR_BYTES, ORDER), vb = FloatVector.fromMemorySegment(F, tile, 11 * VECTOR_BYTES, ORDER);
+        FloatVector vc = FloatVector.fromMemorySegment(F, tile, 12 * VECTOR_BYTES, ORDER), vd = FloatVector.fromMemorySegment(F, tile, 13 * VECTOR_BYTES, ORDER);
+        FloatVector ve = FloatVector.fromMemorySegment(F, tile, 14 * VECTOR_BYTES, ORDER), vf = FloatVector.fromMemorySegment(F, tile, 15 * VECTOR_BYTES, ORDER);
+        FloatVector a0 = HSUM8_LO.selectFrom(v0, v1).add(HSUM8_HI.selectFrom(v0, v1));
+        FloatVector a1 = HSUM8_LO.selectFrom(v2, v3).add(HSUM8_HI.selectFrom(v2, v3));
+        FloatVector a2 = HSUM8_LO.selectFrom(v4, v5).add(HSUM8_HI.selectFrom(v4, v5));
+        FloatVector a3 = HSUM8_LO.selectFrom(v6, v7).add(HSUM8_HI.selectFrom(v6, v7));
+        FloatVector a4 = HSUM8_LO.selectFrom(v8, v9).add(HSUM8_HI.selectFrom(v8, v9));
+        FloatVector a5 = HSUM8_LO.selectFrom(va, vb).add(HSUM8_HI.selectFrom(va, vb));
+        FloatVector a6 = HSUM8_LO.selectFrom(vc, vd).add(HSUM8_HI.selectFrom(vc, vd));
+        FloatVector a7 = HSUM8_LO.selectFrom(ve, vf).add(HSUM8_HI.selectFrom(ve, vf));
+        FloatVector b0 = HSUM4_LO.selectFrom(a0, a1).add(HSUM4_HI.selectFrom(a0, a1));
+        FloatVector b1 = HSUM4_LO.selectFrom(a2, a3).add(HSUM4_HI.selectFrom(a2, a3));
+        FloatVector b2 = HSUM4_LO.selectFrom(a4, a5).add(HSUM4_HI.selectFrom(a4, a5));
+        FloatVector b3 = HSUM4_LO.selectFrom(a6, a7).add(HSUM4_HI.selectFrom(a6, a7));
+        FloatVector c0 = HSUM2_LO.selectFrom(b0, b1).add(HSUM2_HI.selectFrom(b0, b1));
+        FloatVector c1 = HSUM2_LO.selectFrom(b2, b3).add(HSUM2_HI.selectFrom(b2, b3));
+        HSUM1_LO.selectFrom(c0, c1).add(HSUM1_HI.selectFrom(c0, c1)).rearrange(BIT_REVERSED).intoMemorySegment(tile, 0, ORDER);
     }
 
     /**
