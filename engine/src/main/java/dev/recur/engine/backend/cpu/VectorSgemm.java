@@ -33,6 +33,8 @@ import java.nio.ByteOrder;
  */
 public final class VectorSgemm implements Sgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** MR = 8 floats: used only where L >= 8, so that it is a native vector size. */
+    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256;
     private static final int L = F.length();
     private static final long VECTOR_BYTES = (long) L * Float.BYTES;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -139,12 +141,13 @@ public final class VectorSgemm implements Sgemm {
             int packChunks = Math.min(panels, 2 * threads);
             final int jc0 = jc;
             forEach(packChunks, t -> {
+                MemorySegment tmp = SCRATCH.get().tile;
                 int first = (int) ((long) panels * t / packChunks);
                 int last = (int) ((long) panels * (t + 1) / packChunks);
                 for (int q = first; q < last; q++) {
                     int col = jc0 + q * NR;
                     // Panel q holds op(B)[0 .. k, col .. col+NR], p-major: k block pc starts at p = pc.
-                    packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES);
+                    packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES, tmp);
                 }
             });
             // A task owns a block of C (MC rows x a chunk of panels) for the whole k loop, so that
@@ -198,8 +201,15 @@ public final class VectorSgemm implements Sgemm {
      */
     private static void packA(boolean transA, MemorySegment a, long aOffset, int lda, float alpha, int row, int rows, int pc, int kc,
                               MemorySegment aPack, long packOff) {
-        if (transA) {
-            // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p.
+        if (transA && rows == MR && L >= MR) {
+            // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p: one 8-lane
+            // vector copy per p (the scalar copy made TN ~20 % slower than NN at 1024^3).
+            for (int p = 0; p < kc; p++) {
+                long src = (aOffset + (long) (pc + p) * lda + row) * Float.BYTES;
+                FloatVector.fromMemorySegment(HALF, a, src, ORDER).mul(alpha)
+                        .intoMemorySegment(aPack, packOff + (long) p * MR * Float.BYTES, ORDER);
+            }
+        } else if (transA) {
             for (int p = 0; p < kc; p++) {
                 long src = aOffset + (long) (pc + p) * lda + row;
                 long dst = packOff + (long) p * MR * Float.BYTES;
@@ -208,16 +218,23 @@ public final class VectorSgemm implements Sgemm {
                 }
             }
         } else {
-            // A stored [m, lda]: a transpose, row by row.
+            // A stored [m, lda]: a transpose, 8 rows x L columns at a time, then row by row.
+            int p0 = 0;
+            if (rows == MR && L == 2 * MR) {
+                for (; p0 + L <= kc; p0 += L) {
+                    transpose8(a, (aOffset + (long) row * lda + pc + p0) * Float.BYTES, (long) lda * Float.BYTES, alpha,
+                            aPack, packOff + (long) p0 * MR * Float.BYTES);
+                }
+            }
             for (int i = 0; i < MR; i++) {
                 long dst = packOff + (long) i * Float.BYTES;
                 if (i < rows) {
                     long src = aOffset + (long) (row + i) * lda + pc;
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, 0f);
                     }
                 }
@@ -225,9 +242,63 @@ public final class VectorSgemm implements Sgemm {
         }
     }
 
+    /** Lane indices of the 3 interleaving steps of {@link #transpose8}, for selectFrom(a, b) (b's lanes are L + i). */
+    private static final FloatVector ZIP1_LO = zipIndices(1, 0), ZIP1_HI = zipIndices(1, 1),
+            ZIP2_LO = zipIndices(2, 0), ZIP2_HI = zipIndices(2, 1), ZIP4_LO = zipIndices(4, 0), ZIP4_HI = zipIndices(4, 1);
+
+    /** Interleaves groups of {@code width} lanes of a and b, from the low (half 0) or high half of each. */
+    private static FloatVector zipIndices(int width, int half) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            int group = i / (2 * width), within = i % width;
+            boolean fromB = (i / width) % 2 == 1;
+            index[i] = half * (L / 2) + group * width + within + (fromB ? L : 0);
+        }
+        return FloatVector.fromArray(F, index, 0);
+    }
+
+    /**
+     * Transposes 8 rows x 16 columns (L = 16) of a row-major source, times alpha: writes, for each
+     * column p, its 8 values (one per row) as 8 contiguous floats at {@code dst + p * 32}.
+     * Three rounds of two-vector selects (8 each; selectFrom(v1, v2) compiles to one vpermt2ps)
+     * instead of 128 scalar loads and stores. Vectors stay local: no vector arguments (see
+     * microKernel). Kept small for C1: with the B pack's strided (masked) stores folded in, C1
+     * gave up ("out of virtual registers"), hence {@link #copyRows8}.
+     */
+    private static void transpose8(MemorySegment src, long srcOff, long srcStrideBytes, float alpha,
+                                   MemorySegment dst, long dstOff) {
+        FloatVector r0 = FloatVector.fromMemorySegment(F, src, srcOff, ORDER).mul(alpha);
+        FloatVector r1 = FloatVector.fromMemorySegment(F, src, srcOff + srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r2 = FloatVector.fromMemorySegment(F, src, srcOff + 2 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r3 = FloatVector.fromMemorySegment(F, src, srcOff + 3 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r4 = FloatVector.fromMemorySegment(F, src, srcOff + 4 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r5 = FloatVector.fromMemorySegment(F, src, srcOff + 5 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r6 = FloatVector.fromMemorySegment(F, src, srcOff + 6 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r7 = FloatVector.fromMemorySegment(F, src, srcOff + 7 * srcStrideBytes, ORDER).mul(alpha);
+        // Pairs of rows, columns 0-7 (lo) and 8-15 (hi): [r0[p], r1[p]] for each p.
+        FloatVector t01l = ZIP1_LO.selectFrom(r0, r1), t01h = ZIP1_HI.selectFrom(r0, r1);
+        FloatVector t23l = ZIP1_LO.selectFrom(r2, r3), t23h = ZIP1_HI.selectFrom(r2, r3);
+        FloatVector t45l = ZIP1_LO.selectFrom(r4, r5), t45h = ZIP1_HI.selectFrom(r4, r5);
+        FloatVector t67l = ZIP1_LO.selectFrom(r6, r7), t67h = ZIP1_HI.selectFrom(r6, r7);
+        // Quads of rows: columns 0-3, 4-7, 8-11, 12-15.
+        FloatVector u0 = ZIP2_LO.selectFrom(t01l, t23l), u1 = ZIP2_HI.selectFrom(t01l, t23l);
+        FloatVector u2 = ZIP2_LO.selectFrom(t01h, t23h), u3 = ZIP2_HI.selectFrom(t01h, t23h);
+        FloatVector w0 = ZIP2_LO.selectFrom(t45l, t67l), w1 = ZIP2_HI.selectFrom(t45l, t67l);
+        FloatVector w2 = ZIP2_LO.selectFrom(t45h, t67h), w3 = ZIP2_HI.selectFrom(t45h, t67h);
+        // All 8 rows, two columns per vector: columns (0, 1), (2, 3), ... (14, 15).
+        ZIP4_LO.selectFrom(u0, w0).intoMemorySegment(dst, dstOff, ORDER);
+        ZIP4_HI.selectFrom(u0, w0).intoMemorySegment(dst, dstOff + VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u1, w1).intoMemorySegment(dst, dstOff + 2 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u1, w1).intoMemorySegment(dst, dstOff + 3 * VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u2, w2).intoMemorySegment(dst, dstOff + 4 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u2, w2).intoMemorySegment(dst, dstOff + 5 * VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u3, w3).intoMemorySegment(dst, dstOff + 6 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u3, w3).intoMemorySegment(dst, dstOff + 7 * VECTOR_BYTES, ORDER);
+    }
+
     /** Packs op(B)[pc .. pc+kc, col .. col+cols] p-major (NR floats per p), zero columns past {@code cols}. */
     private static void packB(boolean transB, MemorySegment b, long bOffset, int ldb, int pc, int kc, int col, int cols,
-                              MemorySegment bPack, long packOff) {
+                              MemorySegment bPack, long packOff, MemorySegment tmp) {
         if (!transB && cols == NR) {
             // B stored [k, ldb]: each p copies 2 vectors of a row.
             for (int p = 0; p < kc; p++) {
@@ -245,20 +316,43 @@ public final class VectorSgemm implements Sgemm {
                 }
             }
         } else {
-            // B stored [n, ldb]: op(B)[p, j] = B[j, p], a transpose, row by row.
+            // B stored [n, ldb]: op(B)[p, j] = B[j, p], a transpose: 8 columns x L rows at a
+            // time, then row by row.
+            int p0 = 0;
+            if (cols == NR && L == 2 * MR) {
+                for (; p0 + L <= kc; p0 += L) {
+                    for (int j = 0; j < NR; j += MR) {
+                        transpose8(b, (bOffset + (long) (col + j) * ldb + pc + p0) * Float.BYTES, (long) ldb * Float.BYTES, 1f, tmp, 0);
+                        copyRows8(tmp, bPack, packOff + ((long) p0 * NR + j) * Float.BYTES);
+                    }
+                }
+            }
             for (int j = 0; j < NR; j++) {
                 long dst = packOff + (long) j * Float.BYTES;
                 if (j < cols) {
                     long src = bOffset + (long) (col + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, b.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, 0f);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Copies the L rows of MR floats that {@link #transpose8} wrote to {@code tmp} into a B panel
+     * (rows NR floats apart). A separate method: transpose8 with these stores folded in (masked
+     * 512-bit stores) was too big for C1 ("out of virtual registers"), and such a method can be
+     * left in slow tier-2 code.
+     */
+    private static void copyRows8(MemorySegment tmp, MemorySegment bPack, long dstOff) {
+        for (int p = 0; p < L; p++) {
+            FloatVector.fromMemorySegment(HALF, tmp, (long) p * MR * Float.BYTES, ORDER)
+                    .intoMemorySegment(bPack, dstOff + (long) p * NR * Float.BYTES, ORDER);
         }
     }
 

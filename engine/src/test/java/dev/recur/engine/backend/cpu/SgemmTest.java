@@ -215,6 +215,28 @@ class SgemmTest {
         }
     }
 
+    /**
+     * The vectorized packs (8 x 16 transposes of A for NN/NT and of B for NT/TT, 8-float copies of
+     * A for TN/TT): k a multiple of 16 or 16 plus a scalar tail, full and partial 8-row and 32-column
+     * tiles, with and without padding (pad 0: operands end exactly where the last tile reads).
+     */
+    @Test
+    void vectorizedPackEdges() {
+        int[][] shapes = {{72, 96, 16}, {72, 64, 48}, {80, 96, 31}, {67, 70, 33}, {72, 32, 400}};
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                for (int[] s : shapes) {
+                    for (int pad : new int[] {0, 21}) {
+                        Problem problem = Problem.random(transA, transB, s[0], s[1], s[2], pad,
+                                seed("pack", transA, transB, s[0], s[1], s[2], pad));
+                        checkBoth(problem, -0.75f, 0f, problem.nanFilledC());
+                        checkBoth(problem, 1f, 0.5f, problem.c());
+                    }
+                }
+            }
+        }
+    }
+
     /** The recurrent step: h[B, H] x W^T with W stored [4H, H]. */
     @Test
     void recurrentStepShapes() {
