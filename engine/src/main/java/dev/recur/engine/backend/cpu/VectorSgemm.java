@@ -17,11 +17,12 @@ import java.nio.ByteOrder;
  *
  * <p>General path: op(B)[k, nc] (nc up to all of n) is packed once, in parallel, into p-major
  * panels of NR = 2L columns (L = vector lanes, 16 with AVX-512). Each task then owns a block of C
- * (MC rows by up to 1024 columns) for the whole k loop: per KC block of k it packs its rows of
- * alpha * op(A) into p-major micro-panels of MR = 8 rows and runs the 8 x 2L micro-kernel over
- * every (A micro-panel, B panel) pair. Packing pads with zeros, so the micro-kernel always computes a
- * full tile; partial tiles go through a small buffer. Pack buffers are off-heap, per thread and
- * reused across calls.
+ * (MC or MC_LARGE rows by up to 1024 columns) for the whole k loop: per KC block of k (k up to 1024
+ * is one block) it packs its rows of alpha * op(A) into p-major micro-panels of MR = 8 rows, then
+ * for each B panel runs the 8 x 2L micro-kernel over every A micro-panel. Packing pads with zeros,
+ * so the micro-kernel always computes a full tile; partial tiles go through a small buffer. Pack
+ * buffers are off-heap, per thread and reused across calls. Transposing packs use 8 x 16 vector
+ * transposes.
  *
  * <p>Small-m path (m <= 64 with transB, the recurrent step h[B, H] x W^T; m <= 16 without):
  * nothing is packed but the few rows of op(A). With transB, each C element is a dot product along
@@ -43,13 +44,28 @@ public final class VectorSgemm implements Sgemm {
     /** Micro-tile: MR rows of op(A) by NR columns of op(B). */
     static final int MR = 8;
     static final int NR = 2 * L;
-    /** k block: an A micro-panel (MR x KC, 12 KB) stays in L1 while B panels (KC x NR, 48 KB) stream from L2. */
-    static final int KC = 384;
-    /** Rows of op(A) per task: the packed A block (MC x KC, 128 KB) stays in L2. */
+    /**
+     * k block. Large: a whole k up to 1024 is one block, so C is written once, without the
+     * read-add-write of a second pass, and the micro-kernel's loop runs long. The micro-kernel
+     * streams its B panel (KC x NR, 128 KB) and its A micro-panel (MR x KC, 32 KB) from L2 at
+     * ~90 % of the FMA peak (measured in isolation: 187 of ~208 GFLOP/s per core, about as fast
+     * as with both in L1). At 1024^3 NN, 2 threads, median GFLOP/s: KC = 384 (the earlier
+     * value, B panels cycled through L2/L3 under each A micro-panel) 252; KC = 512 with the
+     * loop order below, 296; KC = 1024, 299 (MC = 128) and 317 (MC = 256).
+     */
+    static final int KC = 1024;
+    /** Rows of op(A) per task: the packed A block (MC x KC, 512 KB) stays in L2 under the B panel. */
     static final int MC = 128;
+    /**
+     * Rows per task when m >= 2 x threads x MC_LARGE (1 MB A block): each B panel is then reused
+     * by twice as many micro-panels (1024^3: 299 -> 317 GFLOP/s). Not for smaller m: with fewer row
+     * blocks than 2 per thread, the tasks split the columns instead and each one packs the same A
+     * rows again (255^3 fell from 225 to 163 with MC = 256).
+     */
+    static final int MC_LARGE = 256;
     /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
     static final int B_PACK_FLOATS = 4 << 20;
-    /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB) that stays in L2. */
+    /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB). */
     static final int MAX_TASK_COLUMNS = 1024;
     /**
      * Up to this many rows of op(A) the small-m path is used (measured at n = 2048, k = 512: with
@@ -129,7 +145,8 @@ public final class VectorSgemm implements Sgemm {
         // Equal k blocks: k = 300 gives 2 x 150 rather than 256 + 44.
         int kBlocks = ceilDiv(k, KC);
         int kcMax = ceilDiv(k, kBlocks);
-        int rowBlocks = ceilDiv(m, MC);
+        int mcMax = m >= 2 * threads * MC_LARGE ? MC_LARGE : MC;
+        int rowBlocks = ceilDiv(m, mcMax);
         // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
         int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
         MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
@@ -150,13 +167,12 @@ public final class VectorSgemm implements Sgemm {
                     packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES, tmp);
                 }
             });
-            // A task owns a block of C (MC rows x a chunk of panels) for the whole k loop, so that
-            // block stays in L2 while it is updated k / KC times.
+            // A task owns a block of C (mcMax rows x a chunk of panels) for the whole k loop.
             forEach(rowBlocks * panelChunks, t -> {
                 int rowBlock = t / panelChunks;
                 int chunk = t % panelChunks;
-                int row0 = rowBlock * MC;
-                int mc = Math.min(MC, m - row0);
+                int row0 = rowBlock * mcMax;
+                int mc = Math.min(mcMax, m - row0);
                 int firstPanel = (int) ((long) panels * chunk / panelChunks);
                 int lastPanel = (int) ((long) panels * (chunk + 1) / panelChunks);
                 Scratch scratch = SCRATCH.get();
@@ -173,14 +189,18 @@ public final class VectorSgemm implements Sgemm {
                         int row = row0 + r * MR;
                         packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), pc, kc, aPack, (long) r * MR * kc * Float.BYTES);
                     }
-                    for (int r = 0; r * MR < mc; r++) {
-                        int row = row0 + r * MR;
-                        int rows = Math.min(MR, m - row);
-                        long aOff = (long) r * MR * kc * Float.BYTES;
-                        for (int q = firstPanel; q < lastPanel; q++) {
-                            int col = jc0 + q * NR;
-                            int cols = Math.min(NR, n - col);
-                            long bOff = ((long) q * k + pc) * NR * Float.BYTES;
+                    // B panel outermost: it stays in L2 (KC x NR, 128 KB) while every A micro-panel
+                    // of the block (from L2 too) goes under it. The other order, A micro-panel
+                    // outermost, streamed all B panels (up to 4 MB) from L3 for each A micro-panel:
+                    // 244 vs 317 GFLOP/s at 1024^3 with KC = 1024, MC = 256.
+                    for (int q = firstPanel; q < lastPanel; q++) {
+                        int col = jc0 + q * NR;
+                        int cols = Math.min(NR, n - col);
+                        long bOff = ((long) q * k + pc) * NR * Float.BYTES;
+                        for (int r = 0; r * MR < mc; r++) {
+                            int row = row0 + r * MR;
+                            int rows = Math.min(MR, m - row);
+                            long aOff = (long) r * MR * kc * Float.BYTES;
                             if (rows == MR && cols == NR && !accumulate) {
                                 microKernel(kc, aPack, aOff, bPack, bOff, c,
                                         (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES);
@@ -791,7 +811,7 @@ public final class VectorSgemm implements Sgemm {
 
     /** Per-thread off-heap pack buffers, allocated once and reused by every call on that thread. */
     private static final class Scratch {
-        final MemorySegment aPack = allocate((long) MC * KC);
+        final MemorySegment aPack = allocate((long) MC_LARGE * KC);
         private MemorySegment bPack = allocate(1);
         /** An [MR, NR] edge tile of the micro-kernel, or the [4, 4L] tile of the small-m row kernel. */
         final MemorySegment tile = allocate(Math.max((long) MR * NR, 16L * L));
