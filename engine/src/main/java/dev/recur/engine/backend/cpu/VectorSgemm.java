@@ -3,7 +3,7 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.Sgemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -17,11 +17,12 @@ import java.nio.ByteOrder;
  *
  * <p>General path: op(B)[k, nc] (nc up to all of n) is packed once, in parallel, into p-major
  * panels of NR = 2L columns (L = vector lanes, 16 with AVX-512). Each task then owns a block of C
- * (MC rows by up to 1024 columns) for the whole k loop: per KC block of k it packs its rows of
- * alpha * op(A) into p-major micro-panels of MR = 8 rows and runs the 8 x 2L micro-kernel over
- * every (A micro-panel, B panel) pair. Packing pads with zeros, so the micro-kernel always computes a
- * full tile; partial tiles go through a small buffer. Pack buffers are off-heap, per thread and
- * reused across calls.
+ * (MC or MC_LARGE rows by up to 1024 columns) for the whole k loop: per KC block of k (k up to 1024
+ * is one block) it packs its rows of alpha * op(A) into p-major micro-panels of MR = 8 rows, then
+ * for each B panel runs the 8 x 2L micro-kernel over every A micro-panel. Packing pads with zeros,
+ * so the micro-kernel always computes a full tile; partial tiles go through a small buffer. Pack
+ * buffers are off-heap, per thread and reused across calls. Transposing packs use 8 x 16 vector
+ * transposes.
  *
  * <p>Small-m path (m <= 64 with transB, the recurrent step h[B, H] x W^T; m <= 16 without):
  * nothing is packed but the few rows of op(A). With transB, each C element is a dot product along
@@ -33,6 +34,8 @@ import java.nio.ByteOrder;
  */
 public final class VectorSgemm implements Sgemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** MR = 8 floats: used only where L >= 8, so that it is a native vector size. */
+    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256;
     private static final int L = F.length();
     private static final long VECTOR_BYTES = (long) L * Float.BYTES;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -41,13 +44,28 @@ public final class VectorSgemm implements Sgemm {
     /** Micro-tile: MR rows of op(A) by NR columns of op(B). */
     static final int MR = 8;
     static final int NR = 2 * L;
-    /** k block: an A micro-panel (MR x KC, 12 KB) stays in L1 while B panels (KC x NR, 48 KB) stream from L2. */
-    static final int KC = 384;
-    /** Rows of op(A) per task: the packed A block (MC x KC, 128 KB) stays in L2. */
+    /**
+     * k block. Large: a whole k up to 1024 is one block, so C is written once, without the
+     * read-add-write of a second pass, and the micro-kernel's loop runs long. The micro-kernel
+     * streams its B panel (KC x NR, 128 KB) and its A micro-panel (MR x KC, 32 KB) from L2 at
+     * ~90 % of the FMA peak (measured in isolation: 187 of ~208 GFLOP/s per core, about as fast
+     * as with both in L1). At 1024^3 NN, 2 threads, median GFLOP/s: KC = 384 (the earlier
+     * value, B panels cycled through L2/L3 under each A micro-panel) 252; KC = 512 with the
+     * loop order below, 296; KC = 1024, 299 (MC = 128) and 317 (MC = 256).
+     */
+    static final int KC = 1024;
+    /** Rows of op(A) per task: the packed A block (MC x KC, 512 KB) stays in L2 under the B panel. */
     static final int MC = 128;
+    /**
+     * Rows per task when m >= 2 x threads x MC_LARGE (1 MB A block): each B panel is then reused
+     * by twice as many micro-panels (1024^3: 299 -> 317 GFLOP/s). Not for smaller m: with fewer row
+     * blocks than 2 per thread, the tasks split the columns instead and each one packs the same A
+     * rows again (255^3 fell from 225 to 163 with MC = 256).
+     */
+    static final int MC_LARGE = 256;
     /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
     static final int B_PACK_FLOATS = 4 << 20;
-    /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB) that stays in L2. */
+    /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB). */
     static final int MAX_TASK_COLUMNS = 1024;
     /**
      * Up to this many rows of op(A) the small-m path is used (measured at n = 2048, k = 512: with
@@ -127,7 +145,8 @@ public final class VectorSgemm implements Sgemm {
         // Equal k blocks: k = 300 gives 2 x 150 rather than 256 + 44.
         int kBlocks = ceilDiv(k, KC);
         int kcMax = ceilDiv(k, kBlocks);
-        int rowBlocks = ceilDiv(m, MC);
+        int mcMax = m >= 2 * threads * MC_LARGE ? MC_LARGE : MC;
+        int rowBlocks = ceilDiv(m, mcMax);
         // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
         int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
         MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
@@ -139,21 +158,21 @@ public final class VectorSgemm implements Sgemm {
             int packChunks = Math.min(panels, 2 * threads);
             final int jc0 = jc;
             forEach(packChunks, t -> {
+                MemorySegment tmp = SCRATCH.get().tile;
                 int first = (int) ((long) panels * t / packChunks);
                 int last = (int) ((long) panels * (t + 1) / packChunks);
                 for (int q = first; q < last; q++) {
                     int col = jc0 + q * NR;
                     // Panel q holds op(B)[0 .. k, col .. col+NR], p-major: k block pc starts at p = pc.
-                    packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES);
+                    packB(transB, b, bOffset, ldb, 0, k, col, Math.min(NR, n - col), bPack, (long) q * NR * k * Float.BYTES, tmp);
                 }
             });
-            // A task owns a block of C (MC rows x a chunk of panels) for the whole k loop, so that
-            // block stays in L2 while it is updated k / KC times.
+            // A task owns a block of C (mcMax rows x a chunk of panels) for the whole k loop.
             forEach(rowBlocks * panelChunks, t -> {
                 int rowBlock = t / panelChunks;
                 int chunk = t % panelChunks;
-                int row0 = rowBlock * MC;
-                int mc = Math.min(MC, m - row0);
+                int row0 = rowBlock * mcMax;
+                int mc = Math.min(mcMax, m - row0);
                 int firstPanel = (int) ((long) panels * chunk / panelChunks);
                 int lastPanel = (int) ((long) panels * (chunk + 1) / panelChunks);
                 Scratch scratch = SCRATCH.get();
@@ -170,14 +189,18 @@ public final class VectorSgemm implements Sgemm {
                         int row = row0 + r * MR;
                         packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), pc, kc, aPack, (long) r * MR * kc * Float.BYTES);
                     }
-                    for (int r = 0; r * MR < mc; r++) {
-                        int row = row0 + r * MR;
-                        int rows = Math.min(MR, m - row);
-                        long aOff = (long) r * MR * kc * Float.BYTES;
-                        for (int q = firstPanel; q < lastPanel; q++) {
-                            int col = jc0 + q * NR;
-                            int cols = Math.min(NR, n - col);
-                            long bOff = ((long) q * k + pc) * NR * Float.BYTES;
+                    // B panel outermost: it stays in L2 (KC x NR, 128 KB) while every A micro-panel
+                    // of the block (from L2 too) goes under it. The other order, A micro-panel
+                    // outermost, streamed all B panels (up to 4 MB) from L3 for each A micro-panel:
+                    // 244 vs 317 GFLOP/s at 1024^3 with KC = 1024, MC = 256.
+                    for (int q = firstPanel; q < lastPanel; q++) {
+                        int col = jc0 + q * NR;
+                        int cols = Math.min(NR, n - col);
+                        long bOff = ((long) q * k + pc) * NR * Float.BYTES;
+                        for (int r = 0; r * MR < mc; r++) {
+                            int row = row0 + r * MR;
+                            int rows = Math.min(MR, m - row);
+                            long aOff = (long) r * MR * kc * Float.BYTES;
                             if (rows == MR && cols == NR && !accumulate) {
                                 microKernel(kc, aPack, aOff, bPack, bOff, c,
                                         (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES);
@@ -198,26 +221,44 @@ public final class VectorSgemm implements Sgemm {
      */
     private static void packA(boolean transA, MemorySegment a, long aOffset, int lda, float alpha, int row, int rows, int pc, int kc,
                               MemorySegment aPack, long packOff) {
-        if (transA) {
-            // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p.
+        if (transA && rows == MR && L >= MR) {
+            // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p: one 8-lane
+            // vector copy per p (the scalar copy made TN ~20 % slower than NN at 1024^3).
+            for (int p = 0; p < kc; p++) {
+                long src = (aOffset + (long) (pc + p) * lda + row) * Float.BYTES;
+                FloatVector.fromMemorySegment(HALF, a, src, ORDER).mul(alpha)
+                        .intoMemorySegment(aPack, packOff + (long) p * MR * Float.BYTES, ORDER);
+            }
+        } else if (transA) {
+            // Two loops for the same reason as in packB.
             for (int p = 0; p < kc; p++) {
                 long src = aOffset + (long) (pc + p) * lda + row;
                 long dst = packOff + (long) p * MR * Float.BYTES;
-                for (int i = 0; i < MR; i++) {
-                    aPack.set(FLOAT, dst + (long) i * Float.BYTES, i < rows ? alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + i) : 0f);
+                for (int i = 0; i < rows; i++) {
+                    aPack.set(FLOAT, dst + (long) i * Float.BYTES, alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + i));
+                }
+                for (int i = rows; i < MR; i++) {
+                    aPack.set(FLOAT, dst + (long) i * Float.BYTES, 0f);
                 }
             }
         } else {
-            // A stored [m, lda]: a transpose, row by row.
+            // A stored [m, lda]: a transpose, 8 rows x L columns at a time, then row by row.
+            int p0 = 0;
+            if (rows == MR && L == 2 * MR) {
+                for (; p0 + L <= kc; p0 += L) {
+                    transpose8(a, (aOffset + (long) row * lda + pc + p0) * Float.BYTES, (long) lda * Float.BYTES, alpha,
+                            aPack, packOff + (long) p0 * MR * Float.BYTES);
+                }
+            }
             for (int i = 0; i < MR; i++) {
                 long dst = packOff + (long) i * Float.BYTES;
                 if (i < rows) {
                     long src = aOffset + (long) (row + i) * lda + pc;
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, alpha * a.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         aPack.set(FLOAT, dst + (long) p * MR * Float.BYTES, 0f);
                     }
                 }
@@ -225,9 +266,63 @@ public final class VectorSgemm implements Sgemm {
         }
     }
 
+    /** Lane indices of the 3 interleaving steps of {@link #transpose8}, for selectFrom(a, b) (b's lanes are L + i). */
+    private static final FloatVector ZIP1_LO = zipIndices(1, 0), ZIP1_HI = zipIndices(1, 1),
+            ZIP2_LO = zipIndices(2, 0), ZIP2_HI = zipIndices(2, 1), ZIP4_LO = zipIndices(4, 0), ZIP4_HI = zipIndices(4, 1);
+
+    /** Interleaves groups of {@code width} lanes of a and b, from the low (half 0) or high half of each. */
+    private static FloatVector zipIndices(int width, int half) {
+        float[] index = new float[L];
+        for (int i = 0; i < L; i++) {
+            int group = i / (2 * width), within = i % width;
+            boolean fromB = (i / width) % 2 == 1;
+            index[i] = half * (L / 2) + group * width + within + (fromB ? L : 0);
+        }
+        return FloatVector.fromArray(F, index, 0);
+    }
+
+    /**
+     * Transposes 8 rows x 16 columns (L = 16) of a row-major source, times alpha: writes, for each
+     * column p, its 8 values (one per row) as 8 contiguous floats at {@code dst + p * 32}.
+     * Three rounds of two-vector selects (8 each; selectFrom(v1, v2) compiles to one vpermt2ps)
+     * instead of 128 scalar loads and stores. Vectors stay local: no vector arguments (see
+     * microKernel). Kept small for C1: with the B pack's strided (masked) stores folded in, C1
+     * gave up ("out of virtual registers"), hence {@link #copyRows8}.
+     */
+    private static void transpose8(MemorySegment src, long srcOff, long srcStrideBytes, float alpha,
+                                   MemorySegment dst, long dstOff) {
+        FloatVector r0 = FloatVector.fromMemorySegment(F, src, srcOff, ORDER).mul(alpha);
+        FloatVector r1 = FloatVector.fromMemorySegment(F, src, srcOff + srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r2 = FloatVector.fromMemorySegment(F, src, srcOff + 2 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r3 = FloatVector.fromMemorySegment(F, src, srcOff + 3 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r4 = FloatVector.fromMemorySegment(F, src, srcOff + 4 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r5 = FloatVector.fromMemorySegment(F, src, srcOff + 5 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r6 = FloatVector.fromMemorySegment(F, src, srcOff + 6 * srcStrideBytes, ORDER).mul(alpha);
+        FloatVector r7 = FloatVector.fromMemorySegment(F, src, srcOff + 7 * srcStrideBytes, ORDER).mul(alpha);
+        // Pairs of rows, columns 0-7 (lo) and 8-15 (hi): [r0[p], r1[p]] for each p.
+        FloatVector t01l = ZIP1_LO.selectFrom(r0, r1), t01h = ZIP1_HI.selectFrom(r0, r1);
+        FloatVector t23l = ZIP1_LO.selectFrom(r2, r3), t23h = ZIP1_HI.selectFrom(r2, r3);
+        FloatVector t45l = ZIP1_LO.selectFrom(r4, r5), t45h = ZIP1_HI.selectFrom(r4, r5);
+        FloatVector t67l = ZIP1_LO.selectFrom(r6, r7), t67h = ZIP1_HI.selectFrom(r6, r7);
+        // Quads of rows: columns 0-3, 4-7, 8-11, 12-15.
+        FloatVector u0 = ZIP2_LO.selectFrom(t01l, t23l), u1 = ZIP2_HI.selectFrom(t01l, t23l);
+        FloatVector u2 = ZIP2_LO.selectFrom(t01h, t23h), u3 = ZIP2_HI.selectFrom(t01h, t23h);
+        FloatVector w0 = ZIP2_LO.selectFrom(t45l, t67l), w1 = ZIP2_HI.selectFrom(t45l, t67l);
+        FloatVector w2 = ZIP2_LO.selectFrom(t45h, t67h), w3 = ZIP2_HI.selectFrom(t45h, t67h);
+        // All 8 rows, two columns per vector: columns (0, 1), (2, 3), ... (14, 15).
+        ZIP4_LO.selectFrom(u0, w0).intoMemorySegment(dst, dstOff, ORDER);
+        ZIP4_HI.selectFrom(u0, w0).intoMemorySegment(dst, dstOff + VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u1, w1).intoMemorySegment(dst, dstOff + 2 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u1, w1).intoMemorySegment(dst, dstOff + 3 * VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u2, w2).intoMemorySegment(dst, dstOff + 4 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u2, w2).intoMemorySegment(dst, dstOff + 5 * VECTOR_BYTES, ORDER);
+        ZIP4_LO.selectFrom(u3, w3).intoMemorySegment(dst, dstOff + 6 * VECTOR_BYTES, ORDER);
+        ZIP4_HI.selectFrom(u3, w3).intoMemorySegment(dst, dstOff + 7 * VECTOR_BYTES, ORDER);
+    }
+
     /** Packs op(B)[pc .. pc+kc, col .. col+cols] p-major (NR floats per p), zero columns past {@code cols}. */
     private static void packB(boolean transB, MemorySegment b, long bOffset, int ldb, int pc, int kc, int col, int cols,
-                              MemorySegment bPack, long packOff) {
+                              MemorySegment bPack, long packOff, MemorySegment tmp) {
         if (!transB && cols == NR) {
             // B stored [k, ldb]: each p copies 2 vectors of a row.
             for (int p = 0; p < kc; p++) {
@@ -237,28 +332,57 @@ public final class VectorSgemm implements Sgemm {
                 FloatVector.fromMemorySegment(F, b, src + VECTOR_BYTES, ORDER).intoMemorySegment(bPack, dst + VECTOR_BYTES, ORDER);
             }
         } else if (!transB) {
+            // Two loops, not one with "j < cols ? B : 0": C2 hoisted the bounds check of B over all
+            // NR columns (a loop predicate), which fails at B's right edge; the trap and recompile
+            // repeated on every call (513^3 NN ran at ~55 GFLOP/s with 2 threads).
             for (int p = 0; p < kc; p++) {
                 long src = bOffset + (long) (pc + p) * ldb + col;
                 long dst = packOff + (long) p * NR * Float.BYTES;
-                for (int j = 0; j < NR; j++) {
-                    bPack.set(FLOAT, dst + (long) j * Float.BYTES, j < cols ? b.getAtIndex(ValueLayout.JAVA_FLOAT, src + j) : 0f);
+                for (int j = 0; j < cols; j++) {
+                    bPack.set(FLOAT, dst + (long) j * Float.BYTES, b.getAtIndex(ValueLayout.JAVA_FLOAT, src + j));
+                }
+                for (int j = cols; j < NR; j++) {
+                    bPack.set(FLOAT, dst + (long) j * Float.BYTES, 0f);
                 }
             }
         } else {
-            // B stored [n, ldb]: op(B)[p, j] = B[j, p], a transpose, row by row.
+            // B stored [n, ldb]: op(B)[p, j] = B[j, p], a transpose: 8 columns x L rows at a
+            // time, then row by row.
+            int p0 = 0;
+            if (cols == NR && L == 2 * MR) {
+                for (; p0 + L <= kc; p0 += L) {
+                    for (int j = 0; j < NR; j += MR) {
+                        transpose8(b, (bOffset + (long) (col + j) * ldb + pc + p0) * Float.BYTES, (long) ldb * Float.BYTES, 1f, tmp, 0);
+                        copyRows8(tmp, bPack, packOff + ((long) p0 * NR + j) * Float.BYTES);
+                    }
+                }
+            }
             for (int j = 0; j < NR; j++) {
                 long dst = packOff + (long) j * Float.BYTES;
                 if (j < cols) {
                     long src = bOffset + (long) (col + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, b.getAtIndex(ValueLayout.JAVA_FLOAT, src + p));
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = p0; p < kc; p++) {
                         bPack.set(FLOAT, dst + (long) p * NR * Float.BYTES, 0f);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Copies the L rows of MR floats that {@link #transpose8} wrote to {@code tmp} into a B panel
+     * (rows NR floats apart). A separate method: transpose8 with these stores folded in (masked
+     * 512-bit stores) was too big for C1 ("out of virtual registers"), and such a method can be
+     * left in slow tier-2 code.
+     */
+    private static void copyRows8(MemorySegment tmp, MemorySegment bPack, long dstOff) {
+        for (int p = 0; p < L; p++) {
+            FloatVector.fromMemorySegment(HALF, tmp, (long) p * MR * Float.BYTES, ORDER)
+                    .intoMemorySegment(bPack, dstOff + (long) p * NR * Float.BYTES, ORDER);
         }
     }
 
@@ -389,11 +513,12 @@ public final class VectorSgemm implements Sgemm {
             int last = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
             // Rows of op(A) in groups of 4, innermost: the few B rows (or columns) in use stay in L1.
             if (transB) {
+                MemorySegment tile = SCRATCH.get().tile;
                 for (int j = first; j < last; j += 4) {
                     for (int i = 0; i < m; i += 4) {
-                        dotKernel(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
+                        dots(k, Math.min(4, m - i), Math.min(4, last - j), rows, (long) i * k * Float.BYTES,
                                 b, (bOffset + (long) j * ldb) * Float.BYTES, (long) ldb * Float.BYTES,
-                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta);
+                                c, cOffset + (long) i * ldc + j, ldc, alpha, beta, tile);
                     }
                 }
             } else {
@@ -420,19 +545,45 @@ public final class VectorSgemm implements Sgemm {
      * C[m, cols] for m, cols <= 4, op(B) = B^T: 16 dot products of contiguous rows, op(A) rows
      * [m, k] in {@code rows} and B rows {@code ldbBytes} apart. Missing rows repeat the first
      * (computed, not stored) so that one loop serves every shape.
+     *
+     * <p>Three methods, each small enough for C1: a Vector API method that C1 gives up on ("out of
+     * virtual registers") can be left in tier-2 code at ~1 GFLOP/s (seen here with the tail and the
+     * reduction in one method).
      */
-    private static void dotKernel(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
-                                  MemorySegment c, long cIndex, int ldc, float alpha, float beta) {
+    private static void dots(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
+                             MemorySegment c, long cIndex, int ldc, float alpha, float beta, MemorySegment tile) {
         long kBytes = (long) k * Float.BYTES;
         long a0 = aBase, a1 = m > 1 ? aBase + kBytes : a0, a2 = m > 2 ? aBase + 2 * kBytes : a0, a3 = m > 3 ? aBase + 3 * kBytes : a0;
         long b0 = bOff, b1 = cols > 1 ? bOff + ldbBytes : b0, b2 = cols > 2 ? bOff + 2 * ldbBytes : b0,
                 b3 = cols > 3 ? bOff + 3 * ldbBytes : b0;
+        int full = k / L * L;
+        dotKernel(full, rows, a0, a1, a2, a3, b, b0, b1, b2, b3, tile);
+        if (full < k) {
+            dotTail(full, k, rows, a0, a1, a2, a3, b, b0, b1, b2, b3, tile);
+        }
+        sumLanes(tile, 4 * m);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < cols; j++) {
+                long ci = cIndex + (long) i * ldc + j;
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, ci, combine(tile.getAtIndex(ValueLayout.JAVA_FLOAT, 4 * i + j), c, ci, alpha, beta));
+            }
+        }
+    }
+
+    /**
+     * The 16 partial dot products (row i of A, row j of B) over p < {@code end} (a multiple of L),
+     * as 16 vectors into {@code tile} (vector 4i + j). Through the tile, not a helper taking vectors
+     * (which C2 may not inline, boxing them); and not reduceLanes(ADD): its order is unspecified
+     * and does differ between the interpreter and C2 (measured: 679 of 1000 random vectors), which
+     * broke bitwise equality across thread counts whenever one thread still ran slower-tier code.
+     */
+    private static void dotKernel(int end, MemorySegment rows, long a0, long a1, long a2, long a3,
+                                  MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        int p = 0;
-        for (; p <= k - L; p += L) {
+        for (int p = 0; p < end; p += L) {
             long o = (long) p * Float.BYTES;
             FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER);
             FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER);
@@ -447,50 +598,72 @@ public final class VectorSgemm implements Sgemm {
             y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER);
             s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
         }
-        if (p < k) {
-            VectorMask<Float> mask = F.indexInRange(p, k);
-            long o = (long) p * Float.BYTES;
-            FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER, mask);
-            FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER, mask);
-            FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER, mask);
-            FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER, mask);
-            FloatVector y = FloatVector.fromMemorySegment(F, rows, a0 + o, ORDER, mask);
-            s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
-            y = FloatVector.fromMemorySegment(F, rows, a1 + o, ORDER, mask);
-            s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
-            y = FloatVector.fromMemorySegment(F, rows, a2 + o, ORDER, mask);
-            s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
-            y = FloatVector.fromMemorySegment(F, rows, a3 + o, ORDER, mask);
-            s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
-        }
-        // Reduced here, not in a helper taking vectors (which C2 may not inline, boxing them).
-        storeDots(s00.reduceLanes(VectorOperators.ADD), s01.reduceLanes(VectorOperators.ADD),
-                s02.reduceLanes(VectorOperators.ADD), s03.reduceLanes(VectorOperators.ADD), cols, c, cIndex, alpha, beta);
-        if (m > 1) {
-            storeDots(s10.reduceLanes(VectorOperators.ADD), s11.reduceLanes(VectorOperators.ADD),
-                    s12.reduceLanes(VectorOperators.ADD), s13.reduceLanes(VectorOperators.ADD), cols, c, cIndex + ldc, alpha, beta);
-        }
-        if (m > 2) {
-            storeDots(s20.reduceLanes(VectorOperators.ADD), s21.reduceLanes(VectorOperators.ADD),
-                    s22.reduceLanes(VectorOperators.ADD), s23.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 2L * ldc, alpha, beta);
-        }
-        if (m > 3) {
-            storeDots(s30.reduceLanes(VectorOperators.ADD), s31.reduceLanes(VectorOperators.ADD),
-                    s32.reduceLanes(VectorOperators.ADD), s33.reduceLanes(VectorOperators.ADD), cols, c, cIndex + 3L * ldc, alpha, beta);
+        s00.intoMemorySegment(tile, 0 * VECTOR_BYTES, ORDER);
+        s01.intoMemorySegment(tile, 1 * VECTOR_BYTES, ORDER);
+        s02.intoMemorySegment(tile, 2 * VECTOR_BYTES, ORDER);
+        s03.intoMemorySegment(tile, 3 * VECTOR_BYTES, ORDER);
+        s10.intoMemorySegment(tile, 4 * VECTOR_BYTES, ORDER);
+        s11.intoMemorySegment(tile, 5 * VECTOR_BYTES, ORDER);
+        s12.intoMemorySegment(tile, 6 * VECTOR_BYTES, ORDER);
+        s13.intoMemorySegment(tile, 7 * VECTOR_BYTES, ORDER);
+        s20.intoMemorySegment(tile, 8 * VECTOR_BYTES, ORDER);
+        s21.intoMemorySegment(tile, 9 * VECTOR_BYTES, ORDER);
+        s22.intoMemorySegment(tile, 10 * VECTOR_BYTES, ORDER);
+        s23.intoMemorySegment(tile, 11 * VECTOR_BYTES, ORDER);
+        s30.intoMemorySegment(tile, 12 * VECTOR_BYTES, ORDER);
+        s31.intoMemorySegment(tile, 13 * VECTOR_BYTES, ORDER);
+        s32.intoMemorySegment(tile, 14 * VECTOR_BYTES, ORDER);
+        s33.intoMemorySegment(tile, 15 * VECTOR_BYTES, ORDER);
+    }
+
+    /** Adds the masked last step (p from {@code start} to k, fewer than L) to the 16 vectors in {@code tile}. */
+    private static void dotTail(int start, int k, MemorySegment rows, long a0, long a1, long a2, long a3,
+                                MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
+        VectorMask<Float> mask = F.indexInRange(start, k);
+        long o = (long) start * Float.BYTES;
+        FloatVector x0 = FloatVector.fromMemorySegment(F, b, b0 + o, ORDER, mask);
+        FloatVector x1 = FloatVector.fromMemorySegment(F, b, b1 + o, ORDER, mask);
+        FloatVector x2 = FloatVector.fromMemorySegment(F, b, b2 + o, ORDER, mask);
+        FloatVector x3 = FloatVector.fromMemorySegment(F, b, b3 + o, ORDER, mask);
+        long[] a = {a0, a1, a2, a3};
+        for (int i = 0; i < 4; i++) {
+            FloatVector y = FloatVector.fromMemorySegment(F, rows, a[i] + o, ORDER, mask);
+            long t = (long) 4 * i * VECTOR_BYTES;
+            y.fma(x0, FloatVector.fromMemorySegment(F, tile, t, ORDER)).intoMemorySegment(tile, t, ORDER);
+            y.fma(x1, FloatVector.fromMemorySegment(F, tile, t + VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + VECTOR_BYTES, ORDER);
+            y.fma(x2, FloatVector.fromMemorySegment(F, tile, t + 2 * VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + 2 * VECTOR_BYTES, ORDER);
+            y.fma(x3, FloatVector.fromMemorySegment(F, tile, t + 3 * VECTOR_BYTES, ORDER)).intoMemorySegment(tile, t + 3 * VECTOR_BYTES, ORDER);
         }
     }
 
-    private static void storeDots(float d0, float d1, float d2, float d3, int cols,
-                                  MemorySegment c, long cIndex, float alpha, float beta) {
-        c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex, combine(d0, c, cIndex, alpha, beta));
-        if (cols > 1) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 1, combine(d1, c, cIndex + 1, alpha, beta));
+    /** Lane permutations that swap halves, quarters, eighths and neighbours (L = 16). */
+    private static final VectorShuffle<Float> FOLD8 = VectorShuffle.fromOp(F, i -> i ^ 8), FOLD4 = VectorShuffle.fromOp(F, i -> i ^ 4),
+            FOLD2 = VectorShuffle.fromOp(F, i -> i ^ 2), FOLD1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    /**
+     * Replaces the first {@code count} (up to 16) vectors in {@code tile} by their lane sums (tile[v]),
+     * in an order fixed by the code rather than by the JIT: lanes folded by 8, 4, 2 and 1 (rearrange
+     * and add, both exact lane by lane). With L != 16, a sequential scalar sum. (A 4-level
+     * select/add tree over all 16 vectors at once measured no faster.)
+     */
+    private static void sumLanes(MemorySegment tile, int count) {
+        if (L != 16) {
+            for (int v = 0; v < count; v++) {
+                float sum = 0;
+                for (int i = 0; i < L; i++) {
+                    sum += tile.getAtIndex(ValueLayout.JAVA_FLOAT, (long) v * L + i);
+                }
+                tile.setAtIndex(ValueLayout.JAVA_FLOAT, v, sum);
+            }
+            return;
         }
-        if (cols > 2) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 2, combine(d2, c, cIndex + 2, alpha, beta));
-        }
-        if (cols > 3) {
-            c.setAtIndex(ValueLayout.JAVA_FLOAT, cIndex + 3, combine(d3, c, cIndex + 3, alpha, beta));
+        for (int v = 0; v < count; v++) {
+            FloatVector x = FloatVector.fromMemorySegment(F, tile, v * VECTOR_BYTES, ORDER);
+            x = x.add(x.rearrange(FOLD8));
+            x = x.add(x.rearrange(FOLD4));
+            x = x.add(x.rearrange(FOLD2));
+            x = x.add(x.rearrange(FOLD1));
+            tile.setAtIndex(ValueLayout.JAVA_FLOAT, v, x.lane(0));
         }
     }
 
@@ -611,7 +784,7 @@ public final class VectorSgemm implements Sgemm {
 
     /** Per-thread off-heap pack buffers, allocated once and reused by every call on that thread. */
     private static final class Scratch {
-        final MemorySegment aPack = allocate((long) MC * KC);
+        final MemorySegment aPack = allocate((long) MC_LARGE * KC);
         private MemorySegment bPack = allocate(1);
         /** An [MR, NR] edge tile of the micro-kernel, or the [4, 4L] tile of the small-m row kernel. */
         final MemorySegment tile = allocate(Math.max((long) MR * NR, 16L * L));

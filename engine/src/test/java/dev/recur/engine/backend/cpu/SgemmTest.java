@@ -215,6 +215,49 @@ class SgemmTest {
         }
     }
 
+    /**
+     * The vectorized packs (8 x 16 transposes of A for NN/NT and of B for NT/TT, 8-float copies of
+     * A for TN/TT): k a multiple of 16 or 16 plus a scalar tail, full and partial 8-row and 32-column
+     * tiles, with and without padding (pad 0: operands end exactly where the last tile reads).
+     */
+    @Test
+    void vectorizedPackEdges() {
+        int[][] shapes = {{72, 96, 16}, {72, 64, 48}, {80, 96, 31}, {67, 70, 33}, {72, 32, 400}};
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                for (int[] s : shapes) {
+                    for (int pad : new int[] {0, 21}) {
+                        Problem problem = Problem.random(transA, transB, s[0], s[1], s[2], pad,
+                                seed("pack", transA, transB, s[0], s[1], s[2], pad));
+                        checkBoth(problem, -0.75f, 0f, problem.nanFilledC());
+                        checkBoth(problem, 1f, 0.5f, problem.c());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * k above the packed path's k block (1024): C accumulated over several k blocks (edge tiles
+     * too); m large enough for the larger row blocks (m >= 2 x threads x 256) on 1 or 2 threads.
+     */
+    @Test
+    void severalKBlocksAndLargeRowBlocks() {
+        int[][] shapes = {{1030, 70, 1100}, {600, 45, 2100}};
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                for (int[] s : shapes) {
+                    Problem problem = Problem.random(transA, transB, s[0], s[1], s[2], 9, seed("kblocks", transA, transB, s[0]));
+                    checkBoth(problem, 1f, 0f, problem.nanFilledC());
+                    checkBoth(problem, 0.5f, -1f, problem.c());
+                    MemorySegment single = problem.run(VECTOR_ONE_THREAD, 0.5f, 1f, problem.c());
+                    MemorySegment multi = problem.run(VECTOR, 0.5f, 1f, problem.c());
+                    assertThat(multi.mismatch(single)).as("%s", problem).isEqualTo(-1);
+                }
+            }
+        }
+    }
+
     /** The recurrent step: h[B, H] x W^T with W stored [4H, H]. */
     @Test
     void recurrentStepShapes() {
