@@ -11,10 +11,10 @@ DATE=$(date -u +%F)
 OUT="bench/results/recurrent-layer-cpu-$DATE"
 {
   echo "# command: bench/scripts/recurrent-layer-jmh.sh $*"
-  echo "# date: $DATE"
+  echo "# date: $DATE   commit: $(git rev-parse --short HEAD)"
   echo "# cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "# jdk: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n1)"
 } > "$OUT.txt"
-"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -jar bench/target/recur-benchmarks.jar RecurrentLayerBenchmark -rf json -rff "$OUT.json" "$@" 2>&1 \
   | grep -v '^WARNING: Using incubator' | tee -a "$OUT.txt"
