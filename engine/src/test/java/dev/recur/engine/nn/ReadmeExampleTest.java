@@ -1,0 +1,27 @@
+package dev.recur.engine.nn;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Reductions;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.KernelProvider;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Java example of README.md, kept compiling and running. */
+class ReadmeExampleTest {
+    @Test
+    void readmeExampleRuns() {
+        try (Recurrent lstm = Recurrent.create(new RecurrentConfig(CellMode.LSTM, 8, 16, 2, true, true, false, 0), 42);
+             Graph g = Graph.training(KernelProvider.defaultKernels())) {
+            Var x = g.variable(g.arena().zeros(20, 4, 8));                  // [T, B, I]
+            Recurrent.Output out = lstm.forward(g, x, new int[]{20, 7, 13, 1}, null, null, Recurrent.Algorithm.FUSED);
+            g.backward(Reductions.sum(out.output()));                        // gradients land in lstm.parameters()
+
+            assertThat(out.output().shape()).containsExactly(20, 4, 32);
+            assertThat(out.hN().shape()).containsExactly(4, 4, 16);
+            assertThat(lstm.parameter("weight_hh_l1_reverse").grad().toArray()).isNotEqualTo(new float[16 * 4 * 16]);
+        }
+    }
+}
