@@ -38,19 +38,7 @@ public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int 
         return new RecurrentConfig(mode, inputSize, hiddenSize, layers, bidirectional, bias, batchFirst, projSize);
     }
 
-    public RecurrentConfig withBidirectional(boolean bidi) {
-        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidi, bias, batchFirst, projSize);
-    }
 
-    public RecurrentConfig withBatchFirst(boolean bf) {
-        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, bf, projSize);
-    }
 
-    public RecurrentConfig withBias(boolean b) {
-        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, b, batchFirst, projSize);
-    }
 
-    public RecurrentConfig withProjSize(int p) {
-        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, p);
-    }
 }
