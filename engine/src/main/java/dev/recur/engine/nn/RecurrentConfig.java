@@ -37,8 +37,4 @@ public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int 
     public RecurrentConfig withLayers(int layers) {
         return new RecurrentConfig(mode, inputSize, hiddenSize, layers, bidirectional, bias, batchFirst, projSize);
     }
-
-
-
-
 }
