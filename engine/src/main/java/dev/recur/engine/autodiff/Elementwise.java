@@ -165,52 +165,59 @@ public final class Elementwise {
         };
     }
 
-    /** Visits every output index once, carrying the matching flat offsets into a and b. */
-    private static void broadcastLoop(Kind kind, int[] so, Tensor a, Tensor b, Tensor out) {
-        long[] stA = broadcastStrides(a.shape(), so), stB = broadcastStrides(b.shape(), so);
-        int[] idx = new int[so.length];
-        long ia = 0, ib = 0;
-        for (long o = 0; o < out.size(); o++) {
-            out.data().setAtIndex(JAVA_FLOAT, o,
-                    combine(kind, a.data().getAtIndex(JAVA_FLOAT, ia), b.data().getAtIndex(JAVA_FLOAT, ib)));
-            for (int ax = so.length - 1; ax >= 0; ax--) {
+    /**
+     * Walks every index of the broadcast output shape in row-major order, carrying the matching
+     * flat offsets {@code a} and {@code b} into the two operands (stride 0 on broadcast axes).
+     */
+    private static final class BroadcastCursor {
+        private final int[] shape;
+        private final long[] strideA, strideB;
+        private final int[] idx;
+        long a, b;
+
+        BroadcastCursor(int[] outShape, int[] shapeA, int[] shapeB) {
+            shape = outShape;
+            strideA = broadcastStrides(shapeA, outShape);
+            strideB = broadcastStrides(shapeB, outShape);
+            idx = new int[outShape.length];
+        }
+
+        void advance() {
+            for (int ax = shape.length - 1; ax >= 0; ax--) {
                 idx[ax]++;
-                ia += stA[ax];
-                ib += stB[ax];
-                if (idx[ax] < so[ax]) break;
-                ia -= stA[ax] * so[ax];
-                ib -= stB[ax] * so[ax];
+                a += strideA[ax];
+                b += strideB[ax];
+                if (idx[ax] < shape[ax]) return;
+                a -= strideA[ax] * shape[ax];
+                b -= strideB[ax] * shape[ax];
                 idx[ax] = 0;
             }
         }
     }
 
+    private static void broadcastLoop(Kind kind, int[] so, Tensor a, Tensor b, Tensor out) {
+        BroadcastCursor at = new BroadcastCursor(so, a.shape(), b.shape());
+        for (long o = 0; o < out.size(); o++, at.advance()) {
+            out.data().setAtIndex(JAVA_FLOAT, o,
+                    combine(kind, a.data().getAtIndex(JAVA_FLOAT, at.a), b.data().getAtIndex(JAVA_FLOAT, at.b)));
+        }
+    }
+
     private static void broadcastBackward(Kind kind, int[] so, Var a, Var b, Tensor d) {
-        long[] stA = broadcastStrides(a.shape(), so), stB = broadcastStrides(b.shape(), so);
         MemorySegment av = a.value().data(), bv = b.value().data();
         MemorySegment da = a.requiresGrad() ? a.grad().data() : null;
         MemorySegment db = b.requiresGrad() ? b.grad().data() : null;
-        int[] idx = new int[so.length];
-        long ia = 0, ib = 0;
-        for (long o = 0; o < d.size(); o++) {
+        BroadcastCursor at = new BroadcastCursor(so, a.shape(), b.shape());
+        for (long o = 0; o < d.size(); o++, at.advance()) {
             float g = d.data().getAtIndex(JAVA_FLOAT, o);
-            float ga = kind == Kind.MUL ? g * bv.getAtIndex(JAVA_FLOAT, ib) : g;
+            float ga = kind == Kind.MUL ? g * bv.getAtIndex(JAVA_FLOAT, at.b) : g;
             float gb = switch (kind) {
                 case ADD -> g;
                 case SUB -> -g;
-                case MUL -> g * av.getAtIndex(JAVA_FLOAT, ia);
+                case MUL -> g * av.getAtIndex(JAVA_FLOAT, at.a);
             };
-            if (da != null) da.setAtIndex(JAVA_FLOAT, ia, da.getAtIndex(JAVA_FLOAT, ia) + ga);
-            if (db != null) db.setAtIndex(JAVA_FLOAT, ib, db.getAtIndex(JAVA_FLOAT, ib) + gb);
-            for (int ax = so.length - 1; ax >= 0; ax--) {
-                idx[ax]++;
-                ia += stA[ax];
-                ib += stB[ax];
-                if (idx[ax] < so[ax]) break;
-                ia -= stA[ax] * so[ax];
-                ib -= stB[ax] * so[ax];
-                idx[ax] = 0;
-            }
+            if (da != null) da.setAtIndex(JAVA_FLOAT, at.a, da.getAtIndex(JAVA_FLOAT, at.a) + ga);
+            if (db != null) db.setAtIndex(JAVA_FLOAT, at.b, db.getAtIndex(JAVA_FLOAT, at.b) + gb);
         }
     }
 }
