@@ -14,6 +14,7 @@ Requires torch, safetensors, numpy. Deterministic: every config has a fixed
 seed, so re-running with the same torch version gives byte-identical files.
 """
 import argparse
+import random
 import copy
 import json
 import os
@@ -105,6 +106,28 @@ CONFIGS = [
       desc="kitchen sink LSTM: 2L bidir batch_first lengths h0/c0 proj_size=3"),
 ]
 
+
+
+def random_configs(count_per_mode=3, seed=2026):
+    """Configurations drawn at random (seeded, so the files are reproducible): every flag and
+    awkward size combination the hand-picked list above may have missed."""
+    rng = random.Random(seed)
+    out = []
+    for mode in ("rnn_tanh", "rnn_relu", "gru", "lstm"):
+        for i in range(count_per_mode):
+            I, H, T, B = rng.randint(1, 9), rng.randint(1, 9), rng.randint(1, 8), rng.randint(1, 5)
+            L = rng.randint(1, 3)
+            bidir, bias, batch_first, h0 = (rng.random() < 0.5 for _ in range(4))
+            proj = rng.randint(1, H - 1) if mode == "lstm" and H >= 2 and rng.random() < 0.5 else 0
+            lengths = [rng.randint(1, T) for _ in range(B)] if rng.random() < 0.6 else None
+            desc = (f"random: I={I} H={H} T={T} B={B} L={L} bidir={bidir} bias={bias} "
+                    f"batch_first={batch_first} proj={proj} lengths={lengths} h0={h0}")
+            out.append(C(f"random_{mode}_{i}", mode, I, H, T, B, L=L, bidir=bidir, bias=bias,
+                         batch_first=batch_first, proj=proj, lengths=lengths, h0=h0, desc=desc))
+    return out
+
+
+CONFIGS += random_configs()
 
 def seed_of(name):
     return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
