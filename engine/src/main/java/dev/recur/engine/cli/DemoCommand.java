@@ -7,6 +7,7 @@ import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.tensor.RelativeError;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 import picocli.CommandLine.Command;
@@ -62,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
                     Kernels naive = KernelProvider.naive(), vector = KernelProvider.vector();
                     float[] naiveOut = run(model, naive, Recurrent.Algorithm.TEXTBOOK, x);
                     float[] fastOut = run(model, vector, Recurrent.Algorithm.FUSED, x);
-                    double err = relativeL2(fastOut, naiveOut);
+                    double err = RelativeError.l2(fastOut, naiveOut);
                     boolean agree = err <= AGREEMENT;
                     allAgree &= agree;
                     double naiveMs = medianMillis(model, naive, Recurrent.Algorithm.TEXTBOOK, x, quick ? 1 : 3);
@@ -104,15 +105,5 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Arrays.sort(ms);
         return ms[reps / 2];
-    }
-
-    static double relativeL2(float[] a, float[] ref) {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = (double) a[i] - ref[i];
-            num += d * d;
-            den += (double) ref[i] * ref[i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
     }
 }

@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.recur.engine.nn.GoldenFixture.relativeL2;
+import static dev.recur.engine.tensor.RelativeError.l2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -98,7 +98,7 @@ class InferCommandTest {
                     continue;
                 }
                 Tensor actual = result.readFloat(key, arena);
-                double err = relativeL2(actual.toArray(), f.readDoubles(name));
+                double err = l2(actual.toArray(), f.readDoubles(name));
                 if (!(err <= tolerance)) failures.add(key + ": " + err);
             }
             assertThat(failures).isEmpty();
@@ -110,7 +110,7 @@ class InferCommandTest {
             assertThat(recur(args.toArray(String[]::new)).exit()).isZero();
             SafeTensorsFile forward = SafeTensorsFile.read(fwd);
             assertThat(forward.names().stream().noneMatch(n -> n.startsWith("grad."))).isTrue();
-            assertThat(relativeL2(forward.readFloat("output", arena).toArray(), f.readDoubles("out.output"))).isLessThanOrEqualTo(1e-5);
+            assertThat(l2(forward.readFloat("output", arena).toArray(), f.readDoubles("out.output"))).isLessThanOrEqualTo(1e-5);
         }
     }
 

@@ -48,20 +48,6 @@ public record GoldenFixture(String name, Path path, SafeTensorsFile file) {
         return "true".equals(meta(key));
     }
 
-    /** Relative L2 error ||actual - expected|| / ||expected|| (absolute when expected is all zero). */
-    public static double relativeL2(float[] actual, double[] expected) {
-        if (actual.length != expected.length) {
-            throw new AssertionError("length " + actual.length + " vs expected " + expected.length);
-        }
-        double num = 0, den = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double d = actual[i] - expected[i];
-            num += d * d;
-            den += expected[i] * expected[i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
-
     @Override
     public String toString() {
         return name;

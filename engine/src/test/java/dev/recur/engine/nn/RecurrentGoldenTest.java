@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static dev.recur.engine.nn.GoldenFixture.relativeL2;
+import static dev.recur.engine.tensor.RelativeError.l2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -77,7 +77,7 @@ class RecurrentGoldenTest {
     }
 
     private static void check(List<String> failures, String what, Tensor actual, double[] expected, double tolerance) {
-        double err = relativeL2(actual.toArray(), expected);
+        double err = l2(actual.toArray(), expected);
         if (!(err <= tolerance)) {
             failures.add(what + ": relative L2 error " + err + " > " + tolerance);
         }
