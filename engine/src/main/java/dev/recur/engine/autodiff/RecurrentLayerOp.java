@@ -2,6 +2,7 @@ package dev.recur.engine.autodiff;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -59,54 +60,34 @@ public final class RecurrentLayerOp {
             if (gru) bhn = bHh.value().data().asSlice(2L * hidden * Float.BYTES);
         }
 
-        // 2. The recurrence.
-        Tensor states = mem.empty(steps + 1, batch, out);
-        Tensor cells = lstm ? mem.empty(steps + 1, batch, hidden) : null;
-        int initSlot = reverse ? steps : 0;
-        copyOrZero(h0, states, initSlot * stepOut, stepOut);
-        if (lstm) copyOrZero(c0, cells, initSlot * stepHidden, stepHidden);
-        Tensor act = lstm || gru ? mem.empty(steps, batch, gh) : null;
-        Tensor ghn = gru ? mem.empty(steps, batch, hidden) : null;
-        Tensor m = wHr != null ? mem.zeros(steps, batch, hidden) : null;
-        Tensor hCand = wHr != null ? mem.empty(batch, out) : null;
-        Tensor ghStep = mem.empty(batch, gh);
+        // 2. The recurrence. Backward needs every step's state and activations; inference keeps
+        // a two-slot ring of states and one step of activations (see Recurrence).
+        boolean keepAll = g.needsGrad(x, wIh, wHh, bIh, bHh, wHr, h0, c0);
+        int slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
+        Tensor states = mem.empty(slots, batch, out);
+        Tensor cells = lstm ? mem.empty(slots, batch, hidden) : null;
+        Tensor act = lstm || gru ? mem.empty(saved, batch, gh) : null;
+        Tensor ghn = gru ? mem.empty(saved, batch, hidden) : null;
+        Tensor m = wHr != null ? mem.empty(saved, batch, hidden) : null;
         Tensor y = mem.empty(steps, batch, out);
-        MemorySegment S = states.data(), Y = y.data(), GX = gx.data(), GH = ghStep.data(), WHH = wHh.value().data();
-        for (int s = 0; s < steps; s++) {
-            int t = reverse ? steps - 1 - s : s;
-            long prev = (reverse ? t + 1 : t) * stepOut, next = (reverse ? t : t + 1) * stepOut;
-            long prevC = (reverse ? t + 1 : t) * stepHidden, nextC = (reverse ? t : t + 1) * stepHidden;
-            k.sgemm(false, true, batch, gh, out, 1f, S, prev, out, WHH, 0, out, 0f, GH, 0, gh);
-            switch (mode) {
-                case RNN_TANH, RNN_RELU -> k.rnnForward(batch, hidden, t, lengths, relu, GX, t * stepGates, GH, 0,
-                        S, prev, S, next, Y, t * stepOut, out);
-                case GRU -> k.gruForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, bhn, 0, S, prev,
-                        act.data(), t * stepGates, ghn.data(), t * stepHidden, S, next, Y, t * stepOut, out);
-                case LSTM -> {
-                    if (wHr == null) {
-                        k.lstmForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, cells.data(), prevC,
-                                act.data(), t * stepGates, cells.data(), nextC, S, prev, S, next, Y, t * stepOut, out);
-                    } else {
-                        k.lstmForward(batch, hidden, t, lengths, GX, t * stepGates, GH, 0, cells.data(), prevC,
-                                act.data(), t * stepGates, cells.data(), nextC, null, 0, m.data(), t * stepHidden, null, 0, 0);
-                        k.sgemm(false, true, batch, out, hidden, 1f, m.data(), t * stepHidden, hidden,
-                                wHr.value().data(), 0, hidden, 0f, hCand.data(), 0, out);
-                        k.maskedStep(batch, out, t, lengths, hCand.data(), 0, S, prev, S, next, Y, t * stepOut, out);
-                    }
-                }
-            }
-        }
-        int lastSlot = reverse ? 0 : steps;
+        MemorySegment S = states.data();
+        Recurrence recurrence = new Recurrence(mode, steps, batch, hidden, out, lengths, reverse, keepAll, gx.data(),
+                wHh.value().data(), bhn, wHr == null ? null : wHr.value().data(), S, lstm ? cells.data() : null,
+                act == null ? null : act.data(), gru ? ghn.data() : null, m == null ? null : m.data(), y.data());
+        copyOrZero(h0, states, recurrence.initialSlot() * stepOut, stepOut);
+        if (lstm) copyOrZero(c0, cells, recurrence.initialSlot() * stepHidden, stepHidden);
+        k.recurrentForward(recurrence);
         Tensor hN = mem.empty(batch, out);
-        MemorySegment.copy(S, lastSlot * stepOut * Float.BYTES, hN.data(), 0, stepOut * Float.BYTES);
+        MemorySegment.copy(S, recurrence.finalSlot() * stepOut * Float.BYTES, hN.data(), 0, stepOut * Float.BYTES);
         Tensor cN = null;
         if (lstm) {
             cN = mem.empty(batch, hidden);
-            MemorySegment.copy(cells.data(), lastSlot * stepHidden * Float.BYTES, cN.data(), 0, stepHidden * Float.BYTES);
+            MemorySegment.copy(cells.data(), recurrence.finalSlot() * stepHidden * Float.BYTES, cN.data(), 0,
+                    stepHidden * Float.BYTES);
         }
         Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
         Var yVar = g.result(y, inputs), hVar = g.result(hN, inputs), cVar = lstm ? g.result(cN, inputs) : null;
-        if (!yVar.requiresGrad()) {
+        if (!keepAll) {
             return new Result(yVar, hVar, cVar);
         }
 
@@ -121,9 +102,9 @@ public final class RecurrentLayerOp {
             Tensor dCand = lstm ? (wHr != null ? mem.empty(steps, batch, out) : mem.empty(batch, out)) : null;
             Tensor dm = wHr != null ? mem.empty(batch, hidden) : null;
             for (int s = steps - 1; s >= 0; s--) {
-                int t = reverse ? steps - 1 - s : s;
-                long prev = (reverse ? t + 1 : t) * stepOut, next = (reverse ? t : t + 1) * stepOut;
-                long prevC = (reverse ? t + 1 : t) * stepHidden, nextC = (reverse ? t : t + 1) * stepHidden;
+                int t = recurrence.time(s);
+                long prev = recurrence.prevSlot(t) * stepOut, next = recurrence.nextSlot(t) * stepOut;
+                long prevC = recurrence.prevSlot(t) * stepHidden, nextC = recurrence.nextSlot(t) * stepHidden;
                 if (dY != null) k.addActiveRows(batch, out, t, lengths, dY, t * stepOut, out, dh.data(), 0);
                 switch (mode) {
                     case RNN_TANH, RNN_RELU -> k.rnnBackward(batch, hidden, t, lengths, relu, S, next, dh.data(), 0,
@@ -147,7 +128,7 @@ public final class RecurrentLayerOp {
                     }
                 }
                 // dh_prev += dGh_t [B, G·H] · W_hh [G·H, P]
-                k.sgemm(false, false, batch, out, gh, 1f, dgh.data(), t * stepGates, gh, WHH, 0, out,
+                k.sgemm(false, false, batch, out, gh, 1f, dgh.data(), t * stepGates, gh, wHh.value().data(), 0, out,
                         1f, dhPrev.data(), 0, out);
                 Tensor swap = dh;
                 dh = dhPrev;

@@ -71,6 +71,15 @@ public interface Kernels extends Sgemm {
     /** sum[:] += sum over rows of x[r, :] (bias gradients). */
     void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff);
 
+    // ---- recurrent layers (all steps of one direction) -------------------------------------------
+
+    /**
+     * Runs the recurrence of one layer direction over all its steps: per step h_prev·W_hh^T and
+     * the cell update, filling r's states, cells, act, ghn, m and y (see {@link Recurrence}).
+     * The reference is {@link Recurrence#runStepwise}; a fast version must give its results.
+     */
+    void recurrentForward(Recurrence r);
+
     // ---- recurrent cell steps (one time step, one direction) -----------------------------------
 
     /**

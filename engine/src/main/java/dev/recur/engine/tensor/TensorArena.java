@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Backed by a shared {@link Arena} so that the multi-threaded kernels may read and write the
  * tensors from worker threads. After close, any access to one of its tensors throws
  * {@link IllegalStateException} (the FFM runtime checks liveness); closing twice throws too.
+ * The memory itself comes from {@link NativeMemory} (malloc, not zero-filled, reused after free).
  */
 public final class TensorArena implements AutoCloseable {
     /** Tensor data is aligned to a cache line (and to a 512-bit vector). */
@@ -32,7 +33,7 @@ public final class TensorArena implements AutoCloseable {
 
     /** Uninitialised storage: the caller overwrites every element. */
     public Tensor empty(int... shape) {
-        return new Tensor(this, allocateFloats(Tensor.checkedSize(shape)), shape);
+        return new Tensor(this, allocateUninitialised(Tensor.checkedSize(shape)), shape);
     }
 
     /** Zero-filled storage. */
@@ -63,9 +64,15 @@ public final class TensorArena implements AutoCloseable {
 
     /** Raw aligned float storage for kernels' scratch space, zero-filled. */
     public MemorySegment allocateFloats(long count) {
+        MemorySegment s = allocateUninitialised(count);
+        s.fill((byte) 0);
+        return s;
+    }
+
+    private MemorySegment allocateUninitialised(long count) {
         ensureOpen();
-        // allocate(0) is legal but gives no alignment guarantee worth keeping; round up to one float.
-        return arena.allocate(Math.max(1, count) * Float.BYTES, ALIGNMENT);
+        // Never zero bytes: a zero-length block gives no alignment guarantee worth keeping.
+        return NativeMemory.allocate(Math.max(1, count) * Float.BYTES, ALIGNMENT, arena);
     }
 
     public boolean isOpen() {

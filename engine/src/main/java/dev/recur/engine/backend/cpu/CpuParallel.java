@@ -51,9 +51,94 @@ public final class CpuParallel {
             return;
         }
         try {
-            POOL.run(new Job(tasks, body));
+            POOL.run(new Job(tasks, false, body));
         } finally {
             POOL.lock.unlock();
+        }
+    }
+
+    /** One member of a {@link #team}: its index in [0, members), the team size, and the team's barrier. */
+    public interface TeamMember {
+        void run(int member, int members, SpinBarrier barrier);
+    }
+
+    /**
+     * Runs {@code body} once per member, each member on its own thread, all at the same time, so
+     * that members may wait for each other at the barrier (a recurrent layer: one barrier per
+     * time step, no hand-off through the pool). The team has {@code min(wanted, threads())}
+     * members, or one (the caller) when the pool is busy or this is called from inside a task.
+     * If a member throws, the barrier breaks (the others stop waiting) and the exception is
+     * rethrown here.
+     */
+    public static void team(int wanted, TeamMember body) {
+        int members = Math.min(wanted, THREADS);
+        if (members <= 1 || POOL == null || Thread.currentThread() instanceof Worker || !POOL.lock.tryLock()) {
+            body.run(0, 1, new SpinBarrier(1));
+            return;
+        }
+        try {
+            SpinBarrier barrier = new SpinBarrier(members);
+            POOL.run(new Job(members, true, member -> {
+                try {
+                    body.run(member, members, barrier);
+                } catch (Throwable e) {
+                    barrier.breakBarrier();
+                    throw e;
+                }
+            }));
+        } finally {
+            POOL.lock.unlock();
+        }
+    }
+
+    /**
+     * A reusable barrier for a team whose members each own a core: waiting spins (a recurrent
+     * step takes microseconds, far less than a park/unpark round trip), then yields, in case the
+     * machine is oversubscribed.
+     */
+    public static final class SpinBarrier {
+        private final int parties;
+        private final AtomicInteger arrived = new AtomicInteger();
+        private volatile int generation;
+        private volatile boolean broken;
+
+        SpinBarrier(int parties) {
+            this.parties = parties;
+        }
+
+        /** Returns once every member has called await for this generation. */
+        public void await() {
+            if (parties == 1) {
+                return;
+            }
+            int gen = generation;
+            if (arrived.incrementAndGet() == parties) {
+                arrived.set(0);
+                generation = gen + 1;
+                return;
+            }
+            long start = System.nanoTime();
+            while (generation == gen) {
+                if (broken) {
+                    throw new BrokenTeamException();
+                }
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+
+        void breakBarrier() {
+            broken = true;
+        }
+    }
+
+    /** Thrown to the members still waiting when another member failed; the caller sees that failure. */
+    private static final class BrokenTeamException extends IllegalStateException {
+        BrokenTeamException() {
+            super("another member of the team failed");
         }
     }
 
@@ -68,13 +153,16 @@ public final class CpuParallel {
 
     private static final class Job {
         final int tasks;
+        /** A team job: each thread runs at most one task, so that every task has its own thread. */
+        final boolean onePerThread;
         final IntConsumer body;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger finished = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(int tasks, IntConsumer body) {
+        Job(int tasks, boolean onePerThread, IntConsumer body) {
             this.tasks = tasks;
+            this.onePerThread = onePerThread;
             this.body = body;
         }
 
@@ -84,11 +172,14 @@ public final class CpuParallel {
                 try {
                     body.accept(t);
                 } catch (Throwable e) {
-                    if (failure == null) {
+                    if (failure == null || (failure instanceof BrokenTeamException && !(e instanceof BrokenTeamException))) {
                         failure = e;
                     }
                 } finally {
                     finished.incrementAndGet();
+                }
+                if (onePerThread) {
+                    return;
                 }
             }
         }

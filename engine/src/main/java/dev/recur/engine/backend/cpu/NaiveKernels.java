@@ -1,6 +1,7 @@
 package dev.recur.engine.backend.cpu;
 
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
 
 import java.lang.foreign.MemorySegment;
@@ -147,6 +148,11 @@ public class NaiveKernels implements Kernels {
             for (int r = 0; r < rows; r++) s += get(x, xOff + (long) r * ldx + j);
             put(sum, sumOff + j, get(sum, sumOff + j) + (float) s);
         }
+    }
+
+    @Override
+    public void recurrentForward(Recurrence r) {
+        r.runStepwise(this);
     }
 
     // ---- recurrent cells ------------------------------------------------------------------------

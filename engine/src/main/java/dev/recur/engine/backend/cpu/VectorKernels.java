@@ -1,6 +1,7 @@
 package dev.recur.engine.backend.cpu;
 
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -50,11 +51,6 @@ public final class VectorKernels implements Kernels {
 
     private static void store(FloatVector v, MemorySegment s, long floatIndex) {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NATIVE);
-    }
-
-    private static FloatVector sigmoid(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
     }
 
     private static int vectorBound(int n) {
@@ -110,15 +106,15 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void sigmoid(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        int i = 0;
-        for (int end = vectorBound(n); i < end; i += L) store(sigmoid(load(x, xOff + i)), y, yOff + i);
+        int i = vectorBound(n);
+        VectorMath.sigmoid(i, x, xOff, y, yOff);
         for (; i < n; i++) put(y, yOff + i, NaiveKernels.sigmoid(get(x, xOff + i)));
     }
 
     @Override
     public void tanh(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        int i = 0;
-        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).lanewise(VectorOperators.TANH), y, yOff + i);
+        int i = vectorBound(n);
+        VectorMath.tanh(i, x, xOff, y, yOff);
         for (; i < n; i++) put(y, yOff + i, NaiveKernels.tanh(get(x, xOff + i)));
     }
 
@@ -218,16 +214,39 @@ public final class VectorKernels implements Kernels {
         for (int j = 0; j < cols; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j]);
     }
 
+    /** Without projection: {@link FusedRecurrence}, a persistent team; with it, the stepwise reference loop. */
+    @Override
+    public void recurrentForward(Recurrence r) {
+        if (r.wHr() == null) {
+            FusedRecurrence.forward(r);
+        } else {
+            r.runStepwise(this);
+        }
+    }
+
     // ---- recurrent cells ------------------------------------------------------------------------
+
+    /** out[j] = a[j] + b[j] for j in [from, to), whole vectors; offsets are row starts. */
+    private static void addColumns(int from, int to, MemorySegment a, long aOff, MemorySegment b, long bOff,
+                                   MemorySegment out, long outOff) {
+        for (int j = from; j < to; j += L) store(load(a, aOff + j).add(load(b, bOff + j)), out, outOff + j);
+    }
 
     private static void holdRow(int width, MemorySegment hPrev, long hPrevRow, MemorySegment hNext, long hNextRow,
                                 MemorySegment y, long yRow) {
+        holdColumns(0, width, hPrev, hPrevRow, hNext, hNextRow, y, yRow);
+    }
+
+    /** An inactive row, columns [from, to): hNext = hPrev (zeros when hPrev is null), y = 0. Arguments are row starts. */
+    private static void holdColumns(int from, int to, MemorySegment hPrev, long hPrevRow, MemorySegment hNext, long hNextRow,
+                                    MemorySegment y, long yRow) {
+        long bytes = (long) (to - from) * Float.BYTES;
         if (hPrev == null) {
-            hNext.asSlice(hNextRow * Float.BYTES, (long) width * Float.BYTES).fill((byte) 0);
+            hNext.asSlice((hNextRow + from) * Float.BYTES, bytes).fill((byte) 0);
         } else {
-            MemorySegment.copy(hPrev, hPrevRow * Float.BYTES, hNext, hNextRow * Float.BYTES, (long) width * Float.BYTES);
+            MemorySegment.copy(hPrev, (hPrevRow + from) * Float.BYTES, hNext, (hNextRow + from) * Float.BYTES, bytes);
         }
-        if (y != null) y.asSlice(yRow * Float.BYTES, (long) width * Float.BYTES).fill((byte) 0);
+        if (y != null) y.asSlice((yRow + from) * Float.BYTES, bytes).fill((byte) 0);
     }
 
     @Override
@@ -235,22 +254,36 @@ public final class VectorKernels implements Kernels {
                            MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
                            MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
                            MemorySegment y, long yOff, int ldy) {
-        int vend = vectorBound(hidden);
+        rnnForwardColumns(batch, hidden, 0, hidden, t, lengths, relu, gx, gxOff, gh, ghOff, hPrev, hPrevOff,
+                hNext, hNextOff, y, yOff, ldy);
+    }
+
+    /** {@link #rnnForward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void rnnForwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths, boolean relu,
+                                  MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                                  MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                                  MemorySegment y, long yOff, int ldy) {
+        int vend = from + (to - from) / L * L;
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long yRow = yOff + (long) b * ldy;
             if (!active(lengths, b, t)) {
-                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                holdColumns(from, to, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
                 continue;
             }
-            int j = 0;
-            for (; j < vend; j += L) {
-                FloatVector a = load(gx, gxOff + row + j).add(load(gh, ghOff + row + j));
-                FloatVector h = relu ? a.max(0f) : a.lanewise(VectorOperators.TANH);
-                store(h, hNext, hNextOff + row + j);
-                if (y != null) store(h, y, yRow + j);
+            // Passes over the row (in L1): the sum, then the activation in place, then the copy to y.
+            addColumns(from, vend, gx, gxOff + row, gh, ghOff + row, hNext, hNextOff + row);
+            if (relu) {
+                for (int j = from; j < vend; j += L) store(load(hNext, hNextOff + row + j).max(0f), hNext, hNextOff + row + j);
+            } else {
+                VectorMath.tanh(vend - from, hNext, hNextOff + row + from, hNext, hNextOff + row + from);
             }
-            NaiveKernels.rnnForwardColumns(j, hidden, relu, gx, gxOff + row, gh, ghOff + row, hNext, hNextOff + row, y, yRow);
+            if (y != null) {
+                MemorySegment.copy(hNext, (hNextOff + row + from) * Float.BYTES, y, (yRow + from) * Float.BYTES,
+                        (long) (vend - from) * Float.BYTES);
+            }
+            int j = vend;
+            NaiveKernels.rnnForwardColumns(j, to, relu, gx, gxOff + row, gh, ghOff + row, hNext, hNextOff + row, y, yRow);
         }
     }
 
@@ -287,36 +320,53 @@ public final class VectorKernels implements Kernels {
                             MemorySegment cNext, long cNextOff,
                             MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
                             MemorySegment y, long yOff, int ldy) {
+        lstmForwardColumns(batch, hidden, 0, hidden, t, lengths, gx, gxOff, gh, ghOff, cPrev, cPrevOff, act, actOff,
+                cNext, cNextOff, hPrev, hPrevOff, hNext, hNextOff, y, yOff, ldy);
+    }
+
+    /** {@link #lstmForward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void lstmForwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths,
+                                   MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                                   MemorySegment cPrev, long cPrevOff, MemorySegment act, long actOff,
+                                   MemorySegment cNext, long cNextOff,
+                                   MemorySegment hPrev, long hPrevOff, MemorySegment hNext, long hNextOff,
+                                   MemorySegment y, long yOff, int ldy) {
         int g4 = 4 * hidden;
-        int vend = vectorBound(hidden);
+        int vend = from + (to - from) / L * L;
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g4;
             long yRow = yOff + (long) b * ldy;
             if (!active(lengths, b, t)) {
-                MemorySegment.copy(cPrev, (cPrevOff + row) * Float.BYTES, cNext, (cNextOff + row) * Float.BYTES,
-                        (long) hidden * Float.BYTES);
-                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                MemorySegment.copy(cPrev, (cPrevOff + row + from) * Float.BYTES, cNext, (cNextOff + row + from) * Float.BYTES,
+                        (long) (to - from) * Float.BYTES);
+                holdColumns(from, to, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
                 continue;
             }
             long x0 = gxOff + gRow, h0 = ghOff + gRow, a0 = actOff + gRow;
-            int j = 0;
-            for (; j < vend; j += L) {
-                FloatVector i = sigmoid(load(gx, x0 + j).add(load(gh, h0 + j)));
-                FloatVector f = sigmoid(load(gx, x0 + hidden + j).add(load(gh, h0 + hidden + j)));
-                FloatVector g = load(gx, x0 + 2 * hidden + j).add(load(gh, h0 + 2 * hidden + j)).lanewise(VectorOperators.TANH);
-                FloatVector o = sigmoid(load(gx, x0 + 3 * hidden + j).add(load(gh, h0 + 3 * hidden + j)));
-                FloatVector c = f.fma(load(cPrev, cPrevOff + row + j), i.mul(g));
-                FloatVector h = o.mul(c.lanewise(VectorOperators.TANH));
-                store(i, act, a0 + j);
-                store(f, act, a0 + hidden + j);
-                store(g, act, a0 + 2 * hidden + j);
-                store(o, act, a0 + 3 * hidden + j);
+            // Passes over the row (in L1), so that the exp-based math runs in VectorMath's loops:
+            // pre-activations of all four gates, the activations in place, then the state.
+            int n = vend - from;
+            for (int q = 0; q < 4; q++) {
+                addColumns(from, vend, gx, x0 + q * hidden, gh, h0 + q * hidden, act, a0 + q * hidden);
+            }
+            VectorMath.sigmoid(n, act, a0 + from, act, a0 + from);                              // i
+            VectorMath.sigmoid(n, act, a0 + hidden + from, act, a0 + hidden + from);            // f
+            VectorMath.tanh(n, act, a0 + 2 * hidden + from, act, a0 + 2 * hidden + from);       // g
+            VectorMath.sigmoid(n, act, a0 + 3 * hidden + from, act, a0 + 3 * hidden + from);    // o
+            for (int j = from; j < vend; j += L) {
+                FloatVector c = load(act, a0 + hidden + j).fma(load(cPrev, cPrevOff + row + j),
+                        load(act, a0 + j).mul(load(act, a0 + 2 * hidden + j)));
                 store(c, cNext, cNextOff + row + j);
+            }
+            VectorMath.tanh(n, cNext, cNextOff + row + from, hNext, hNextOff + row + from);
+            for (int j = from; j < vend; j += L) {
+                FloatVector h = load(act, a0 + 3 * hidden + j).mul(load(hNext, hNextOff + row + j));
                 store(h, hNext, hNextOff + row + j);
                 if (y != null) store(h, y, yRow + j);
             }
-            NaiveKernels.lstmForwardColumns(hidden, j, hidden, gx, x0, gh, h0, cPrev, cPrevOff + row, act, a0,
+            int j = vend;
+            NaiveKernels.lstmForwardColumns(hidden, j, to, gx, x0, gh, h0, cPrev, cPrevOff + row, act, a0,
                     cNext, cNextOff + row, hNext, hNextOff + row, y, yRow);
         }
     }
@@ -337,13 +387,15 @@ public final class VectorKernels implements Kernels {
                 continue;
             }
             long a0 = actOff + gRow, d0 = daOff + gRow;
+            // tanh(c) first, into the o slot of da (overwritten below), so the math runs in VectorMath's loop.
+            VectorMath.tanh(vend, cNext, cNextOff + row, da, d0 + 3 * hidden);
             int j = 0;
             for (; j < vend; j += L) {
                 FloatVector i = load(act, a0 + j);
                 FloatVector f = load(act, a0 + hidden + j);
                 FloatVector g = load(act, a0 + 2 * hidden + j);
                 FloatVector o = load(act, a0 + 3 * hidden + j);
-                FloatVector tc = load(cNext, cNextOff + row + j).lanewise(VectorOperators.TANH);
+                FloatVector tc = load(da, d0 + 3 * hidden + j);
                 FloatVector dmv = load(dm, dmOff + row + j);
                 FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dcOff + row + j));
                 store(dcTotal.mul(g).mul(i.mul(one.sub(i))), da, d0 + j);
@@ -363,34 +415,49 @@ public final class VectorKernels implements Kernels {
                            MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hPrevOff,
                            MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
                            MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
+        gruForwardColumns(batch, hidden, 0, hidden, t, lengths, gx, gxOff, gh, ghOff, bhn, bhnOff, hPrev, hPrevOff,
+                act, actOff, ghn, ghnOff, hNext, hNextOff, y, yOff, ldy);
+    }
+
+    /** {@link #gruForward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void gruForwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths,
+                                  MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
+                                  MemorySegment bhn, long bhnOff, MemorySegment hPrev, long hPrevOff,
+                                  MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                                  MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
         int g3 = 3 * hidden;
-        int vend = vectorBound(hidden);
+        int vend = from + (to - from) / L * L;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g3;
             long yRow = yOff + (long) b * ldy;
             if (!active(lengths, b, t)) {
-                holdRow(hidden, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
+                holdColumns(from, to, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
                 continue;
             }
             long x0 = gxOff + gRow, h0 = ghOff + gRow, a0 = actOff + gRow;
-            int j = 0;
-            for (; j < vend; j += L) {
-                FloatVector r = sigmoid(load(gx, x0 + j).add(load(gh, h0 + j)));
-                FloatVector z = sigmoid(load(gx, x0 + hidden + j).add(load(gh, h0 + hidden + j)));
+            // Passes over the row, as in lstmForwardColumns.
+            int n = vend - from;
+            addColumns(from, vend, gx, x0, gh, h0, act, a0);
+            addColumns(from, vend, gx, x0 + hidden, gh, h0 + hidden, act, a0 + hidden);
+            VectorMath.sigmoid(n, act, a0 + from, act, a0 + from);                              // r
+            VectorMath.sigmoid(n, act, a0 + hidden + from, act, a0 + hidden + from);            // z
+            for (int j = from; j < vend; j += L) {
                 FloatVector hn = load(gh, h0 + 2 * hidden + j);
                 if (bhn != null) hn = hn.add(load(bhn, bhnOff + j));
-                FloatVector n = r.fma(hn, load(gx, x0 + 2 * hidden + j)).lanewise(VectorOperators.TANH);
-                FloatVector h = one.sub(z).fma(n, z.mul(load(hPrev, hPrevOff + row + j)));
-                store(r, act, a0 + j);
-                store(z, act, a0 + hidden + j);
-                store(n, act, a0 + 2 * hidden + j);
                 store(hn, ghn, ghnOff + row + j);
+                store(load(act, a0 + j).fma(hn, load(gx, x0 + 2 * hidden + j)), act, a0 + 2 * hidden + j);
+            }
+            VectorMath.tanh(n, act, a0 + 2 * hidden + from, act, a0 + 2 * hidden + from);       // n
+            for (int j = from; j < vend; j += L) {
+                FloatVector z = load(act, a0 + hidden + j);
+                FloatVector h = one.sub(z).fma(load(act, a0 + 2 * hidden + j), z.mul(load(hPrev, hPrevOff + row + j)));
                 store(h, hNext, hNextOff + row + j);
                 if (y != null) store(h, y, yRow + j);
             }
-            NaiveKernels.gruForwardColumns(hidden, j, hidden, gx, x0, gh, h0, bhn, bhnOff, hPrev, hPrevOff + row, act, a0,
+            int j = vend;
+            NaiveKernels.gruForwardColumns(hidden, j, to, gx, x0, gh, h0, bhn, bhnOff, hPrev, hPrevOff + row, act, a0,
                     ghn, ghnOff + row, hNext, hNextOff + row, y, yRow);
         }
     }

@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * replays one.
  *
  * <p>Twins agree to a relative L2 error of {@value #TWIN_TOLERANCE}: both compute in float32, but the
- * vector kernels fuse multiply-adds (one rounding instead of two), use the Vector API's exp and
- * tanh (correct to about 1 ulp, against the naive kernels' double Math.exp/tanh rounded once to
+ * vector kernels fuse multiply-adds (one rounding instead of two), use VectorMath's polynomial
+ * sigmoid and tanh (within 3e-7, against the naive kernels' double Math.exp/tanh rounded once to
  * float), and sum rows in a different order. Each of these moves an element by a few ulps, i.e.
  * ~1e-7 relative, so 1e-6 over a whole output leaves room for that and nothing for a wrong index,
  * a wrong gate order or a skipped tail (those give errors of order 1/sqrt(n) or more).

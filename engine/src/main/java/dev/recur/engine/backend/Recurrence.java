@@ -1,0 +1,115 @@
+package dev.recur.engine.backend;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The recurrence of one layer direction, all steps: its sizes and the buffers it reads and writes.
+ * The input projection is already done ({@code gx}); this is the sequential part, where
+ * per step h_prev · W_hh^T meets the cell's pointwise update. Offsets are zero; data row-major.
+ *
+ * <pre>
+ *   gx     [T, B, G·H]  x·W_ih^T + foldable biases (GRU: b_hn stays apart, in bhn)
+ *   wHh    [G·H, P]     P = H, or the projection size when wHr is given
+ *   bhn    [H]          GRU's b_hn, or null
+ *   wHr    [P, H]       LSTM projection, or null
+ *   states [S, B, P]    states by time index; the initial state goes in {@link #initialSlot}
+ *   cells  [S, B, H]    LSTM cell states, same slots; null for other modes
+ *   act    [T', B, G·H] gate activations (LSTM, GRU), kept for backward
+ *   ghn    [T', B, H]   GRU's W_hn·h + b_hn, kept for backward
+ *   m      [T', B, H]   LSTM with projection: o·tanh(c) before W_hr
+ *   y      [T, B, P]    layer output, zero at padded steps
+ * </pre>
+ * With {@code keepAll} (training: backward needs every step) S = T+1 and T' = T: the state that
+ * precedes time t sits in slot t (forward) or t+1 (reverse), so the states preceding steps
+ * 0..T-1 form one block aligned with gx. Without it (inference) S = 2, a ring, and T' = 1: act,
+ * ghn and m are per-step scratch.
+ */
+public record Recurrence(CellMode mode, int steps, int batch, int hidden, int out, int[] lengths, boolean reverse,
+                         boolean keepAll, MemorySegment gx, MemorySegment wHh, MemorySegment bhn, MemorySegment wHr,
+                         MemorySegment states, MemorySegment cells, MemorySegment act, MemorySegment ghn,
+                         MemorySegment m, MemorySegment y) {
+
+    /** S: the number of state slots to allocate. */
+    public static int stateSlots(int steps, boolean keepAll) {
+        return keepAll ? steps + 1 : 2;
+    }
+
+    /** T': the number of steps whose act, ghn and m are kept. */
+    public static int savedSteps(int steps, boolean keepAll) {
+        return keepAll ? steps : 1;
+    }
+
+    /** Step s of the walk visits time index t (reverse layers walk T-1 down to 0). */
+    public int time(int s) {
+        return reverse ? steps - 1 - s : s;
+    }
+
+    /** The state slot read at time t. */
+    public int prevSlot(int t) {
+        return slot(reverse ? t + 1 : t);
+    }
+
+    /** The state slot written at time t. */
+    public int nextSlot(int t) {
+        return slot(reverse ? t : t + 1);
+    }
+
+    /** Where the initial state (h0, c0) goes. */
+    public int initialSlot() {
+        return prevSlot(time(0));
+    }
+
+    /** Where the final state (h_n, c_n) ends up. */
+    public int finalSlot() {
+        return nextSlot(time(steps - 1));
+    }
+
+    /** The step index of act, ghn and m for time t. */
+    public int saved(int t) {
+        return keepAll ? t : 0;
+    }
+
+    private int slot(int index) {
+        return keepAll ? index : index & 1;
+    }
+
+    /**
+     * The reference algorithm, for any kernels: per step one GEMM h_prev·W_hh^T into a scratch
+     * [B, G·H] and one fused cell step (plus, with projection, h = m·W_hr^T and the masked update).
+     */
+    public void runStepwise(Kernels k) {
+        int gh = mode.gates() * hidden;
+        long stepGates = (long) batch * gh, stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
+        boolean relu = mode == CellMode.RNN_RELU;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment ghStep = scratch.allocate(stepGates * Float.BYTES, 64);
+            MemorySegment hCand = wHr != null ? scratch.allocate(stepOut * Float.BYTES, 64) : null;
+            for (int s = 0; s < steps; s++) {
+                int t = time(s);
+                long prev = prevSlot(t) * stepOut, next = nextSlot(t) * stepOut;
+                long prevC = prevSlot(t) * stepHidden, nextC = nextSlot(t) * stepHidden;
+                k.sgemm(false, true, batch, gh, out, 1f, states, prev, out, wHh, 0, out, 0f, ghStep, 0, gh);
+                    long saved = saved(t);
+                switch (mode) {
+                    case RNN_TANH, RNN_RELU -> k.rnnForward(batch, hidden, t, lengths, relu, gx, t * stepGates, ghStep, 0,
+                            states, prev, states, next, y, t * stepOut, out);
+                    case GRU -> k.gruForward(batch, hidden, t, lengths, gx, t * stepGates, ghStep, 0, bhn, 0, states, prev,
+                            act, saved * stepGates, ghn, saved * stepHidden, states, next, y, t * stepOut, out);
+                    case LSTM -> {
+                        if (wHr == null) {
+                            k.lstmForward(batch, hidden, t, lengths, gx, t * stepGates, ghStep, 0, cells, prevC,
+                                    act, saved * stepGates, cells, nextC, states, prev, states, next, y, t * stepOut, out);
+                        } else {
+                            k.lstmForward(batch, hidden, t, lengths, gx, t * stepGates, ghStep, 0, cells, prevC,
+                                    act, saved * stepGates, cells, nextC, null, 0, m, saved * stepHidden, null, 0, 0);
+                            k.sgemm(false, true, batch, out, hidden, 1f, m, saved * stepHidden, hidden, wHr, 0, hidden,
+                                    0f, hCand, 0, out);
+                            k.maskedStep(batch, out, t, lengths, hCand, 0, states, prev, states, next, y, t * stepOut, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Recurrence;
+import dev.recur.engine.tensor.NativeMemory;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The recurrence of a layer direction (no projection) as one persistent team of threads.
+ *
+ * <p>Each member owns a contiguous slice of hidden units and, for the whole sequence, the rows of
+ * W_hh that produce their gates. Per step a member computes its units' gate pre-activations
+ * gh[B, its columns] = h_prev · W_hh[its rows]^T, runs the fused cell step on its units, and
+ * waits at the team's barrier until h_next is complete. So a step costs one barrier (a few
+ * hundred nanoseconds) instead of a pool round trip per GEMM and per pointwise kernel, and each
+ * core streams only its own half of W_hh, which then stays in its L2 across steps.
+ *
+ * <p>W_hh is packed once per call into k-major panels (as the B operand of a GEMM): a panel
+ * covers {@code 4·L} columns of gh — for LSTM the four gates of L units, for RNN 4·L units,
+ * for GRU a panel holds 4·L units of each of the three gates, that is three such column blocks.
+ * Packed row k of a panel holds the weights multiplying h[k]; the micro-kernels broadcast
+ * h[b, k] and FMA it into 4 vector accumulators per batch row.
+ *
+ * <p>Summation order is fixed (k ascending, one accumulator per output) and independent of the
+ * thread count, so results are bitwise the same for any number of threads.
+ */
+final class FusedRecurrence {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final long VB = (long) L * Float.BYTES;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Column vectors per micro-kernel tile: 4·L gh columns. */
+    private static final int TILE_VECTORS = 4;
+    /** Below this many FLOPs per step a second thread costs more (barrier, cache traffic) than it saves. */
+    private static final double TEAM_MIN_STEP_FLOPS = 200_000;
+
+    private FusedRecurrence() {
+    }
+
+    /** How W_hh's gate rows map to packed column vectors. */
+    private record Geometry(int gates, int hidden, int unitsPerBlock) {
+        static Geometry of(CellMode mode, int hidden) {
+            // A tile covers 4 column vectors: LSTM's 4 gates of L units, or 4·L units of a single gate.
+            return new Geometry(mode.gates(), hidden, mode == CellMode.LSTM ? L : TILE_VECTORS * L);
+        }
+
+        int blocks() {
+            return (hidden + unitsPerBlock - 1) / unitsPerBlock;
+        }
+
+        /** Tiles (4 column vectors each) per block: one for LSTM and RNN, three for GRU (one per gate). */
+        int tilesPerBlock() {
+            return gates == 4 ? 1 : gates;
+        }
+
+        /** The gh column (gate·H + unit) of lane 0 of column vector v (0..3) of tile q of a block. */
+        int column(int block, int tile, int v) {
+            int unit0 = block * unitsPerBlock;
+            return gates == 4 ? v * hidden + unit0 : tile * hidden + unit0 + v * L;
+        }
+    }
+
+    static void forward(Recurrence r) {
+        final int batch = r.batch(), hidden = r.hidden(), steps = r.steps(), gates = r.mode().gates();
+        final Geometry geo = Geometry.of(r.mode(), hidden);
+        final int blocks = geo.blocks(), tiles = geo.tilesPerBlock();
+        final long tileBytes = (long) hidden * TILE_VECTORS * VB;    // one packed tile: [k = H][4 vectors]
+        final int ldGh = gates * hidden;
+        final double stepFlops = 2.0 * batch * ldGh * hidden;
+        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
+        // One workspace, from malloc: a shared arena's close (a handshake with every thread) would
+        // cost more than a short sequence. Layout: packed W_hh, gh [B, G·H], one edge tile per member.
+        long packedBytes = blocks * tiles * tileBytes, ghBytes = (long) batch * ldGh * Float.BYTES;
+        long edgeBytes = 4L * TILE_VECTORS * VB;
+        MemorySegment workspace = NativeMemory.allocateUnscoped(packedBytes + ghBytes + CpuParallel.threads() * edgeBytes, 64);
+        try {
+            MemorySegment packed = workspace.asSlice(0, packedBytes);
+            MemorySegment gh = workspace.asSlice(packedBytes, ghBytes);
+            CpuParallel.team(wanted, (member, members, barrier) -> {
+                int b0 = blocks * member / members, b1 = blocks * (member + 1) / members;
+                int u0 = Math.min(hidden, b0 * geo.unitsPerBlock()), u1 = Math.min(hidden, b1 * geo.unitsPerBlock());
+                for (int block = b0; block < b1; block++) {
+                    for (int q = 0; q < tiles; q++) {
+                        pack(r.wHh(), geo, block, q, packed, (block * tiles + q) * tileBytes);
+                    }
+                }
+                MemorySegment edge = workspace.asSlice(packedBytes + ghBytes + member * edgeBytes, edgeBytes);
+                for (int s = 0; s < steps; s++) {
+                    int t = r.time(s);
+                    long prevRow = (long) r.prevSlot(t) * batch * hidden;
+                    for (int block = b0; block < b1; block++) {
+                        for (int q = 0; q < tiles; q++) {
+                            gateTile(r.states(), prevRow, batch, hidden, geo, block, q, packed,
+                                    (block * tiles + q) * tileBytes, gh, ldGh, edge);
+                        }
+                    }
+                    cellStep(r, t, gh, u0, u1);
+                    barrier.await();
+                }
+            });
+        } finally {
+            NativeMemory.free(workspace);
+        }
+    }
+
+    /** Copies the weights of one tile into k-major order: dst[k][v][lane] = W_hh[column(v) + lane][k], 0 past H. */
+    private static void pack(MemorySegment w, Geometry geo, int block, int tile, MemorySegment dst, long dstOff) {
+        int hidden = geo.hidden();
+        long rowStride = (long) TILE_VECTORS * L;
+        for (int v = 0; v < TILE_VECTORS; v++) {
+            int col = geo.column(block, tile, v);
+            int validLanes = validLanes(geo, block, tile, v);
+            for (int lane = 0; lane < L; lane++) {
+                long d = dstOff / Float.BYTES + (long) v * L + lane;
+                if (lane < validLanes) {
+                    long src = (long) (col + lane) * hidden;
+                    for (int k = 0; k < hidden; k++) {
+                        dst.setAtIndex(ValueLayout.JAVA_FLOAT, d + k * rowStride, w.getAtIndex(ValueLayout.JAVA_FLOAT, src + k));
+                    }
+                } else {
+                    for (int k = 0; k < hidden; k++) dst.setAtIndex(ValueLayout.JAVA_FLOAT, d + k * rowStride, 0f);
+                }
+            }
+        }
+    }
+
+    /** Lanes of column vector v that are real units (the last block may run past H). */
+    private static int validLanes(Geometry geo, int block, int tile, int v) {
+        int unit0 = block * geo.unitsPerBlock() + (geo.gates() == 4 ? 0 : v * L);
+        return Math.clamp(geo.hidden() - unit0, 0, L);
+    }
+
+    /** gh[b, tile's columns] = h_prev[b, :] · W_hh[tile's rows, :]^T for every batch row. */
+    private static void gateTile(MemorySegment states, long prevRow, int batch, int hidden, Geometry geo, int block,
+                                 int tile, MemorySegment packed, long packedOff, MemorySegment gh, int ldGh,
+                                 MemorySegment edge) {
+        boolean full = validLanes(geo, block, tile, TILE_VECTORS - 1) == L;
+        long ldh = (long) hidden * Float.BYTES;
+        long c0 = geo.column(block, tile, 0) * (long) Float.BYTES, c1 = geo.column(block, tile, 1) * (long) Float.BYTES;
+        long c2 = geo.column(block, tile, 2) * (long) Float.BYTES, c3 = geo.column(block, tile, 3) * (long) Float.BYTES;
+        long ldOut = (long) ldGh * Float.BYTES;
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) {
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows4(hidden, states, h, ldh, packed, packedOff, gh, b * ldOut, ldOut, c0, c1, c2, c3);
+            } else {
+                rows4(hidden, states, h, ldh, packed, packedOff, edge, 0, TILE_VECTORS * VB, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
+            }
+        }
+        for (; b < batch; b++) {
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows1(hidden, states, h, packed, packedOff, gh, b * ldOut, c0, c1, c2, c3);
+            } else {
+                rows1(hidden, states, h, packed, packedOff, edge, 0, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
+            }
+        }
+    }
+
+    /** Copies the real lanes of an edge tile ([rows][4 vectors] in {@code edge}) into gh rows b.. */
+    private static void copyValid(Geometry geo, int block, int tile, MemorySegment edge, int rows,
+                                  MemorySegment gh, int b, int ldGh) {
+        for (int i = 0; i < rows; i++) {
+            for (int v = 0; v < TILE_VECTORS; v++) {
+                int valid = validLanes(geo, block, tile, v);
+                if (valid > 0) {
+                    MemorySegment.copy(edge, ((long) i * TILE_VECTORS + v) * VB, gh,
+                            ((long) (b + i) * ldGh + geo.column(block, tile, v)) * Float.BYTES, (long) valid * Float.BYTES);
+                }
+            }
+        }
+    }
+
+    /**
+     * out[4 rows][4 vectors] = h[4 rows, 0..k) · packed tile; 16 accumulators. Offsets in bytes;
+     * row i of the output starts at outOff + i·ldOut and its vectors at c0..c3 from there.
+     */
+    private static void rows4(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff,
+                              MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += TILE_VECTORS * VB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, wp, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, wp + VB, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER);
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a00 = x.fma(w0, a00);
+            a01 = x.fma(w1, a01);
+            a02 = x.fma(w2, a02);
+            a03 = x.fma(w3, a03);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + ldh));
+            a10 = x.fma(w0, a10);
+            a11 = x.fma(w1, a11);
+            a12 = x.fma(w2, a12);
+            a13 = x.fma(w3, a13);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + 2 * ldh));
+            a20 = x.fma(w0, a20);
+            a21 = x.fma(w1, a21);
+            a22 = x.fma(w2, a22);
+            a23 = x.fma(w3, a23);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + 3 * ldh));
+            a30 = x.fma(w0, a30);
+            a31 = x.fma(w1, a31);
+            a32 = x.fma(w2, a32);
+            a33 = x.fma(w3, a33);
+        }
+        // Stored in place: a helper taking vectors may not inline and would box them (see VectorSgemm).
+        a00.intoMemorySegment(out, outOff + c0, ORDER);
+        a01.intoMemorySegment(out, outOff + c1, ORDER);
+        a02.intoMemorySegment(out, outOff + c2, ORDER);
+        a03.intoMemorySegment(out, outOff + c3, ORDER);
+        a10.intoMemorySegment(out, outOff + ldOut + c0, ORDER);
+        a11.intoMemorySegment(out, outOff + ldOut + c1, ORDER);
+        a12.intoMemorySegment(out, outOff + ldOut + c2, ORDER);
+        a13.intoMemorySegment(out, outOff + ldOut + c3, ORDER);
+        a20.intoMemorySegment(out, outOff + 2 * ldOut + c0, ORDER);
+        a21.intoMemorySegment(out, outOff + 2 * ldOut + c1, ORDER);
+        a22.intoMemorySegment(out, outOff + 2 * ldOut + c2, ORDER);
+        a23.intoMemorySegment(out, outOff + 2 * ldOut + c3, ORDER);
+        a30.intoMemorySegment(out, outOff + 3 * ldOut + c0, ORDER);
+        a31.intoMemorySegment(out, outOff + 3 * ldOut + c1, ORDER);
+        a32.intoMemorySegment(out, outOff + 3 * ldOut + c2, ORDER);
+        a33.intoMemorySegment(out, outOff + 3 * ldOut + c3, ORDER);
+    }
+
+    /** out[1 row][4 vectors] = h[0..k) · packed tile (the GEMV of batch 1, bound by reading W). */
+    private static void rows1(int k, MemorySegment h, long hOff, MemorySegment w, long wOff,
+                              MemorySegment out, long outOff, long c0, long c1, long c2, long c3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += TILE_VECTORS * VB) {
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a0 = x.fma(FloatVector.fromMemorySegment(F, w, wp, ORDER), a0);
+            a1 = x.fma(FloatVector.fromMemorySegment(F, w, wp + VB, ORDER), a1);
+            a2 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER), a2);
+            a3 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER), a3);
+        }
+        a0.intoMemorySegment(out, outOff + c0, ORDER);
+        a1.intoMemorySegment(out, outOff + c1, ORDER);
+        a2.intoMemorySegment(out, outOff + c2, ORDER);
+        a3.intoMemorySegment(out, outOff + c3, ORDER);
+    }
+
+    /** The fused cell step of step t on hidden units [u0, u1), reading gh's columns of those units. */
+    private static void cellStep(Recurrence r, int t, MemorySegment gh, int u0, int u1) {
+        if (u0 >= u1) {
+            return;
+        }
+        int batch = r.batch(), hidden = r.hidden();
+        long stepGates = (long) batch * r.mode().gates() * hidden, stepHidden = (long) batch * hidden;
+        long prev = r.prevSlot(t) * stepHidden, next = r.nextSlot(t) * stepHidden;
+        switch (r.mode()) {
+            case RNN_TANH, RNN_RELU -> VectorKernels.rnnForwardColumns(batch, hidden, u0, u1, t, r.lengths(),
+                    r.mode() == CellMode.RNN_RELU, r.gx(), t * stepGates, gh, 0, r.states(), prev, r.states(), next,
+                    r.y(), t * stepHidden, hidden);
+            case GRU -> VectorKernels.gruForwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.gx(), t * stepGates,
+                    gh, 0, r.bhn(), 0, r.states(), prev, r.act(), r.saved(t) * stepGates, r.ghn(), r.saved(t) * stepHidden,
+                    r.states(), next, r.y(), t * stepHidden, hidden);
+            case LSTM -> VectorKernels.lstmForwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.gx(), t * stepGates,
+                    gh, 0, r.cells(), prev, r.act(), r.saved(t) * stepGates, r.cells(), next, r.states(), prev,
+                    r.states(), next, r.y(), t * stepHidden, hidden);
+        }
+    }
+}

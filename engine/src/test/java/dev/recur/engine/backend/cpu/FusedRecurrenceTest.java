@@ -1,0 +1,114 @@
+package dev.recur.engine.backend.cpu;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Recurrence;
+import dev.recur.engine.tensor.RelativeError;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The team-parallel recurrence ({@link FusedRecurrence}, behind VectorKernels.recurrentForward)
+ * against the stepwise reference on naive kernels, at awkward hidden sizes (partial panels), batch
+ * sizes that use both micro-kernels, both directions, with and without lengths, in training
+ * (every step kept) and inference (ring) layout. Sizes are chosen so that most cases run with a
+ * team of two, the rest with one.
+ */
+class FusedRecurrenceTest {
+    private final long seed = Long.getLong("recur.test.seed", System.nanoTime());
+    private final SplittableRandom rng = new SplittableRandom(seed);
+
+    /** The buffers of one run; every output starts as NaN so a missing write shows. */
+    private static final class Run {
+        final Recurrence r;
+        final MemorySegment states, cells, act, ghn, y;
+
+        Run(Arena arena, CellMode mode, int steps, int batch, int hidden, int[] lengths, boolean reverse,
+            boolean keepAll, float[] gx, float[] wHh, float[] bhn, float[] h0, float[] c0) {
+            int g = mode.gates(), slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
+            states = nan(arena, (long) slots * batch * hidden);
+            cells = mode == CellMode.LSTM ? nan(arena, (long) slots * batch * hidden) : null;
+            act = mode == CellMode.LSTM || mode == CellMode.GRU ? nan(arena, (long) saved * batch * g * hidden) : null;
+            ghn = mode == CellMode.GRU ? nan(arena, (long) saved * batch * hidden) : null;
+            y = nan(arena, (long) steps * batch * hidden);
+            r = new Recurrence(mode, steps, batch, hidden, hidden, lengths, reverse, keepAll, arena.allocateFrom(JAVA_FLOAT, gx),
+                    arena.allocateFrom(JAVA_FLOAT, wHh), bhn == null ? null : arena.allocateFrom(JAVA_FLOAT, bhn), null,
+                    states, cells, act, ghn, null, y);
+            MemorySegment.copy(h0, 0, states, JAVA_FLOAT, (long) r.initialSlot() * batch * hidden * Float.BYTES, h0.length);
+            if (cells != null) {
+                MemorySegment.copy(c0, 0, cells, JAVA_FLOAT, (long) r.initialSlot() * batch * hidden * Float.BYTES, c0.length);
+            }
+        }
+
+        static MemorySegment nan(Arena arena, long n) {
+            MemorySegment s = arena.allocate(JAVA_FLOAT, n);
+            for (long i = 0; i < n; i++) s.setAtIndex(JAVA_FLOAT, i, Float.NaN);
+            return s;
+        }
+
+        float[] finalState() {
+            int n = r.batch() * r.hidden();
+            return states.asSlice((long) r.finalSlot() * n * Float.BYTES, (long) n * Float.BYTES).toArray(JAVA_FLOAT);
+        }
+    }
+
+    private float[] random(int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rng.nextDouble(-scale, scale);
+        return a;
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellMode.class)
+    void matchesTheStepwiseReference(CellMode mode) {
+        int[][] shapes = {{1, 255}, {3, 513}, {17, 17}, {5, 1}, {4, 64}, {6, 130}};  // {batch, hidden}
+        for (int[] shape : shapes) {
+            for (int variant = 0; variant < 4; variant++) {
+                check(mode, 7, shape[0], shape[1], (variant & 1) == 1, (variant & 2) == 2);
+            }
+        }
+    }
+
+    private void check(CellMode mode, int steps, int batch, int hidden, boolean reverse, boolean masked) {
+        int g = mode.gates();
+        float[] gx = random(steps * batch * g * hidden, 2), wHh = random(g * hidden * hidden, 1 / Math.sqrt(hidden));
+        float[] bhn = mode == CellMode.GRU ? random(hidden, 0.5) : null;
+        float[] h0 = random(batch * hidden, 1), c0 = random(batch * hidden, 1);
+        int[] lengths = null;
+        if (masked) {
+            lengths = new int[batch];
+            for (int b = 0; b < batch; b++) lengths[b] = 1 + rng.nextInt(steps);
+        }
+        String what = "%s T=%d B=%d H=%d reverse=%s lengths=%s seed=%d".formatted(mode, steps, batch, hidden, reverse, masked, seed);
+        try (Arena arena = Arena.ofShared()) {
+            for (boolean keepAll : new boolean[]{true, false}) {
+                Run ref = new Run(arena, mode, steps, batch, hidden, lengths, reverse, keepAll, gx, wHh, bhn, h0, c0);
+                Run fast = new Run(arena, mode, steps, batch, hidden, lengths, reverse, keepAll, gx, wHh, bhn, h0, c0);
+                KernelProvider.naive().recurrentForward(ref.r);
+                KernelProvider.vector().recurrentForward(fast.r);
+                String as = what + " keepAll=" + keepAll;
+                assertThat(RelativeError.l2(fast.y.toArray(JAVA_FLOAT), ref.y.toArray(JAVA_FLOAT))).as("y " + as).isLessThan(1e-5);
+                assertThat(RelativeError.l2(fast.finalState(), ref.finalState())).as("h_n " + as).isLessThan(1e-5);
+                if (keepAll) {
+                    assertThat(RelativeError.l2(fast.states.toArray(JAVA_FLOAT), ref.states.toArray(JAVA_FLOAT)))
+                            .as("states " + as).isLessThan(1e-5);
+                    if (ref.cells != null) {
+                        assertThat(RelativeError.l2(fast.cells.toArray(JAVA_FLOAT), ref.cells.toArray(JAVA_FLOAT)))
+                                .as("cells " + as).isLessThan(1e-5);
+                    }
+                    if (ref.act != null && !masked) { // padded steps leave act unwritten in both
+                        assertThat(RelativeError.l2(fast.act.toArray(JAVA_FLOAT), ref.act.toArray(JAVA_FLOAT)))
+                                .as("act " + as).isLessThan(1e-5);
+                    }
+                }
+            }
+        }
+    }
+}
