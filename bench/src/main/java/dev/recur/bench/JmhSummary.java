@@ -180,9 +180,11 @@ public final class JmhSummary {
         }
         List<String> lines = new ArrayList<>();
         for (String[] row : rows) {
-            String line = String.format(Locale.ROOT, "%-" + width[0] + "s  %" + width[1] + "s ± %-" + width[2] + "s %-"
-                    + width[3] + "s  %" + Math.max(1, width[4]) + "s  %s", (Object[]) row);
-            lines.add(line.stripTrailing());
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + width[0] + "s  %" + width[1]
+                    + "s ± %-" + width[2] + "s %-" + width[3] + "s", row[0], row[1], row[2], row[3]));
+            if (width[4] > 0) line.append(String.format(Locale.ROOT, "  %" + width[4] + "s", row[4]));
+            line.append("  ").append(row[5]);
+            lines.add(line.toString().stripTrailing());
         }
         return lines;
     }
@@ -204,7 +206,7 @@ public final class JmhSummary {
         for (Result twin : twins) {
             if (!twin.naive()) continue;
             double speedUp = twin.secondsPerOperation() / r.secondsPerOperation();
-            parts.add(String.format(Locale.ROOT, "%.2fx vs %s", speedUp, twin.implementation()));
+            parts.add(significant(speedUp, 3) + "x vs " + twin.implementation());
         }
         return String.join(", ", parts);
     }

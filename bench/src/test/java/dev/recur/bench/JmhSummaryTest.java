@@ -72,15 +72,22 @@ class JmhSummaryTest {
                 "SgemmBenchmark.gemm shape=17x17x17 trans=NN impl=naive");
 
         // avgt: naive time / fast time
-        assertThat(lines.get(0)).endsWith("0.5000 ± 0.010 us/op                 20.00x vs fused-naive, 40.00x vs unfused-naive");
-        assertThat(lines.get(4)).endsWith("2.000 ± 0.040 ms/op  157.3 GFLOP/s  20.00x vs fused-naive, 25.00x vs textbook-naive");
+        assertThat(lines.get(0)).endsWith("0.5000 ± 0.010 us/op                 20.0x vs fused-naive, 40.0x vs unfused-naive");
+        assertThat(lines.get(4)).endsWith("2.000 ± 0.040 ms/op  157.3 GFLOP/s  20.0x vs fused-naive, 25.0x vs textbook-naive");
         // thrpt: fast rate / naive rate
-        assertThat(lines.get(7)).endsWith("1000000 ± 20000 ops/s    9.8 GFLOP/s  10.00x vs naive");
+        assertThat(lines.get(7)).endsWith("1000000 ± 20000 ops/s    9.8 GFLOP/s  10.0x vs naive");
         // naive lines and lines without twins carry no speed-up; a missing error reads n/a
         assertThat(lines.get(2)).endsWith("20.00 ± n/a   us/op");
         assertThat(lines.get(3)).endsWith("2000 ± 50    ops/s  444.2 GFLOP/s");
         assertThat(lines.get(5)).endsWith("40.00 ± 1.5   ms/op    7.9 GFLOP/s");
         assertThat(lines).filteredOn(l -> l.contains(" vs ")).hasSize(3);
+    }
+
+    @Test
+    void noGflopColumnWhenNoResultHasOne() throws Exception {
+        List<String> lines = JmhSummary.lines(JmhSummary.read(sample()).subList(0, 3));
+        assertThat(lines.getFirst()).endsWith("path=fused-vector   0.5000 ± 0.010 us/op  20.0x vs fused-naive, 40.0x vs unfused-naive");
+        assertThat(lines.get(1)).endsWith("path=fused-naive     10.00 ± 0.50  us/op");
     }
 
     @Test
@@ -103,6 +110,7 @@ class JmhSummaryTest {
         assertThat(JmhSummary.significant(443.04, 4)).isEqualTo("443.0");
         assertThat(JmhSummary.significant(12345.6, 4)).isEqualTo("12346");
         assertThat(JmhSummary.significant(0.0123456, 2)).isEqualTo("0.012");
+        assertThat(JmhSummary.significant(0.00367, 3)).isEqualTo("0.00367");
     }
 
     @Test
