@@ -117,6 +117,9 @@ public class SgemmBenchmark {
         @Setup
         public void setup() {
             String[] mnk = shape.split("x");
+            if (mnk.length != 3) {
+                throw new IllegalArgumentException("SgemmBenchmark shape '" + shape + "': expected m x n x k, e.g. 255x17x513");
+            }
             allocate(impl, trans, Integer.parseInt(mnk[0]), Integer.parseInt(mnk[1]), Integer.parseInt(mnk[2]));
         }
     }
