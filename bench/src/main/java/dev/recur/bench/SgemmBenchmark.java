@@ -25,13 +25,17 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * VectorSgemm and NaiveSgemm side by side. Primary score: calls per second; the "gflop"
- * secondary result is GFLOP/s (2 m n k per call).
+ * VectorSgemm and NaiveSgemm side by side ({@code impl}). Primary score: calls per second; the
+ * "gflop" secondary result is GFLOP/s ({@link FlopCounts#sgemm}: 2 m n k per call). The machine's
+ * peak to quote them against: {@link FmaPeakBenchmark}.
  *
- * <p>{@code gemm}: square and awkward shapes, every transpose. {@code recurrentStep}: the LSTM
- * step h[B, 512] x W^T with W stored [2048, 512] (4 gates of H = 512), B = 1 .. 64.
+ * <p>{@code gemm}: C [m,n] = op(A) op(B), square and awkward shapes "m x n x k", every transpose
+ * (NN, NT, TN, TT: op(A), op(B)). {@code recurrentStep}: the LSTM step h[B, 512] x W^T with W
+ * stored [2048, 512] (4 gates of H = 512), B = 1 .. 64.
  *
- * <p>Naive at 1024^3 takes seconds per call; select it explicitly with short settings, e.g.
+ * <p>Naive at 1024^3 takes about 6 s per call (NN), so the whole suite spends 7 minutes or more on it;
+ * to leave it out, list the shapes (e.g. {@code -p shape=513x513x513,17x17x17}), or run it alone with
+ * short settings:
  * {@code -p impl=naive -p shape=1024x1024x1024 -p trans=NN -f 1 -wi 1 -i 3}.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -90,7 +94,7 @@ public class SgemmBenchmark {
         void run(Flops flops) {
             // Leading dimensions of the stored (possibly transposed) operands; C = op(A) op(B).
             sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
-            flops.gflop += 2.0 * m * n * k * 1e-9;
+            flops.gflop += FlopCounts.sgemm(m, n, k) * 1e-9;
         }
 
         @TearDown
@@ -102,7 +106,8 @@ public class SgemmBenchmark {
     @State(Scope.Benchmark)
     public static class Gemm extends Operands {
         /** m x n x k */
-        @Param({"1024x1024x1024", "513x513x513", "255x255x255", "17x17x17", "255x17x513", "17x513x255"})
+        @Param({"1024x1024x1024", "513x513x513", "255x255x255", "17x17x17", "3x3x3", "1x1x1",
+                "255x17x513", "17x513x255", "1x513x255"})
         public String shape;
         @Param({"NN", "NT", "TN", "TT"})
         public String trans;
@@ -112,6 +117,9 @@ public class SgemmBenchmark {
         @Setup
         public void setup() {
             String[] mnk = shape.split("x");
+            if (mnk.length != 3) {
+                throw new IllegalArgumentException("SgemmBenchmark shape '" + shape + "': expected m x n x k, e.g. 255x17x513");
+            }
             allocate(impl, trans, Integer.parseInt(mnk[0]), Integer.parseInt(mnk[1]), Integer.parseInt(mnk[2]));
         }
     }
