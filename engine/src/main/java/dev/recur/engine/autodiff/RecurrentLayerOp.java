@@ -93,47 +93,15 @@ public final class RecurrentLayerOp {
 
         g.record(mode.id() + " layer", () -> {
             MemorySegment dY = yVar.hasGrad() ? yVar.grad().data() : null;
-            Tensor dh = mem.zeros(batch, out), dhPrev = mem.empty(batch, out);
+            Tensor dh = mem.zeros(batch, out);
             if (hVar.hasGrad()) dh.copyFrom(hVar.grad());
             Tensor dc = lstm ? mem.zeros(batch, hidden) : null;
             if (lstm && cVar.hasGrad()) dc.copyFrom(cVar.grad());
             Tensor dgx = mem.empty(steps * batch, gh);
             Tensor dgh = gru ? mem.empty(steps * batch, gh) : dgx; // LSTM and RNN: dGh == dGx
-            Tensor dCand = lstm ? (wHr != null ? mem.empty(steps, batch, out) : mem.empty(batch, out)) : null;
-            Tensor dm = wHr != null ? mem.empty(batch, hidden) : null;
-            for (int s = steps - 1; s >= 0; s--) {
-                int t = recurrence.time(s);
-                long prev = recurrence.prevSlot(t) * stepOut, next = recurrence.nextSlot(t) * stepOut;
-                long prevC = recurrence.prevSlot(t) * stepHidden, nextC = recurrence.nextSlot(t) * stepHidden;
-                if (dY != null) k.addActiveRows(batch, out, t, lengths, dY, t * stepOut, out, dh.data(), 0);
-                switch (mode) {
-                    case RNN_TANH, RNN_RELU -> k.rnnBackward(batch, hidden, t, lengths, relu, S, next, dh.data(), 0,
-                            dgx.data(), t * stepGates, dhPrev.data(), 0);
-                    case GRU -> k.gruBackward(batch, hidden, t, lengths, act.data(), t * stepGates, ghn.data(),
-                            t * stepHidden, S, prev, dh.data(), 0, dgx.data(), t * stepGates, dgh.data(), t * stepGates,
-                            dhPrev.data(), 0);
-                    case LSTM -> {
-                        long candOff = wHr != null ? t * stepOut : 0;
-                        k.maskedStepBackward(batch, out, t, lengths, dh.data(), 0, dCand.data(), candOff, dhPrev.data(), 0);
-                        MemorySegment dmSeg = dCand.data();
-                        long dmOff = candOff;
-                        if (wHr != null) {
-                            k.sgemm(false, false, batch, hidden, out, 1f, dCand.data(), candOff, out,
-                                    wHr.value().data(), 0, hidden, 0f, dm.data(), 0, hidden);
-                            dmSeg = dm.data();
-                            dmOff = 0;
-                        }
-                        k.lstmBackward(batch, hidden, t, lengths, act.data(), t * stepGates, cells.data(), prevC,
-                                cells.data(), nextC, dmSeg, dmOff, dc.data(), 0, dgx.data(), t * stepGates);
-                    }
-                }
-                // dh_prev += dGh_t [B, G·H] · W_hh [G·H, P]
-                k.sgemm(false, false, batch, out, gh, 1f, dgh.data(), t * stepGates, gh, wHh.value().data(), 0, out,
-                        1f, dhPrev.data(), 0, out);
-                Tensor swap = dh;
-                dh = dhPrev;
-                dhPrev = swap;
-            }
+            Tensor dCand = wHr != null ? mem.empty(steps, batch, out) : null;
+            k.recurrentBackward(recurrence, new Recurrence.Grads(dY, dh.data(), lstm ? dc.data() : null, dgx.data(),
+                    dgh.data(), dCand == null ? null : dCand.data()));
             int n = steps * batch;
             if (wIh.requiresGrad()) {
                 k.sgemm(true, false, gh, in, n, 1f, dgx.data(), 0, gh, x.value().data(), 0, in, 1f, wIh.grad().data(), 0, in);

@@ -80,6 +80,13 @@ public interface Kernels extends Sgemm {
      */
     void recurrentForward(Recurrence r);
 
+    /**
+     * The backward of {@link #recurrentForward} (run with keepAll): fills d's dgx, dgh, dCand and
+     * turns dh and dc into the gradients reaching h0 and c0. The reference is
+     * {@link Recurrence#runStepwiseBackward}.
+     */
+    void recurrentBackward(Recurrence r, Recurrence.Grads d);
+
     // ---- recurrent cell steps (one time step, one direction) -----------------------------------
 
     /**

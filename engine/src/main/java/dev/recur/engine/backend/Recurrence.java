@@ -30,6 +30,21 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
                          MemorySegment states, MemorySegment cells, MemorySegment act, MemorySegment ghn,
                          MemorySegment m, MemorySegment y) {
 
+    /**
+     * The buffers of the recurrence's backward (keepAll runs only).
+     * <pre>
+     *   dY    [T, B, P]    gradient reaching y, or null
+     *   dh    [B, P]       in: gradient reaching h_n; out: gradient reaching h0
+     *   dc    [B, H]       LSTM: in: gradient reaching c_n; out: reaching c0; else null
+     *   dgx   [T, B, G·H]  out: gradient of gx (so of x·W_ih^T + b_ih + ...)
+     *   dgh   [T, B, G·H]  out: gradient of h_prev·W_hh^T (+ b_hh); the same segment as dgx except for GRU
+     *   dCand [T, B, P]    LSTM with projection: out: gradient of each step's projected h; else null
+     * </pre>
+     */
+    public record Grads(MemorySegment dY, MemorySegment dh, MemorySegment dc, MemorySegment dgx, MemorySegment dgh,
+                        MemorySegment dCand) {
+    }
+
     /** S: the number of state slots to allocate. */
     public static int stateSlots(int steps, boolean keepAll) {
         return keepAll ? steps + 1 : 2;
@@ -72,6 +87,59 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
 
     private int slot(int index) {
         return keepAll ? index : index & 1;
+    }
+
+    /**
+     * The reference backward, for any kernels: per step (T-1 down to 0) the cell's fused backward
+     * and one GEMM dh_prev += dGh · W_hh (with projection, the masked split and dm = dCand·W_hr first).
+     */
+    public void runStepwiseBackward(Kernels k, Grads d) {
+        if (!keepAll) {
+            throw new IllegalStateException("backward needs a recurrence run with keepAll");
+        }
+        int gh = mode.gates() * hidden;
+        long stepGates = (long) batch * gh, stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
+        boolean relu = mode == CellMode.RNN_RELU;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment dh = d.dh(), dhPrev = scratch.allocate(stepOut * Float.BYTES, 64);
+            MemorySegment dCandStep = mode == CellMode.LSTM && wHr == null ? scratch.allocate(stepOut * Float.BYTES, 64) : null;
+            MemorySegment dm = wHr != null ? scratch.allocate(stepHidden * Float.BYTES, 64) : null;
+            for (int s = steps - 1; s >= 0; s--) {
+                int t = time(s);
+                long prev = prevSlot(t) * stepOut, next = nextSlot(t) * stepOut;
+                long prevC = prevSlot(t) * stepHidden, nextC = nextSlot(t) * stepHidden;
+                if (d.dY() != null) k.addActiveRows(batch, out, t, lengths, d.dY(), t * stepOut, out, dh, 0);
+                switch (mode) {
+                    case RNN_TANH, RNN_RELU -> k.rnnBackward(batch, hidden, t, lengths, relu, states, next, dh, 0,
+                            d.dgx(), t * stepGates, dhPrev, 0);
+                    case GRU -> k.gruBackward(batch, hidden, t, lengths, act, t * stepGates, ghn, t * stepHidden,
+                            states, prev, dh, 0, d.dgx(), t * stepGates, d.dgh(), t * stepGates, dhPrev, 0);
+                    case LSTM -> {
+                        MemorySegment dCand = wHr != null ? d.dCand() : dCandStep;
+                        long candOff = wHr != null ? t * stepOut : 0;
+                        k.maskedStepBackward(batch, out, t, lengths, dh, 0, dCand, candOff, dhPrev, 0);
+                        MemorySegment dmSeg = dCand;
+                        long dmOff = candOff;
+                        if (wHr != null) {
+                            k.sgemm(false, false, batch, hidden, out, 1f, dCand, candOff, out, wHr, 0, hidden,
+                                    0f, dm, 0, hidden);
+                            dmSeg = dm;
+                            dmOff = 0;
+                        }
+                        k.lstmBackward(batch, hidden, t, lengths, act, t * stepGates, cells, prevC, cells, nextC,
+                                dmSeg, dmOff, d.dc(), 0, d.dgx(), t * stepGates);
+                    }
+                }
+                // dh_prev += dGh_t [B, G·H] · W_hh [G·H, P]
+                k.sgemm(false, false, batch, out, gh, 1f, d.dgh(), t * stepGates, gh, wHh, 0, out, 1f, dhPrev, 0, out);
+                MemorySegment swap = dh;
+                dh = dhPrev;
+                dhPrev = swap;
+            }
+            if (dh != d.dh()) {
+                MemorySegment.copy(dh, 0, d.dh(), 0, stepOut * Float.BYTES);
+            }
+        }
     }
 
     /**

@@ -254,6 +254,183 @@ final class FusedRecurrence {
         a3.intoMemorySegment(out, outOff + c3, ORDER);
     }
 
+    /**
+     * The backward of {@link #forward} (keepAll), as a team over blocks of 4·L hidden units. Per
+     * step a member runs the cell's backward on its units (gradients of its gate columns, and the
+     * pass-through part of dh_prev for its units), waits at the barrier until every gate gradient
+     * of the step is there, then adds dGh · W_hh[:, its units] into its units of dh_prev. A member
+     * reads only its own units of dh, so one barrier per step suffices. W_hh is read in place:
+     * row k of W_hh is the k-th row of the GEMM's B operand, already k-major.
+     */
+    static void backward(Recurrence r, Recurrence.Grads d) {
+        final int batch = r.batch(), hidden = r.hidden(), steps = r.steps(), gates = r.mode().gates();
+        final int blockUnits = TILE_VECTORS * L, blocks = (hidden + blockUnits - 1) / blockUnits;
+        final int ldGh = gates * hidden;
+        final double stepFlops = 2.0 * batch * ldGh * hidden;
+        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
+        final long stepGates = (long) batch * ldGh, stepHidden = (long) batch * hidden;
+        // Workspace: the other dh buffer [B, H], and LSTM's per-step dCand [B, H].
+        long dhBytes = stepHidden * Float.BYTES;
+        MemorySegment workspace = NativeMemory.allocateUnscoped(2 * dhBytes, 64);
+        try {
+            MemorySegment dhOther = workspace.asSlice(0, dhBytes), dCand = workspace.asSlice(dhBytes, dhBytes);
+            CpuParallel.team(wanted, (member, members, barrier) -> {
+                int u0 = Math.min(hidden, blocks * member / members * blockUnits);
+                int u1 = Math.min(hidden, blocks * (member + 1) / members * blockUnits);
+                MemorySegment dh = d.dh(), dhPrev = dhOther;
+                for (int s = steps - 1; s >= 0; s--) {
+                    int t = r.time(s);
+                    long prev = r.prevSlot(t) * stepHidden, next = r.nextSlot(t) * stepHidden;
+                    if (u0 < u1) {
+                        if (d.dY() != null) {
+                            VectorKernels.addActiveRowsColumns(batch, hidden, u0, u1, t, r.lengths(), d.dY(), t * stepHidden,
+                                    hidden, dh, 0);
+                        }
+                        cellStepBackward(r, d, t, u0, u1, dh, dhPrev, dCand, prev, next);
+                    }
+                    barrier.await();
+                    dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1);
+                    MemorySegment swap = dh;
+                    dh = dhPrev;
+                    dhPrev = swap;
+                }
+                if (dh != d.dh() && u0 < u1) {
+                    for (int b = 0; b < batch; b++) {
+                        long at = ((long) b * hidden + u0) * Float.BYTES;
+                        MemorySegment.copy(dh, at, d.dh(), at, (long) (u1 - u0) * Float.BYTES);
+                    }
+                }
+            });
+        } finally {
+            NativeMemory.free(workspace);
+        }
+    }
+
+    /** The cell's backward at time t on units [u0, u1): gate gradients, and dh_prev's pass-through part. */
+    private static void cellStepBackward(Recurrence r, Recurrence.Grads d, int t, int u0, int u1,
+                                         MemorySegment dh, MemorySegment dhPrev, MemorySegment dCand, long prev, long next) {
+        int batch = r.batch(), hidden = r.hidden();
+        long stepGates = (long) batch * r.mode().gates() * hidden, stepHidden = (long) batch * hidden;
+        switch (r.mode()) {
+            case RNN_TANH, RNN_RELU -> VectorKernels.rnnBackwardColumns(batch, hidden, u0, u1, t, r.lengths(),
+                    r.mode() == CellMode.RNN_RELU, r.states(), next, dh, 0, d.dgx(), t * stepGates, dhPrev, 0);
+            case GRU -> VectorKernels.gruBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.act(), t * stepGates,
+                    r.ghn(), t * stepHidden, r.states(), prev, dh, 0, d.dgx(), t * stepGates, d.dgh(), t * stepGates,
+                    dhPrev, 0);
+            case LSTM -> {
+                VectorKernels.maskedStepBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), dh, 0, dCand, 0, dhPrev, 0);
+                VectorKernels.lstmBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.act(), t * stepGates,
+                        r.cells(), prev, r.cells(), next, dCand, 0, d.dc(), 0, d.dgx(), t * stepGates);
+            }
+        }
+    }
+
+    /** dhPrev[b, u0..u1) += dgh[b, :] · W_hh[:, u0..u1) for every batch row (W_hh is [G·H, H], row-major). */
+    private static void dhPrevTimesWeights(Recurrence r, MemorySegment dgh, long dghOff, MemorySegment dhPrev, int u0, int u1) {
+        int batch = r.batch(), hidden = r.hidden(), k = r.mode().gates() * hidden;
+        MemorySegment w = r.wHh();
+        long ldw = (long) hidden * Float.BYTES, lda = (long) k * Float.BYTES;
+        int blockUnits = TILE_VECTORS * L;
+        int fullEnd = u0 + (u1 - u0) / blockUnits * blockUnits;
+        for (int p = u0; p < fullEnd; p += blockUnits) {
+            long wCol = (long) p * Float.BYTES;
+            int b = 0;
+            for (; b + 4 <= batch; b += 4) {
+                addRows4(k, dgh, (dghOff + (long) b * k) * Float.BYTES, lda, w, wCol, ldw, dhPrev,
+                        ((long) b * hidden + p) * Float.BYTES, ldw);
+            }
+            for (; b < batch; b++) {
+                addRows1(k, dgh, (dghOff + (long) b * k) * Float.BYTES, w, wCol, ldw, dhPrev, ((long) b * hidden + p) * Float.BYTES);
+            }
+        }
+        // Units past the last whole block (H not a multiple of 4·L): plain dot products, same order.
+        for (int b = 0; b < batch; b++) {
+            for (int p = fullEnd; p < u1; p++) {
+                float sum = 0f;
+                for (int q = 0; q < k; q++) {
+                    sum = Math.fma(dgh.getAtIndex(ValueLayout.JAVA_FLOAT, dghOff + (long) b * k + q),
+                            w.getAtIndex(ValueLayout.JAVA_FLOAT, (long) q * hidden + p), sum);
+                }
+                long at = (long) b * hidden + p;
+                dhPrev.setAtIndex(ValueLayout.JAVA_FLOAT, at, dhPrev.getAtIndex(ValueLayout.JAVA_FLOAT, at) + sum);
+            }
+        }
+    }
+
+    /** out[4 rows][4 vectors] += a[4 rows, 0..k) · w[0..k, 4 vectors]; w rows ldw bytes apart. Offsets in bytes. */
+    private static void addRows4(int k, MemorySegment a, long aOff, long lda, MemorySegment w, long wOff, long ldw,
+                                 MemorySegment out, long outOff, long ldOut) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        long aEnd = aOff + (long) k * Float.BYTES;
+        for (long ap = aOff, wp = wOff; ap < aEnd; ap += Float.BYTES, wp += ldw) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, wp, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, wp + VB, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER);
+            FloatVector x = FloatVector.broadcast(F, a.get(FLOAT, ap));
+            a00 = x.fma(w0, a00);
+            a01 = x.fma(w1, a01);
+            a02 = x.fma(w2, a02);
+            a03 = x.fma(w3, a03);
+            x = FloatVector.broadcast(F, a.get(FLOAT, ap + lda));
+            a10 = x.fma(w0, a10);
+            a11 = x.fma(w1, a11);
+            a12 = x.fma(w2, a12);
+            a13 = x.fma(w3, a13);
+            x = FloatVector.broadcast(F, a.get(FLOAT, ap + 2 * lda));
+            a20 = x.fma(w0, a20);
+            a21 = x.fma(w1, a21);
+            a22 = x.fma(w2, a22);
+            a23 = x.fma(w3, a23);
+            x = FloatVector.broadcast(F, a.get(FLOAT, ap + 3 * lda));
+            a30 = x.fma(w0, a30);
+            a31 = x.fma(w1, a31);
+            a32 = x.fma(w2, a32);
+            a33 = x.fma(w3, a33);
+        }
+        // Read-add-store in place (see rows4 on why not through a helper).
+        a00.add(FloatVector.fromMemorySegment(F, out, outOff, ORDER)).intoMemorySegment(out, outOff, ORDER);
+        a01.add(FloatVector.fromMemorySegment(F, out, outOff + VB, ORDER)).intoMemorySegment(out, outOff + VB, ORDER);
+        a02.add(FloatVector.fromMemorySegment(F, out, outOff + 2 * VB, ORDER)).intoMemorySegment(out, outOff + 2 * VB, ORDER);
+        a03.add(FloatVector.fromMemorySegment(F, out, outOff + 3 * VB, ORDER)).intoMemorySegment(out, outOff + 3 * VB, ORDER);
+        long o = outOff + ldOut;
+        a10.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
+        a11.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
+        a12.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
+        a13.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
+        o += ldOut;
+        a20.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
+        a21.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
+        a22.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
+        a23.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
+        o += ldOut;
+        a30.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
+        a31.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
+        a32.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
+        a33.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
+    }
+
+    /** out[1 row][4 vectors] += a[0..k) · w[0..k, 4 vectors]. */
+    private static void addRows1(int k, MemorySegment a, long aOff, MemorySegment w, long wOff, long ldw,
+                                 MemorySegment out, long outOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        long aEnd = aOff + (long) k * Float.BYTES;
+        for (long ap = aOff, wp = wOff; ap < aEnd; ap += Float.BYTES, wp += ldw) {
+            FloatVector x = FloatVector.broadcast(F, a.get(FLOAT, ap));
+            a0 = x.fma(FloatVector.fromMemorySegment(F, w, wp, ORDER), a0);
+            a1 = x.fma(FloatVector.fromMemorySegment(F, w, wp + VB, ORDER), a1);
+            a2 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER), a2);
+            a3 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER), a3);
+        }
+        a0.add(FloatVector.fromMemorySegment(F, out, outOff, ORDER)).intoMemorySegment(out, outOff, ORDER);
+        a1.add(FloatVector.fromMemorySegment(F, out, outOff + VB, ORDER)).intoMemorySegment(out, outOff + VB, ORDER);
+        a2.add(FloatVector.fromMemorySegment(F, out, outOff + 2 * VB, ORDER)).intoMemorySegment(out, outOff + 2 * VB, ORDER);
+        a3.add(FloatVector.fromMemorySegment(F, out, outOff + 3 * VB, ORDER)).intoMemorySegment(out, outOff + 3 * VB, ORDER);
+    }
+
     /** The fused cell step of step t on hidden units [u0, u1), reading gh's columns of those units. */
     private static void cellStep(Recurrence r, int t, MemorySegment gh, int u0, int u1) {
         if (u0 >= u1) {

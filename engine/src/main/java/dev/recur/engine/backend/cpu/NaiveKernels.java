@@ -155,6 +155,11 @@ public class NaiveKernels implements Kernels {
         r.runStepwise(this);
     }
 
+    @Override
+    public void recurrentBackward(Recurrence r, Recurrence.Grads d) {
+        r.runStepwiseBackward(this, d);
+    }
+
     // ---- recurrent cells ------------------------------------------------------------------------
     // Each cell's arithmetic lives in one static "columns" method over [from, to) of one row, so
     // that VectorKernels' scalar tails run exactly these formulas.

@@ -224,6 +224,15 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void recurrentBackward(Recurrence r, Recurrence.Grads d) {
+        if (r.wHr() == null) {
+            FusedRecurrence.backward(r, d);
+        } else {
+            r.runStepwiseBackward(this, d);
+        }
+    }
+
     // ---- recurrent cells ------------------------------------------------------------------------
 
     /** out[j] = a[j] + b[j] for j in [from, to), whole vectors; offsets are row starts. */
@@ -291,17 +300,25 @@ public final class VectorKernels implements Kernels {
     public void rnnBackward(int batch, int hidden, int t, int[] lengths, boolean relu,
                             MemorySegment hNext, long hNextOff, MemorySegment dh, long dhOff,
                             MemorySegment da, long daOff, MemorySegment dhPrev, long dhPrevOff) {
-        int vend = vectorBound(hidden);
-        long rowBytes = (long) hidden * Float.BYTES;
+        rnnBackwardColumns(batch, hidden, 0, hidden, t, lengths, relu, hNext, hNextOff, dh, dhOff, da, daOff, dhPrev, dhPrevOff);
+    }
+
+    /** {@link #rnnBackward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void rnnBackwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths, boolean relu,
+                                   MemorySegment hNext, long hNextOff, MemorySegment dh, long dhOff,
+                                   MemorySegment da, long daOff, MemorySegment dhPrev, long dhPrevOff) {
+        int vend = from + (to - from) / L * L;
+        long bytes = (long) (to - from) * Float.BYTES;
         for (int b = 0; b < batch; b++) {
-            long row = (long) b * hidden;
+            long row = (long) b * hidden + from;
             if (!active(lengths, b, t)) {
-                da.asSlice((daOff + row) * Float.BYTES, rowBytes).fill((byte) 0);
-                MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, dhPrev, (dhPrevOff + row) * Float.BYTES, rowBytes);
+                da.asSlice((daOff + row) * Float.BYTES, bytes).fill((byte) 0);
+                MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, dhPrev, (dhPrevOff + row) * Float.BYTES, bytes);
                 continue;
             }
-            dhPrev.asSlice((dhPrevOff + row) * Float.BYTES, rowBytes).fill((byte) 0);
-            int j = 0;
+            dhPrev.asSlice((dhPrevOff + row) * Float.BYTES, bytes).fill((byte) 0);
+            row -= from;
+            int j = from;
             for (; j < vend; j += L) {
                 FloatVector g = load(dh, dhOff + row + j);
                 FloatVector h = load(hNext, hNextOff + row + j);
@@ -309,7 +326,7 @@ public final class VectorKernels implements Kernels {
                         : g.mul(h.neg().fma(h, FloatVector.broadcast(S, 1f)));
                 store(d, da, daOff + row + j);
             }
-            NaiveKernels.rnnBackwardColumns(j, hidden, relu, hNext, hNextOff + row, dh, dhOff + row, da, daOff + row);
+            NaiveKernels.rnnBackwardColumns(j, to, relu, hNext, hNextOff + row, dh, dhOff + row, da, daOff + row);
         }
     }
 
@@ -376,20 +393,32 @@ public final class VectorKernels implements Kernels {
                              MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
                              MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
                              MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
+        lstmBackwardColumns(batch, hidden, 0, hidden, t, lengths, act, actOff, cPrev, cPrevOff, cNext, cNextOff,
+                dm, dmOff, dc, dcOff, da, daOff);
+    }
+
+    /** {@link #lstmBackward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void lstmBackwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths,
+                                    MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
+                                    MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
+                                    MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
         int g4 = 4 * hidden;
-        int vend = vectorBound(hidden);
+        int vend = from + (to - from) / L * L;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g4;
-            if (!active(lengths, b, t)) {
-                da.asSlice((daOff + gRow) * Float.BYTES, (long) g4 * Float.BYTES).fill((byte) 0);
+            if (!active(lengths, b, t)) { // dc passes through unchanged
+                for (int q = 0; q < 4; q++) {
+                    da.asSlice((daOff + gRow + (long) q * hidden + from) * Float.BYTES, (long) (to - from) * Float.BYTES)
+                            .fill((byte) 0);
+                }
                 continue;
             }
             long a0 = actOff + gRow, d0 = daOff + gRow;
             // tanh(c) first, into the o slot of da (overwritten below), so the math runs in VectorMath's loop.
-            VectorMath.tanh(vend, cNext, cNextOff + row, da, d0 + 3 * hidden);
-            int j = 0;
+            VectorMath.tanh(vend - from, cNext, cNextOff + row + from, da, d0 + 3 * hidden + from);
+            int j = from;
             for (; j < vend; j += L) {
                 FloatVector i = load(act, a0 + j);
                 FloatVector f = load(act, a0 + hidden + j);
@@ -404,7 +433,7 @@ public final class VectorKernels implements Kernels {
                 store(dmv.mul(tc).mul(o.mul(one.sub(o))), da, d0 + 3 * hidden + j);
                 store(dcTotal.mul(f), dc, dcOff + row + j);
             }
-            NaiveKernels.lstmBackwardColumns(hidden, j, hidden, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row,
+            NaiveKernels.lstmBackwardColumns(hidden, j, to, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row,
                     dm, dmOff + row, dc, dcOff + row, da, d0);
         }
     }
@@ -468,21 +497,34 @@ public final class VectorKernels implements Kernels {
                             MemorySegment hPrev, long hPrevOff, MemorySegment dh, long dhOff,
                             MemorySegment dgx, long dgxOff, MemorySegment dgh, long dghOff,
                             MemorySegment dhPrev, long dhPrevOff) {
+        gruBackwardColumns(batch, hidden, 0, hidden, t, lengths, act, actOff, ghn, ghnOff, hPrev, hPrevOff, dh, dhOff,
+                dgx, dgxOff, dgh, dghOff, dhPrev, dhPrevOff);
+    }
+
+    /** {@link #gruBackward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    static void gruBackwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths,
+                                   MemorySegment act, long actOff, MemorySegment ghn, long ghnOff,
+                                   MemorySegment hPrev, long hPrevOff, MemorySegment dh, long dhOff,
+                                   MemorySegment dgx, long dgxOff, MemorySegment dgh, long dghOff,
+                                   MemorySegment dhPrev, long dhPrevOff) {
         int g3 = 3 * hidden;
-        int vend = vectorBound(hidden);
+        int vend = from + (to - from) / L * L;
+        long bytes = (long) (to - from) * Float.BYTES;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g3;
             if (!active(lengths, b, t)) {
-                dgx.asSlice((dgxOff + gRow) * Float.BYTES, (long) g3 * Float.BYTES).fill((byte) 0);
-                dgh.asSlice((dghOff + gRow) * Float.BYTES, (long) g3 * Float.BYTES).fill((byte) 0);
-                MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, dhPrev, (dhPrevOff + row) * Float.BYTES,
-                        (long) hidden * Float.BYTES);
+                for (int q = 0; q < 3; q++) {
+                    long col = gRow + (long) q * hidden + from;
+                    dgx.asSlice((dgxOff + col) * Float.BYTES, bytes).fill((byte) 0);
+                    dgh.asSlice((dghOff + col) * Float.BYTES, bytes).fill((byte) 0);
+                }
+                MemorySegment.copy(dh, (dhOff + row + from) * Float.BYTES, dhPrev, (dhPrevOff + row + from) * Float.BYTES, bytes);
                 continue;
             }
             long a0 = actOff + gRow;
-            int j = 0;
+            int j = from;
             for (; j < vend; j += L) {
                 FloatVector r = load(act, a0 + j);
                 FloatVector z = load(act, a0 + hidden + j);
@@ -499,7 +541,7 @@ public final class VectorKernels implements Kernels {
                 store(dn.mul(r), dgh, dghOff + gRow + 2 * hidden + j);
                 store(g.mul(z), dhPrev, dhPrevOff + row + j);
             }
-            NaiveKernels.gruBackwardColumns(hidden, j, hidden, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
+            NaiveKernels.gruBackwardColumns(hidden, j, to, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
                     dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
         }
     }
@@ -525,23 +567,39 @@ public final class VectorKernels implements Kernels {
     public void maskedStepBackward(int batch, int width, int t, int[] lengths,
                                    MemorySegment dh, long dhOff, MemorySegment dCand, long dCandOff,
                                    MemorySegment dhPrev, long dhPrevOff) {
-        long rowBytes = (long) width * Float.BYTES;
+        maskedStepBackwardColumns(batch, width, 0, width, t, lengths, dh, dhOff, dCand, dCandOff, dhPrev, dhPrevOff);
+    }
+
+    /** {@link #maskedStepBackward} restricted to columns [from, to) of rows of the given width. */
+    static void maskedStepBackwardColumns(int batch, int width, int from, int to, int t, int[] lengths,
+                                          MemorySegment dh, long dhOff, MemorySegment dCand, long dCandOff,
+                                          MemorySegment dhPrev, long dhPrevOff) {
+        long bytes = (long) (to - from) * Float.BYTES;
         for (int b = 0; b < batch; b++) {
-            long row = (long) b * width;
+            long row = (long) b * width + from;
             boolean on = active(lengths, b, t);
             MemorySegment.copy(dh, (dhOff + row) * Float.BYTES, on ? dCand : dhPrev,
-                    ((on ? dCandOff : dhPrevOff) + row) * Float.BYTES, rowBytes);
-            (on ? dhPrev : dCand).asSlice(((on ? dhPrevOff : dCandOff) + row) * Float.BYTES, rowBytes).fill((byte) 0);
+                    ((on ? dCandOff : dhPrevOff) + row) * Float.BYTES, bytes);
+            (on ? dhPrev : dCand).asSlice(((on ? dhPrevOff : dCandOff) + row) * Float.BYTES, bytes).fill((byte) 0);
         }
     }
 
     @Override
     public void addActiveRows(int batch, int width, int t, int[] lengths,
                               MemorySegment dy, long dyOff, int ldy, MemorySegment dh, long dhOff) {
+        addActiveRowsColumns(batch, width, 0, width, t, lengths, dy, dyOff, ldy, dh, dhOff);
+    }
+
+    /** {@link #addActiveRows} restricted to columns [from, to). */
+    static void addActiveRowsColumns(int batch, int width, int from, int to, int t, int[] lengths,
+                                     MemorySegment dy, long dyOff, int ldy, MemorySegment dh, long dhOff) {
+        int vend = from + (to - from) / L * L;
         for (int b = 0; b < batch; b++) {
             if (!active(lengths, b, t)) continue;
-            long row = dhOff + (long) b * width;
-            add(width, dh, row, dy, dyOff + (long) b * ldy, dh, row);
+            long row = dhOff + (long) b * width, yRow = dyOff + (long) b * ldy;
+            int j = from;
+            for (; j < vend; j += L) store(load(dh, row + j).add(load(dy, yRow + j)), dh, row + j);
+            for (; j < to; j++) put(dh, row + j, get(dh, row + j) + get(dy, yRow + j));
         }
     }
 }

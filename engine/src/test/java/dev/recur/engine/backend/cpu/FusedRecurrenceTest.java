@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The team-parallel recurrence ({@link FusedRecurrence}, behind VectorKernels.recurrentForward)
  * against the stepwise reference on naive kernels, at awkward hidden sizes (partial panels), batch
  * sizes that use both micro-kernels, both directions, with and without lengths, in training
- * (every step kept) and inference (ring) layout. Sizes are chosen so that most cases run with a
+ * (every step kept, then the backward too) and inference (ring) layout. Sizes are chosen so that most cases run with a
  * team of two, the rest with one.
  */
 class FusedRecurrenceTest {
@@ -56,6 +56,28 @@ class FusedRecurrenceTest {
         float[] finalState() {
             int n = r.batch() * r.hidden();
             return states.asSlice((long) r.finalSlot() * n * Float.BYTES, (long) n * Float.BYTES).toArray(JAVA_FLOAT);
+        }
+    }
+
+    /** Both backwards from the same seeds (dY, dh_n, dc_n); every gradient to 1e-4 as the golden tests. */
+    private void checkBackward(Arena arena, Run ref, Run fast, String as) {
+        Recurrence r = ref.r;
+        int n = r.batch() * r.hidden(), gates = r.steps() * n * r.mode().gates();
+        float[] dY = random(r.steps() * n, 1), dh = random(n, 1), dc = random(n, 1);
+        Recurrence.Grads[] grads = new Recurrence.Grads[2];
+        for (int i = 0; i < 2; i++) {
+            MemorySegment dgx = Run.nan(arena, gates);
+            grads[i] = new Recurrence.Grads(arena.allocateFrom(JAVA_FLOAT, dY), arena.allocateFrom(JAVA_FLOAT, dh),
+                    r.mode() == CellMode.LSTM ? arena.allocateFrom(JAVA_FLOAT, dc) : null, dgx,
+                    r.mode() == CellMode.GRU ? Run.nan(arena, gates) : dgx, null);
+        }
+        KernelProvider.naive().recurrentBackward(ref.r, grads[0]);
+        KernelProvider.vector().recurrentBackward(fast.r, grads[1]);
+        assertThat(RelativeError.l2(grads[1].dgx().toArray(JAVA_FLOAT), grads[0].dgx().toArray(JAVA_FLOAT))).as("dgx " + as).isLessThan(1e-4);
+        assertThat(RelativeError.l2(grads[1].dgh().toArray(JAVA_FLOAT), grads[0].dgh().toArray(JAVA_FLOAT))).as("dgh " + as).isLessThan(1e-4);
+        assertThat(RelativeError.l2(grads[1].dh().toArray(JAVA_FLOAT), grads[0].dh().toArray(JAVA_FLOAT))).as("dh0 " + as).isLessThan(1e-4);
+        if (grads[0].dc() != null) {
+            assertThat(RelativeError.l2(grads[1].dc().toArray(JAVA_FLOAT), grads[0].dc().toArray(JAVA_FLOAT))).as("dc0 " + as).isLessThan(1e-4);
         }
     }
 
@@ -107,6 +129,7 @@ class FusedRecurrenceTest {
                         assertThat(RelativeError.l2(fast.act.toArray(JAVA_FLOAT), ref.act.toArray(JAVA_FLOAT)))
                                 .as("act " + as).isLessThan(1e-5);
                     }
+                    checkBackward(arena, ref, fast, as);
                 }
             }
         }
