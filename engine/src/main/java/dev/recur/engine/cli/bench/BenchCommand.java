@@ -33,10 +33,10 @@ import java.util.concurrent.Callable;
  * <p>Shapes run one after the other; with {@code --peer torch}, each shape runs on Recur and then
  * on PyTorch (a long-lived Python process that waits idle meanwhile), never both at once.
  */
-@Command(name = "bench", sortOptions = false,
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch.",
-                "Timing: warm-up (>= 2 runs and >= 0.3 s), then 20 samples or 2 s, at least 3; "
-                        + "median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
+                "Timing: warm-up (>= 2 runs and >= 0.3 s; 1.5 s for the first shape of each cell and mode), "
+                        + "then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
 public final class BenchCommand implements Callable<Integer> {
     /** What {@code --dry-run} assumes when it estimates the time of a suite, per engine. */
     static final double ESTIMATE_GFLOPS = 150;
@@ -92,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "list the shapes and an estimate of the time they take, run nothing")
     boolean dryRun;
 
-    @Option(names = "--quick", description = "for tests: warm-up 20 ms, then 5 samples or 0.1 s (figures less stable)")
+    @Option(names = "--quick", description = "for tests: warm-up 20 ms, then 5 samples or 0.1 s (figures not reliable)")
     boolean quick;
 
     @Mixin
@@ -132,11 +132,16 @@ public final class BenchCommand implements Callable<Integer> {
                 : TorchPeer.start(TorchPeer.resolvePython(python, System.getenv(), System.getProperty("recur.home")),
                 threadCount);
         try {
-            Sampler sampler = new Sampler(rules);
+            List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
             for (int i = 0; i < shapes.size(); i++) {
                 BenchShape s = shapes.get(i);
-                Sampler.Timing recur = RecurRunner.measure(s, k, algorithm, sampler);
-                Sampler.Timing peerTiming = torch == null ? null : torch.measure(s, rules);
+                Sampler.Rules shapeRules = perShape.get(i);
+                Sampler.Timing recur = RecurRunner.measure(s, k, algorithm, new Sampler(shapeRules));
+                Sampler.Timing peerTiming = null;
+                if (torch != null) {
+                    awaitIdleJit();
+                    peerTiming = torch.measure(s, shapeRules);
+                }
                 BenchResult r = new BenchResult(s, recur, peerTiming);
                 results.add(r);
                 err.println(progressLine(i + 1, shapes.size(), r));
@@ -252,9 +257,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void printPlan(PrintWriter out, List<BenchShape> shapes, Sampler.Rules rules) {
         out.printf(Locale.ROOT, "%-46s %10s %12s%n", "shape", "GFLOP", "est. s");
+        List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
         double total = 0;
-        for (BenchShape s : shapes) {
-            double seconds = estimateSeconds(List.of(s), rules, ESTIMATE_GFLOPS, peer != null);
+        for (int i = 0; i < shapes.size(); i++) {
+            BenchShape s = shapes.get(i);
+            double seconds = (Sampler.estimateSeconds(perShape.get(i), s.flops() / (ESTIMATE_GFLOPS * 1e9))
+                    + SETUP_SECONDS) * (peer != null ? 2 : 1);
             total += seconds;
             out.printf(Locale.ROOT, "%-46s %10.3f %12.1f%n", s.label(), s.flops() / 1e9, seconds);
         }
@@ -263,13 +271,43 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * Waits (at most 1 s) until the JIT compiler has done nothing for 50 ms: compilations queued
+     * while Recur ran would otherwise take a core from PyTorch, whose OpenMP threads wait for each
+     * other at every parallel region and slow down a lot when one of them is descheduled.
+     */
+    private static void awaitIdleJit() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        long before = jit.getTotalCompilationTime();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now == before) return;
+            before = now;
+        }
+    }
+
+    /** The rules of each shape: {@link Sampler.Rules#firstOfKind()} for the first of each cell and mode. */
+    static List<Sampler.Rules> rulesPerShape(List<BenchShape> shapes, Sampler.Rules rules) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        return shapes.stream().map(s -> seen.add(s.cell() + " " + s.mode()) ? rules.firstOfKind() : rules).toList();
+    }
+
+    /**
      * Wall time of a run of these shapes by the sampling rules, each run taking FLOPs / gflops,
      * plus {@link #SETUP_SECONDS} per shape, on Recur and (withPeer) on PyTorch.
      */
     static double estimateSeconds(List<BenchShape> shapes, Sampler.Rules rules, double gflops, boolean withPeer) {
+        List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
         double total = 0;
-        for (BenchShape s : shapes) {
-            total += Sampler.estimateSeconds(rules, s.flops() / (gflops * 1e9)) + SETUP_SECONDS;
+        for (int i = 0; i < shapes.size(); i++) {
+            total += Sampler.estimateSeconds(perShape.get(i), shapes.get(i).flops() / (gflops * 1e9)) + SETUP_SECONDS;
         }
         return withPeer ? 2 * total : total;
     }

@@ -74,6 +74,7 @@ final class BenchReport {
         root.putObject("sampling")
                 .put("warmup_min_runs", r.warmupRuns())
                 .put("warmup_min_s", r.warmupNanos() / 1e9)
+                .put("first_of_kind_warmup_min_s", r.firstOfKindWarmupNanos() / 1e9)
                 .put("min_samples", r.minSamples())
                 .put("target_samples", r.targetSamples())
                 .put("budget_s", r.budgetNanos() / 1e9);

@@ -10,7 +10,9 @@ import java.util.function.LongSupplier;
  * script receives these {@link Rules} and applies them the same way):
  *
  * <ol>
- *   <li>warm-up: at least {@code warmupRuns} runs and at least {@code warmupNanos} of them;</li>
+ *   <li>warm-up: at least {@code warmupRuns} runs and at least {@code warmupNanos} of them; for
+ *       the first shape of each cell and mode in a run, at least {@code firstOfKindWarmupNanos}
+ *       (see {@link Rules#firstOfKind()});</li>
  *   <li>samples: one timed run each, until {@code targetSamples} samples, or until
  *       {@code budgetNanos} have passed since the first sample, but never fewer than
  *       {@code minSamples};</li>
@@ -19,16 +21,32 @@ import java.util.function.LongSupplier;
  */
 public final class Sampler {
     /** The knobs of the rule. */
-    public record Rules(int warmupRuns, long warmupNanos, int minSamples, int targetSamples, long budgetNanos) {
-        /** What every real measurement uses: warm-up 2 runs and 0.3 s, then 20 samples or 2 s, at least 3. */
-        public static final Rules STANDARD = new Rules(2, 300_000_000L, 3, 20, 2_000_000_000L);
+    public record Rules(int warmupRuns, long warmupNanos, int minSamples, int targetSamples, long budgetNanos,
+                        long firstOfKindWarmupNanos) {
+        /**
+         * What every real measurement uses: warm-up 2 runs and 0.3 s (1.5 s for the first shape of
+         * each cell and mode), then 20 samples or 2 s, at least 3.
+         */
+        public static final Rules STANDARD = new Rules(2, 300_000_000L, 3, 20, 2_000_000_000L, 1_500_000_000L);
         /** For tests and smoke checks only: warm-up 2 runs and 20 ms, then 5 samples or 0.1 s, at least 3. */
-        public static final Rules QUICK = new Rules(2, 20_000_000L, 3, 5, 100_000_000L);
+        public static final Rules QUICK = new Rules(2, 20_000_000L, 3, 5, 100_000_000L, 20_000_000L);
 
         public Rules {
-            if (warmupRuns < 0 || warmupNanos < 0 || minSamples < 1 || targetSamples < minSamples || budgetNanos < 0) {
+            if (warmupRuns < 0 || warmupNanos < 0 || minSamples < 1 || targetSamples < minSamples || budgetNanos < 0
+                    || firstOfKindWarmupNanos < 0) {
                 throw new IllegalArgumentException("inconsistent sampling rules " + this);
             }
+        }
+
+        /**
+         * The rules for the first shape of a cell and mode in a process: a longer warm-up. In a
+         * fresh JVM the engine's Java code (graph, layer, kernels) is interpreted at first and
+         * takes about a second of runs to be compiled; without this the first shapes of a suite
+         * would be timed half-compiled. PyTorch is given the same rules, for symmetry.
+         */
+        public Rules firstOfKind() {
+            return new Rules(warmupRuns, Math.max(warmupNanos, firstOfKindWarmupNanos), minSamples, targetSamples,
+                    budgetNanos, firstOfKindWarmupNanos);
         }
     }
 

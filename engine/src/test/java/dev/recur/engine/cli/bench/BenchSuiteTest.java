@@ -37,6 +37,15 @@ class BenchSuiteTest {
     }
 
     @Test
+    void onlyTheFirstShapeOfEachCellAndModeGetsTheLongWarmUp() {
+        List<BenchShape> shapes = BenchSuite.SMOKE.shapes(); // lstm inf, lstm train, gru train, rnn_relu inf, rnn_tanh train
+        List<Sampler.Rules> rules = BenchCommand.rulesPerShape(
+                List.of(shapes.get(0), shapes.get(1), shapes.get(0), shapes.get(2), shapes.get(1)), Sampler.Rules.STANDARD);
+        Sampler.Rules first = Sampler.Rules.STANDARD.firstOfKind();
+        assertThat(rules).containsExactly(first, first, Sampler.Rules.STANDARD, first, Sampler.Rules.STANDARD);
+    }
+
+    @Test
     void latencySuiteIsBatchOne() {
         assertThat(BenchSuite.LATENCY.shapes()).hasSize(9)
                 .allSatisfy(s -> assertThat(s.batch()).isEqualTo(1))

@@ -65,6 +65,14 @@ class SamplerTest {
     }
 
     @Test
+    void theFirstShapeOfAKindWarmsUpLonger() {
+        FakeRuns runs = new FakeRuns(10);
+        Timing t = new Sampler(Rules.STANDARD.firstOfKind(), () -> runs.now).measure(runs);
+        assertThat(runs.runs - t.samples()).isEqualTo(150); // 1.5 s of 10 ms runs
+        assertThat(Rules.STANDARD.firstOfKind().firstOfKind()).isEqualTo(Rules.STANDARD.firstOfKind());
+    }
+
+    @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
         Timing t = Timing.of(new double[]{4, 1, 3, 2});
         assertThat(t.medianMs()).isEqualTo(2.5);
