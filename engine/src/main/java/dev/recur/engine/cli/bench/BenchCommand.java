@@ -116,6 +116,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (png != null && peer == null) {
             throw new UserError("--png charts the torch/Recur time ratio: it needs --peer torch");
         }
+        requireWritableDirectory("--json", json);
+        requireWritableDirectory("--png", png);
         Sampler.Rules rules = quick ? Sampler.Rules.QUICK : Sampler.Rules.STANDARD;
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (dryRun) {
@@ -173,6 +175,15 @@ public final class BenchCommand implements Callable<Integer> {
             RatioChart.write(png, title, results);
         }
         return 0;
+    }
+
+    /** Checked before anything runs, so that a long run does not end on a typo. */
+    private static void requireWritableDirectory(String flag, Path file) {
+        if (file == null) return;
+        Path dir = file.toAbsolutePath().getParent();
+        if (!java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+            throw new UserError(flag + " " + file + ": directory " + dir + " does not exist or is not writable");
+        }
     }
 
     private BenchShape.Mode parseMode() {

@@ -123,6 +123,7 @@ class BenchCommandTest {
         assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
         assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
                 "--kernels 'blas' is unknown");
+        assertUsageError(recur("bench", "--json", dir.resolve("missing/x.json").toString()), "--json", "does not exist");
         assertThat(dir).isEmptyDirectory();
     }
 
