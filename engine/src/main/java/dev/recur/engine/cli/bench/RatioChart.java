@@ -21,12 +21,16 @@ final class RatioChart {
         System.setProperty("java.awt.headless", "true");
         List<String> labels = results.stream().map(r -> r.shape().shortLabel()).toList();
         List<Double> ratios = results.stream().map(BenchResult::ratio).toList();
-        double top = Math.max(1.2, ratios.stream().mapToDouble(Double::doubleValue).max().orElse(1) * 1.15);
+        double max = ratios.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        double min = ratios.stream().mapToDouble(Double::doubleValue).min().orElse(1);
+        // Ratios are multiplicative (2x faster and 2x slower lie equally far from 1): a log axis once
+        // they span more than a factor of 20, so that one large ratio does not flatten the others.
+        boolean log = Math.max(max, 1) / Math.min(min, 1) > 20;
         CategoryChart chart = new CategoryChartBuilder()
                 .width(Math.max(640, 120 + 48 * results.size())).height(560)
                 .title(title)
                 .xAxisTitle("shape (cell, mode, batch, steps, input, hidden); dashed line: parity")
-                .yAxisTitle("torch time / Recur time (> 1: Recur faster)")
+                .yAxisTitle("torch time / Recur time (> 1: Recur faster)" + (log ? ", log scale" : ""))
                 .build();
         chart.getStyler()
                 .setLabelsVisible(true)
@@ -35,9 +39,10 @@ final class RatioChart {
                 .setLabelsFontColorAutomaticEnabled(false)
                 .setLabelsFontColor(Color.BLACK)
                 .setXAxisLabelRotation(60)
-                .setYAxisMin(0.0)
-                .setYAxisMax(top)
-                .setYAxisDecimalPattern("0.00")
+                .setYAxisLogarithmic(log)
+                .setYAxisMin(log ? Math.pow(10, Math.floor(Math.log10(Math.min(min, 1)))) : 0.0)
+                .setYAxisMax(log ? Math.pow(10, Math.ceil(Math.log10(Math.max(max, 1) * 1.5))) : Math.max(1.2, max * 1.15))
+                .setYAxisDecimalPattern(log ? "0.###" : "0.00")
                 .setLegendVisible(false)
                 .setChartBackgroundColor(Color.WHITE)
                 .setSeriesColors(new Color[]{new Color(0x3b75af)});
