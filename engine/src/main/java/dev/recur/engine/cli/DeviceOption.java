@@ -10,6 +10,11 @@ public final class DeviceOption {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
+    /** True when the user asked for {@code --device cuda}. */
+    public boolean isCuda() {
+        return "cuda".equals(device);
+    }
+
     /** Throws a one-line {@link UserError} unless the chosen device can run. */
     public void requireUsable() {
         switch (device) {

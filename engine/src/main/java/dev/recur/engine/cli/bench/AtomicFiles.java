@@ -1,0 +1,44 @@
+package dev.recur.engine.cli.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Whole-file writes that a reader sees either complete or not at all (as io.SafeTensorsWriter does). */
+final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    /** Writes {@code bytes} to a hidden temporary file beside {@code target}, then renames it over target. */
+    static void write(Path target, byte[] bytes) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path directory = absolute.getParent();
+        if (!Files.isDirectory(directory)) {
+            throw new IOException("cannot write " + target + ": directory " + directory + " does not exist");
+        }
+        // Same directory, so that the rename cannot cross file systems; CREATE_NEW keeps the umask permissions.
+        Path temp = directory.resolve("." + absolute.getFileName() + "."
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) channel.write(buffer);
+                channel.force(true);
+            }
+            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (Throwable failure) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package dev.recur.engine.cli.bench;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cpu.CpuParallel;
+import dev.recur.engine.cli.DeviceOption;
+import dev.recur.engine.cli.KernelsOption;
+import dev.recur.engine.cli.UserError;
+import dev.recur.engine.nn.Recurrent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recur bench}: times Recur's recurrent layers on one shape (from the flags) or on a named
+ * suite, optionally beside PyTorch on the same shapes, threads and timing rules, and writes the
+ * figures as a table, a JSON file and a ratio chart.
+ *
+ * <p>Shapes run one after the other; with {@code --peer torch}, each shape runs on Recur and then
+ * on PyTorch (a long-lived Python process that waits idle meanwhile), never both at once.
+ */
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch.",
+                "Timing: warm-up (>= 2 runs and >= 0.3 s; 1.5 s for the first shape of each cell and mode), "
+                        + "then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
+public final class BenchCommand implements Callable<Integer> {
+    /** What {@code --dry-run} assumes when it estimates the time of a suite, per engine. */
+    static final double ESTIMATE_GFLOPS = 150;
+    /** Per shape and engine, besides the timed runs: model initialisation and input. */
+    static final double SETUP_SECONDS = 0.2;
+
+    @Option(names = "--cell", paramLabel = "CELL", description = "lstm (default), gru, rnn_tanh or rnn_relu")
+    String cell;
+
+    @Option(names = "--batch", paramLabel = "B", description = "batch size (default 64)")
+    Integer batch;
+
+    @Option(names = "--seq", paramLabel = "T", description = "sequence length (default 50)")
+    Integer seq;
+
+    @Option(names = "--input", paramLabel = "I", description = "input size (default 256)")
+    Integer input;
+
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden size (default 512)")
+    Integer hidden;
+
+    @Option(names = "--layers", paramLabel = "L", description = "stacked layers (default 1)")
+    Integer layers;
+
+    @Option(names = "--bidirectional", description = "two directions per layer (default: one)")
+    Boolean bidirectional;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "inference (default) or training "
+            + "(forward, loss = sum of the output, backward); with --suite: run only the suite's entries of this mode")
+    String mode;
+
+    @Option(names = "--suite", paramLabel = "NAME", description = "a named list of shapes instead of the shape flags: "
+            + "deepbench-cpu, deepbench-gpu (--device cuda only), latency, smoke")
+    String suite;
+
+    @Option(names = "--peer", paramLabel = "torch", description = "also time PyTorch's nn.LSTM/GRU/RNN on the same shapes")
+    String peer;
+
+    @Option(names = "--python", paramLabel = "PATH", description = "the Python with PyTorch for --peer (default: "
+            + "env RECUR_PYTHON, else .venv-peer/bin/python in the project, else python3)")
+    String python;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for Recur and the peer "
+            + "(default: -Drecur.threads, else all cores)")
+    Integer threads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write every figure and the machine's facts as JSON")
+    Path json;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "write a bar chart of torch/Recur time ratios (needs --peer)")
+    Path png;
+
+    @Option(names = "--dry-run", description = "list the shapes and an estimate of the time they take, run nothing")
+    boolean dryRun;
+
+    @Option(names = "--quick", description = "for tests: warm-up 20 ms, then 5 samples or 0.1 s (figures not reliable)")
+    boolean quick;
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        device.requireUsable();
+        BenchShape.Mode modeFilter = parseMode();
+        BenchSuite chosen = suite == null ? null : parseSuite();
+        List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
+        if (peer != null && !peer.equals("torch")) {
+            throw new UserError("--peer '" + peer + "' is unknown: expected torch");
+        }
+        if (png != null && peer == null) {
+            throw new UserError("--png charts the torch/Recur time ratio: it needs --peer torch");
+        }
+        requireWritableDirectory("--json", json);
+        requireWritableDirectory("--png", png);
+        Sampler.Rules rules = quick ? Sampler.Rules.QUICK : Sampler.Rules.STANDARD;
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (dryRun) {
+            printPlan(out, shapes, rules);
+            return 0;
+        }
+        int threadCount = applyThreads();
+        Kernels k = kernels.kernels();
+        Recurrent.Algorithm algorithm = kernels.algorithm();
+        MachineFacts machine = MachineFacts.probe();
+
+        List<BenchResult> results = new ArrayList<>();
+        TorchPeer torch = peer == null ? null
+                : TorchPeer.start(TorchPeer.resolvePython(python, System.getenv(), System.getProperty("recur.home")),
+                threadCount);
+        try {
+            List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
+            for (int i = 0; i < shapes.size(); i++) {
+                BenchShape s = shapes.get(i);
+                Sampler.Rules shapeRules = perShape.get(i);
+                Sampler.Timing recur = RecurRunner.measure(s, k, algorithm, new Sampler(shapeRules));
+                Sampler.Timing peerTiming = null;
+                if (torch != null) {
+                    awaitIdleJit();
+                    peerTiming = torch.measure(s, shapeRules);
+                }
+                BenchResult r = new BenchResult(s, recur, peerTiming);
+                results.add(r);
+                err.println(progressLine(i + 1, shapes.size(), r));
+                err.flush();
+            }
+        } finally {
+            if (torch != null) torch.close();
+        }
+
+        String torchNote = torch == null ? "" : String.format(Locale.ROOT, "; torch %s (%d threads, %s)",
+                torch.torchVersion(), torch.threads(), torch.python().executable());
+        out.printf(Locale.ROOT, "Recur bench%s: %s, %d threads, kernels %s (%s)%s%n",
+                chosen == null ? "" : " --suite " + chosen.id(), machine.cpuModel(), threadCount, k.name(),
+                algorithm.name().toLowerCase(Locale.ROOT), torchNote);
+        printTable(out, results, torch != null);
+        out.flush();
+
+        if (json != null) {
+            BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount, k.name(),
+                    algorithm.name().toLowerCase(Locale.ROOT), rules,
+                    torch == null ? null : torch.torchVersion(), torch == null ? null : torch.threads(),
+                    torch == null ? null : torch.python().executable());
+            AtomicFiles.write(json, chosen == null ? BenchReport.single(ctx, results.getFirst())
+                    : BenchReport.suite(ctx, chosen.id(), modeFilter == null ? null : modeFilter.id(), results));
+        }
+        if (png != null) {
+            String title = "Recur vs PyTorch " + (torch == null ? "" : torch.torchVersion()) + ", " + threadCount
+                    + " threads" + (chosen == null ? "" : ", suite " + chosen.id());
+            RatioChart.write(png, title, results);
+        }
+        return 0;
+    }
+
+    /** Checked before anything runs, so that a long run does not end on a typo. */
+    private static void requireWritableDirectory(String flag, Path file) {
+        if (file == null) return;
+        Path dir = file.toAbsolutePath().getParent();
+        if (!java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+            throw new UserError(flag + " " + file + ": directory " + dir + " does not exist or is not writable");
+        }
+    }
+
+    private BenchShape.Mode parseMode() {
+        if (mode == null) return null;
+        try {
+            return BenchShape.Mode.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--mode '" + mode + "' is unknown: expected inference or training");
+        }
+    }
+
+    private BenchSuite parseSuite() {
+        try {
+            return BenchSuite.parse(suite);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--suite '" + suite + "' is unknown: expected one of " + BenchSuite.ids());
+        }
+    }
+
+    private BenchShape singleShape(BenchShape.Mode modeFilter) {
+        CellMode c;
+        try {
+            c = cell == null ? CellMode.LSTM : CellMode.parse(cell);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
+        }
+        int b = positive("--batch", batch, 64), t = positive("--seq", seq, 50), i = positive("--input", input, 256);
+        int h = positive("--hidden", hidden, 512), l = positive("--layers", layers, 1);
+        return new BenchShape(c, b, t, i, h, l, Boolean.TRUE.equals(bidirectional),
+                modeFilter == null ? BenchShape.Mode.INFERENCE : modeFilter);
+    }
+
+    private static int positive(String flag, Integer value, int fallback) {
+        if (value == null) return fallback;
+        if (value < 1) throw new UserError(flag + " must be at least 1, got " + value);
+        return value;
+    }
+
+    private List<BenchShape> suiteShapes(BenchSuite chosen, BenchShape.Mode modeFilter) {
+        List<String> shapeFlags = new ArrayList<>();
+        if (cell != null) shapeFlags.add("--cell");
+        if (batch != null) shapeFlags.add("--batch");
+        if (seq != null) shapeFlags.add("--seq");
+        if (input != null) shapeFlags.add("--input");
+        if (hidden != null) shapeFlags.add("--hidden");
+        if (layers != null) shapeFlags.add("--layers");
+        if (bidirectional != null) shapeFlags.add("--bidirectional");
+        if (!shapeFlags.isEmpty()) {
+            throw new UserError("--suite " + chosen.id() + " brings its own shapes: drop " + String.join(", ", shapeFlags)
+                    + " (only --mode may narrow a suite)");
+        }
+        if (chosen.gpuOnly() && !device.isCuda() && !dryRun) {
+            throw new UserError("--suite " + chosen.id() + " is sized for a GPU and would take hours on the CPU: "
+                    + "it needs --device cuda (--dry-run lists it)");
+        }
+        List<BenchShape> shapes = chosen.shapes().stream()
+                .filter(s -> modeFilter == null || s.mode() == modeFilter).toList();
+        if (shapes.isEmpty()) {
+            throw new UserError("--suite " + chosen.id() + " has no " + modeFilter.id() + " entries");
+        }
+        return shapes;
+    }
+
+    /**
+     * Applies --threads. The CPU thread pool reads recur.threads once, when the kernels first run;
+     * in a fresh {@code recur} process that is after this call. Returns the thread count in force.
+     */
+    private int applyThreads() {
+        if (threads == null) return CpuParallel.threads();
+        if (threads < 1) throw new UserError("--threads must be at least 1, got " + threads);
+        String before = System.getProperty("recur.threads");
+        System.setProperty("recur.threads", Integer.toString(threads));
+        int inForce = CpuParallel.threads();
+        if (inForce != threads) {
+            if (before == null) System.clearProperty("recur.threads");
+            else System.setProperty("recur.threads", before);
+            throw new UserError("--threads " + threads + " cannot take effect: Recur's CPU threads already started with "
+                    + inForce + " (-Drecur.threads); run a fresh process");
+        }
+        return inForce;
+    }
+
+    private void printPlan(PrintWriter out, List<BenchShape> shapes, Sampler.Rules rules) {
+        out.printf(Locale.ROOT, "%-46s %10s %12s%n", "shape", "GFLOP", "est. s");
+        List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
+        double total = 0;
+        for (int i = 0; i < shapes.size(); i++) {
+            BenchShape s = shapes.get(i);
+            double seconds = (Sampler.estimateSeconds(perShape.get(i), s.flops() / (ESTIMATE_GFLOPS * 1e9))
+                    + SETUP_SECONDS) * (peer != null ? 2 : 1);
+            total += seconds;
+            out.printf(Locale.ROOT, "%-46s %10.3f %12.1f%n", s.label(), s.flops() / 1e9, seconds);
+        }
+        out.printf(Locale.ROOT, "%d shapes, about %.0f s (%.1f min)%s, assuming %.0f GFLOP/s per engine%n", shapes.size(),
+                total, total / 60, peer != null ? " with the torch peer" : "", ESTIMATE_GFLOPS);
+    }
+
+    /**
+     * Waits (at most 1 s) until the JIT compiler has done nothing for 50 ms: compilations queued
+     * while Recur ran would otherwise take a core from PyTorch, whose OpenMP threads wait for each
+     * other at every parallel region and slow down a lot when one of them is descheduled.
+     */
+    private static void awaitIdleJit() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        long before = jit.getTotalCompilationTime();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now == before) return;
+            before = now;
+        }
+    }
+
+    /** The rules of each shape: {@link Sampler.Rules#firstOfKind()} for the first of each cell and mode. */
+    static List<Sampler.Rules> rulesPerShape(List<BenchShape> shapes, Sampler.Rules rules) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        return shapes.stream().map(s -> seen.add(s.cell() + " " + s.mode()) ? rules.firstOfKind() : rules).toList();
+    }
+
+    /**
+     * Wall time of a run of these shapes by the sampling rules, each run taking FLOPs / gflops,
+     * plus {@link #SETUP_SECONDS} per shape, on Recur and (withPeer) on PyTorch.
+     */
+    static double estimateSeconds(List<BenchShape> shapes, Sampler.Rules rules, double gflops, boolean withPeer) {
+        List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
+        double total = 0;
+        for (int i = 0; i < shapes.size(); i++) {
+            total += Sampler.estimateSeconds(perShape.get(i), shapes.get(i).flops() / (gflops * 1e9)) + SETUP_SECONDS;
+        }
+        return withPeer ? 2 * total : total;
+    }
+
+    private static String progressLine(int index, int count, BenchResult r) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "bench [%d/%d] %s: recur %s ms (%s GFLOP/s)",
+                index, count, r.shape().label(), ms(r.recur().medianMs()), gflops(r.gflops(r.recur()))));
+        if (r.torch() != null) {
+            line.append(String.format(Locale.ROOT, ", torch %s ms (%s GFLOP/s), torch/recur %.2f",
+                    ms(r.torch().medianMs()), gflops(r.gflops(r.torch())), r.ratio()));
+        }
+        return line.toString();
+    }
+
+    private static void printTable(PrintWriter out, List<BenchResult> results, boolean withPeer) {
+        String shapeHeader = String.format(Locale.ROOT, "%-8s %-9s %4s %5s %5s %5s %2s %3s", "cell", "mode", "B", "T", "I",
+                "H", "L", "dir");
+        out.print(shapeHeader + String.format(Locale.ROOT, " | %10s %10s %10s %8s", "recur ms", "min", "max", "GFLOP/s"));
+        out.println(withPeer ? String.format(Locale.ROOT, " | %10s %8s | %11s", "torch ms", "GFLOP/s", "torch/recur") : "");
+        for (BenchResult r : results) {
+            BenchShape s = r.shape();
+            out.printf(Locale.ROOT, "%-8s %-9s %4d %5d %5d %5d %2d %3s | %10s %10s %10s %8s", s.cell(), s.mode(),
+                    s.batch(), s.steps(), s.input(), s.hidden(), s.layers(), s.bidirectional() ? "bi" : "uni",
+                    ms(r.recur().medianMs()), ms(r.recur().minMs()), ms(r.recur().maxMs()), gflops(r.gflops(r.recur())));
+            out.println(withPeer ? String.format(Locale.ROOT, " | %10s %8s | %11.2f", ms(r.torch().medianMs()),
+                    gflops(r.gflops(r.torch())), r.ratio()) : "");
+        }
+        if (withPeer) out.println("torch/recur = torch median / Recur median: above 1 means Recur is faster");
+    }
+
+    /** Milliseconds with about four significant digits. */
+    private static String ms(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.1f" : v >= 10 ? "%.2f" : v >= 1 ? "%.3f" : "%.4f", v);
+    }
+
+    /** GFLOP/s with three significant digits for small rates. */
+    private static String gflops(double v) {
+        return String.format(Locale.ROOT, v >= 10 ? "%.1f" : v >= 1 ? "%.2f" : "%.3f", v);
+    }
+
+    private String commandLine() {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        return "recur " + String.join(" ", args);
+    }
+
+    private static String now() {
+        return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.recur.engine.cli.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+
+/**
+ * The {@code --json} file. A single shape gives one object with Recur's figures at the top level
+ * ({@code median_ms}, ...) beside {@code recur}, {@code torch} and {@code ratio}; a suite gives
+ * one object with a {@code results} array of per-shape objects. Both carry the machine, the
+ * command line, the date and the sampling rules.
+ */
+final class BenchReport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Everything about a run besides its figures. */
+    record Context(String command, String date, MachineFacts machine, int threads, String kernels, String algorithm,
+                   Sampler.Rules rules, String torchVersion, Integer torchThreads, String python) {
+    }
+
+    private BenchReport() {
+    }
+
+    static byte[] single(Context ctx, BenchResult result) throws JsonProcessingException {
+        ObjectNode root = header(ctx);
+        ObjectNode figures = shapeNode(result);
+        ObjectNode recur = (ObjectNode) figures.get("recur");
+        root.put("median_ms", recur.get("median_ms").asDouble());
+        root.put("min_ms", recur.get("min_ms").asDouble());
+        root.put("max_ms", recur.get("max_ms").asDouble());
+        root.put("samples", recur.get("samples").asInt());
+        root.put("gflops", recur.get("gflops").asDouble());
+        root.setAll(figures);
+        return JSON.writeValueAsBytes(root);
+    }
+
+    static byte[] suite(Context ctx, String suite, String modeFilter, List<BenchResult> results)
+            throws JsonProcessingException {
+        ObjectNode root = header(ctx);
+        root.put("suite", suite);
+        root.put("mode_filter", modeFilter);
+        var array = root.putArray("results");
+        results.forEach(r -> array.add(shapeNode(r)));
+        return JSON.writeValueAsBytes(root);
+    }
+
+    private static ObjectNode header(Context ctx) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("command", ctx.command());
+        root.put("date", ctx.date());
+        MachineFacts m = ctx.machine();
+        ObjectNode machine = root.putObject("machine");
+        machine.put("cpu_model", m.cpuModel());
+        machine.put("cores", m.cores());
+        machine.put("vector_bits", m.vectorBits());
+        machine.put("jdk_version", m.jdkVersion());
+        machine.put("jdk_vendor", m.jdkVendor());
+        machine.put("os", m.os());
+        machine.put("threads", ctx.threads());
+        machine.put("kernels", ctx.kernels());
+        machine.put("algorithm", ctx.algorithm());
+        if (m.gpuName() == null && m.gpuDriver() == null) {
+            machine.putNull("gpu");
+        } else {
+            machine.putObject("gpu").put("name", m.gpuName()).put("driver", m.gpuDriver());
+        }
+        machine.put("torch_version", ctx.torchVersion());
+        machine.put("torch_threads", ctx.torchThreads());
+        machine.put("python", ctx.python());
+        Sampler.Rules r = ctx.rules();
+        root.putObject("sampling")
+                .put("warmup_min_runs", r.warmupRuns())
+                .put("warmup_min_s", r.warmupNanos() / 1e9)
+                .put("first_of_kind_warmup_min_s", r.firstOfKindWarmupNanos() / 1e9)
+                .put("min_samples", r.minSamples())
+                .put("target_samples", r.targetSamples())
+                .put("budget_s", r.budgetNanos() / 1e9);
+        return root;
+    }
+
+    private static ObjectNode shapeNode(BenchResult r) {
+        ObjectNode node = JSON.createObjectNode();
+        BenchShape s = r.shape();
+        node.putObject("config")
+                .put("cell", s.cell().id())
+                .put("mode", s.mode().id())
+                .put("batch", s.batch())
+                .put("seq", s.steps())
+                .put("input", s.input())
+                .put("hidden", s.hidden())
+                .put("layers", s.layers())
+                .put("bidirectional", s.bidirectional());
+        node.put("flops", r.flops());
+        node.set("recur", timingNode(r, r.recur()));
+        if (r.torch() == null) {
+            node.putNull("torch");
+            node.putNull("ratio");
+        } else {
+            node.set("torch", timingNode(r, r.torch()));
+            node.put("ratio", r.ratio());
+        }
+        return node;
+    }
+
+    private static ObjectNode timingNode(BenchResult r, Sampler.Timing t) {
+        return JSON.createObjectNode()
+                .put("median_ms", t.medianMs())
+                .put("min_ms", t.minMs())
+                .put("max_ms", t.maxMs())
+                .put("samples", t.samples())
+                .put("gflops", r.gflops(t));
+    }
+}

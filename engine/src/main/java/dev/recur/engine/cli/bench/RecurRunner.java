@@ -1,0 +1,54 @@
+package dev.recur.engine.cli.bench;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Reductions;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.nn.Recurrent;
+import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.util.SplittableRandom;
+
+/**
+ * Times Recur on one shape through the public API only, so that engine speed-ups show here by
+ * themselves. The model (PyTorch's default initialisation, seed 42) and the input [T,B,I]
+ * (uniform in ±1, seed 7) are made once, outside the timing. One timed run is what a user pays:
+ *
+ * <ul>
+ *   <li>inference: create an inference {@link Graph}, {@link Recurrent#forward}, close the graph;</li>
+ *   <li>training: zero the parameters' gradients, create a training graph, forward,
+ *       loss = {@link Reductions#sum} of the output, {@code backward(loss)} (the gradients are then
+ *       in {@code model.parameters()}), close the graph. The input needs no gradient, as in the
+ *       PyTorch peer.</li>
+ * </ul>
+ */
+final class RecurRunner {
+    private RecurRunner() {
+    }
+
+    static Sampler.Timing measure(BenchShape s, Kernels kernels, Recurrent.Algorithm algorithm, Sampler sampler) {
+        RecurrentConfig config = new RecurrentConfig(s.cell(), s.input(), s.hidden(), s.layers(), s.bidirectional(),
+                true, false, 0);
+        try (Recurrent model = Recurrent.create(config, 42); TensorArena data = TensorArena.open("bench input")) {
+            Tensor x = data.empty(s.steps(), s.batch(), s.input());
+            SplittableRandom rng = new SplittableRandom(7);
+            for (long i = 0; i < x.size(); i++) x.set(i, (float) rng.nextDouble(-1, 1));
+            Runnable run = switch (s.mode()) {
+                case INFERENCE -> () -> {
+                    try (Graph g = Graph.inference(kernels)) {
+                        model.forward(g, g.constant(x), null, null, null, algorithm);
+                    }
+                };
+                case TRAINING -> () -> {
+                    model.zeroGrad();
+                    try (Graph g = Graph.training(kernels)) {
+                        Recurrent.Output out = model.forward(g, g.constant(x), null, null, null, algorithm);
+                        g.backward(Reductions.sum(out.output()));
+                    }
+                };
+            };
+            return sampler.measure(run);
+        }
+    }
+}

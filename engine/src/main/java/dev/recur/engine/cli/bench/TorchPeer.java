@@ -1,0 +1,214 @@
+package dev.recur.engine.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.recur.engine.cli.UserError;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * PyTorch on the same shapes, in one long-lived Python process ({@code torch_peer.py}, shipped in
+ * the jar). Recur sends one shape at a time and waits for its result, so the two never run at the
+ * same time on the same cores.
+ */
+final class TorchPeer implements AutoCloseable {
+    static final String INSTALL_HINT = "install PyTorch for the peer: python3 -m venv .venv-peer && "
+            + ".venv-peer/bin/pip install 'torch==2.13.0+cpu' (from PyTorch's CPU wheel index), or pass --python";
+
+    /** The Python to run and where that choice came from, for messages. */
+    record Python(String executable, String source) {
+        @Override
+        public String toString() {
+            return executable + " (" + source + ")";
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Python python;
+    private final Process process;
+    private final Path script;
+    private final Path stderr;
+    private final BufferedReader out;
+    private final BufferedWriter in;
+    private final String torchVersion;
+    private final int threads;
+
+    /**
+     * The first of: {@code --python}, env RECUR_PYTHON, {@code .venv-peer/bin/python} under the
+     * project root (system property recur.home, set by the launcher, or env RECUR_HOME), python3.
+     */
+    static Python resolvePython(String flag, Map<String, String> env, String recurHome) {
+        if (flag != null) return new Python(flag, "from --python");
+        String fromEnv = env.get("RECUR_PYTHON");
+        if (fromEnv != null && !fromEnv.isBlank()) return new Python(fromEnv, "from RECUR_PYTHON");
+        String home = recurHome != null ? recurHome : env.get("RECUR_HOME");
+        if (home != null) {
+            Path venv = Path.of(home, ".venv-peer", "bin", "python");
+            if (Files.isExecutable(venv)) return new Python(venv.toString(), "the project's .venv-peer");
+        }
+        return new Python("python3", "from PATH; none of --python, RECUR_PYTHON, .venv-peer");
+    }
+
+    /** Starts the peer and waits for its greeting; a one-line {@link UserError} when PyTorch cannot run. */
+    static TorchPeer start(Python python, int threads) {
+        Path script = null, stderr = null;
+        try {
+            script = Files.createTempFile("recur-torch-peer", ".py");
+            stderr = Files.createTempFile("recur-torch-peer", ".err");
+            try (InputStream resource = TorchPeer.class.getResourceAsStream("torch_peer.py")) {
+                if (resource == null) throw new IllegalStateException("torch_peer.py is missing from the jar");
+                Files.write(script, resource.readAllBytes());
+            }
+            ProcessBuilder pb = new ProcessBuilder(python.executable(), "-u", script.toString(), Integer.toString(threads))
+                    .redirectError(stderr.toFile());
+            // Before torch loads: its OpenMP and MKL pools then start with the same thread count.
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            pb.environment().put("MKL_NUM_THREADS", Integer.toString(threads));
+            Process process;
+            try {
+                process = pb.start();
+            } catch (IOException e) {
+                throw new UserError("--peer torch: cannot run Python " + python + ": " + reason(e) + "; " + INSTALL_HINT);
+            }
+            return new TorchPeer(python, process, script, stderr);
+        } catch (IOException e) {
+            delete(script);
+            delete(stderr);
+            throw new UserError("--peer torch: cannot prepare the peer script: " + e.getMessage());
+        } catch (RuntimeException e) {
+            delete(script);
+            delete(stderr);
+            throw e;
+        }
+    }
+
+    private TorchPeer(Python python, Process process, Path script, Path stderr) {
+        this.python = python;
+        this.process = process;
+        this.script = script;
+        this.stderr = stderr;
+        this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        this.in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        try {
+            JsonNode hello = readReply();
+            if (hello.has("error")) {
+                throw new UserError("--peer torch: PyTorch is not importable by " + python + ": "
+                        + hello.get("error").asText() + "; " + INSTALL_HINT);
+            }
+            this.torchVersion = hello.get("torch").asText();
+            this.threads = hello.get("threads").asInt();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    String torchVersion() {
+        return torchVersion;
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    Python python() {
+        return python;
+    }
+
+    /** PyTorch's timing of one shape under the same rules as Recur's. */
+    Sampler.Timing measure(BenchShape s, Sampler.Rules rules) {
+        ObjectNode request = JSON.createObjectNode()
+                .put("cell", s.cell().id()).put("batch", s.batch()).put("seq", s.steps()).put("input", s.input())
+                .put("hidden", s.hidden()).put("layers", s.layers()).put("bidirectional", s.bidirectional())
+                .put("mode", s.mode().id());
+        request.set("rules", JSON.valueToTree(rules));
+        try {
+            in.write(JSON.writeValueAsString(request));
+            in.newLine();
+            in.flush();
+        } catch (IOException e) {
+            throw new UserError("--peer torch: the Python process " + python + " stopped" + stderrTail());
+        }
+        JsonNode r = readReply();
+        if (r.has("error")) {
+            throw new UserError("--peer torch failed on " + s + ": " + r.get("error").asText());
+        }
+        return new Sampler.Timing(r.get("median_ms").asDouble(), r.get("min_ms").asDouble(), r.get("max_ms").asDouble(),
+                r.get("samples").asInt());
+    }
+
+    private JsonNode readReply() {
+        String line;
+        try {
+            line = out.readLine();
+        } catch (IOException e) {
+            line = null;
+        }
+        if (line == null) {
+            throw new UserError("--peer torch: the Python process " + python + " stopped" + stderrTail());
+        }
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new UserError("--peer torch: " + python + " answered '" + line + "', not the peer script's JSON");
+        }
+    }
+
+    /** ": <last line of the peer's stderr>", or "" when it printed nothing. */
+    private String stderrTail() {
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+            List<String> lines = Files.readAllLines(stderr).stream().filter(l -> !l.isBlank()).toList();
+            String exit = process.isAlive() ? "" : " (exit code " + process.exitValue() + ")";
+            return exit + (lines.isEmpty() ? "" : ": " + lines.getLast().strip());
+        } catch (IOException | InterruptedException e) {
+            return "";
+        }
+    }
+
+    /** "No such file or directory" out of "Cannot run program "x": Exec failed, error: 2 (No such file or directory)". */
+    private static String reason(IOException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage().strip();
+        int open = m.lastIndexOf('('), close = m.lastIndexOf(')');
+        return open >= 0 && close > open ? m.substring(open + 1, close) : m.lines().findFirst().orElse(m);
+    }
+
+    private static void delete(Path p) {
+        if (p == null) return;
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a temp file left behind is harmless
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close(); // end of input: the script's loop ends and it exits
+        } catch (IOException ignored) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        delete(script);
+        delete(stderr);
+    }
+}

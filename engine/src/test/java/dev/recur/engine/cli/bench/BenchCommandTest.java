@@ -1,0 +1,196 @@
+package dev.recur.engine.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recur.engine.backend.cpu.CpuParallel;
+import dev.recur.engine.cli.RecurCli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/** {@code recur bench} end to end on tiny shapes with the quick timing rule, and each kind of bad argument. */
+class BenchCommandTest {
+    /** The project's PyTorch, where a developer has one; CI has none, and the peer tests skip. */
+    static final Path PEER_PYTHON = Path.of("/work/main/.venv-peer/bin/python");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run recur(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = RecurCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** A bad argument: exit 2, one line on stderr that contains {@code expected}, nothing on stdout. */
+    static void assertUsageError(Run run, String... expected) {
+        assertThat(run.exit()).as(run.err()).isEqualTo(2);
+        assertThat(run.err().strip().lines()).hasSize(1);
+        assertThat(run.err()).contains(expected);
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void singleShapeWritesOneObjectWithRecursMedianAtTheTop() throws IOException {
+        Path json = dir.resolve("one.json");
+        Run run = recur("bench", "--cell", "gru", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
+                "--mode", "training", "--quick", "--json", json.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("gru", "training", "recur ms", "GFLOP/s").doesNotContain("torch");
+        assertThat(run.err()).contains("bench [1/1] gru training B=2 T=3 I=4 H=8 L=1 uni: recur");
+
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.get("median_ms").asDouble()).isPositive();
+        assertThat(root.get("median_ms").asDouble()).isEqualTo(root.at("/recur/median_ms").asDouble());
+        assertThat(root.at("/recur/samples").asInt()).isGreaterThanOrEqualTo(3);
+        assertThat(root.at("/recur/min_ms").asDouble()).isLessThanOrEqualTo(root.at("/recur/max_ms").asDouble());
+        assertThat(root.at("/config/cell").asText()).isEqualTo("gru");
+        assertThat(root.at("/config/mode").asText()).isEqualTo("training");
+        // 3 · 2·3·8·(4+8)·2·3
+        assertThat(root.get("flops").asLong()).isEqualTo(3L * 2 * 3 * 8 * 12 * 2 * 3);
+        assertThat(root.get("torch").isNull()).isTrue();
+        assertThat(root.get("ratio").isNull()).isTrue();
+        assertThat(root.get("command").asText()).startsWith("recur bench --cell gru");
+        assertThat(root.at("/machine/cores").asInt()).isPositive();
+        assertThat(root.at("/machine/vector_bits").asInt()).isPositive();
+        assertThat(root.at("/machine/threads").asInt()).isEqualTo(CpuParallel.threads());
+        assertThat(root.at("/machine/kernels").asText()).isEqualTo("vector");
+        assertThat(root.at("/machine").has("gpu")).isTrue();
+        assertThat(root.at("/machine/torch_version").isNull()).isTrue();
+        assertThat(root.get("date").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
+    }
+
+    @Test
+    void suiteWritesEveryShapeAndModeNarrowsIt() throws IOException {
+        Path json = dir.resolve("suite.json");
+        Run run = recur("bench", "--suite", "smoke", "--mode", "inference", "--quick", "--json", json.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.get("suite").asText()).isEqualTo("smoke");
+        assertThat(root.get("mode_filter").asText()).isEqualTo("inference");
+        JsonNode results = root.get("results");
+        long entries = BenchSuite.SMOKE.shapes().stream().filter(s -> s.mode() == BenchShape.Mode.INFERENCE).count();
+        assertThat(results).hasSize((int) entries);
+        for (JsonNode r : results) {
+            assertThat(r.at("/config/mode").asText()).isEqualTo("inference");
+            assertThat(r.at("/recur/median_ms").asDouble()).isPositive();
+            assertThat(r.at("/recur/gflops").asDouble()).isPositive();
+            assertThat(r.get("flops").asLong()).isPositive();
+            assertThat(r.get("torch").isNull()).isTrue();
+        }
+        assertThat(run.err().lines().filter(l -> l.startsWith("bench ["))).hasSize((int) entries);
+    }
+
+    @Test
+    void dryRunListsAGpuSuiteAndItsEstimateWithoutRunning() {
+        Run run = recur("bench", "--suite", "deepbench-gpu", "--dry-run");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("lstm training B=128 T=25 I=4096 H=4096", "gru inference B=4 T=1500 I=2816 H=2816")
+                .contains(BenchSuite.DEEPBENCH_GPU.shapes().size() + " shapes, about");
+    }
+
+    @Test
+    void badArgumentsGiveOneLineAndExitCodeTwo() {
+        assertUsageError(recur("bench", "--cell", "transformer"), "--cell 'transformer' is unknown");
+        assertUsageError(recur("bench", "--mode", "serving"), "--mode 'serving' is unknown");
+        assertUsageError(recur("bench", "--batch", "0"), "--batch must be at least 1");
+        assertUsageError(recur("bench", "--suite", "mlperf"), "--suite 'mlperf' is unknown", "deepbench-cpu");
+        assertUsageError(recur("bench", "--suite", "smoke", "--batch", "4", "--bidirectional"),
+                "drop --batch, --bidirectional");
+        assertUsageError(recur("bench", "--suite", "smoke", "--mode", "inference", "--png", dir.resolve("x.png").toString()),
+                "--png", "needs --peer torch");
+        assertUsageError(recur("bench", "--png", dir.resolve("x.png").toString()), "needs --peer torch");
+        assertUsageError(recur("bench", "--peer", "tensorflow"), "--peer 'tensorflow' is unknown");
+        assertUsageError(recur("bench", "--suite", "deepbench-gpu"), "needs --device cuda");
+        assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
+        assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
+                "--kernels 'blas' is unknown");
+        assertUsageError(recur("bench", "--json", dir.resolve("missing/x.json").toString()), "--json", "does not exist");
+        assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void threadsThatCannotTakeEffectAreRefused() {
+        int inForce = CpuParallel.threads();
+        assertUsageError(recur("bench", "--threads", Integer.toString(inForce + 1), "--batch", "1"),
+                "--threads " + (inForce + 1) + " cannot take effect", "started with " + inForce);
+        assertThat(System.getProperty("recur.threads")).isNotEqualTo(Integer.toString(inForce + 1));
+    }
+
+    @Test
+    void peerWithAMissingPythonSaysWhichPythonAndHowToInstall() {
+        String missing = dir.resolve("no-such-python").toString();
+        Run run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
+                "--peer", "torch", "--python", missing, "--json", dir.resolve("x.json").toString());
+        assertUsageError(run, "--peer torch: cannot run Python " + missing + " (from --python)",
+                "python3 -m venv .venv-peer && .venv-peer/bin/pip install 'torch==2.13.0+cpu'");
+        assertThat(dir.resolve("x.json")).doesNotExist();
+    }
+
+    @Test
+    void peerWithAPythonWithoutTorchSaysSo() throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import torch").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assumeThat(p.waitFor()).as("python3 without torch").isNotZero();
+        Run run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
+                "--peer", "torch", "--python", "python3");
+        assertUsageError(run, "PyTorch is not importable by python3 (from --python)", "No module named 'torch'",
+                "pip install");
+    }
+
+    @Test
+    void pythonIsChosenFromFlagThenEnvironmentThenProjectVenvThenPath() throws IOException {
+        Path venvPython = Files.createDirectories(dir.resolve(".venv-peer/bin")).resolve("python");
+        Files.writeString(venvPython, "#!/bin/sh\n");
+        assertThat(venvPython.toFile().setExecutable(true)).isTrue();
+        String home = dir.toString();
+        assertThat(TorchPeer.resolvePython("/x/python", Map.of("RECUR_PYTHON", "/y/python"), home).executable())
+                .isEqualTo("/x/python");
+        assertThat(TorchPeer.resolvePython(null, Map.of("RECUR_PYTHON", "/y/python"), home).executable())
+                .isEqualTo("/y/python");
+        assertThat(TorchPeer.resolvePython(null, Map.of(), home).executable()).isEqualTo(venvPython.toString());
+        assertThat(TorchPeer.resolvePython(null, Map.of("RECUR_HOME", home), null).executable())
+                .isEqualTo(venvPython.toString());
+        assertThat(TorchPeer.resolvePython(null, Map.of(), dir.resolve("elsewhere").toString()).executable())
+                .isEqualTo("python3");
+    }
+
+    @Test
+    void peerTorchTimesTheSameShapeAndChartsTheRatio() throws IOException {
+        assumeThat(Files.isExecutable(PEER_PYTHON)).as("PyTorch peer at " + PEER_PYTHON).isTrue();
+        Path json = dir.resolve("peer.json"), png = dir.resolve("peer.png");
+        Run run = recur("bench", "--cell", "lstm", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
+                "--bidirectional", "--layers", "2", "--quick", "--peer", "torch", "--python", PEER_PYTHON.toString(),
+                "--json", json.toString(), "--png", png.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("torch ms", "torch/recur");
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.at("/torch/median_ms").asDouble()).isPositive();
+        assertThat(root.at("/torch/samples").asInt()).isGreaterThanOrEqualTo(3);
+        assertThat(root.get("ratio").asDouble())
+                .isCloseTo(root.at("/torch/median_ms").asDouble() / root.get("median_ms").asDouble(),
+                        org.assertj.core.data.Percentage.withPercentage(1e-9));
+        assertThat(root.at("/machine/torch_version").asText()).startsWith("2.");
+        assertThat(root.at("/machine/torch_threads").asInt()).isEqualTo(CpuParallel.threads());
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes).startsWith(0x89, 'P', 'N', 'G');
+    }
+}

@@ -1,0 +1,89 @@
+package dev.recur.engine.cli.bench;
+
+import dev.recur.engine.cli.bench.Sampler.Rules;
+import dev.recur.engine.cli.bench.Sampler.Timing;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The timing rule, driven by a fake clock that each run advances by a scripted duration. */
+class SamplerTest {
+    private static final long MS = 1_000_000L;
+
+    /** A clock and a runner that advances it by {@code durations[i]} ms on run i (the last one repeats). */
+    private static final class FakeRuns implements Runnable {
+        final long[] durationsMs;
+        long now;
+        int runs;
+
+        FakeRuns(long... durationsMs) {
+            this.durationsMs = durationsMs;
+        }
+
+        @Override
+        public void run() {
+            now += durationsMs[Math.min(runs, durationsMs.length - 1)] * MS;
+            runs++;
+        }
+
+        Timing measure() {
+            return new Sampler(Rules.STANDARD, () -> now).measure(this);
+        }
+    }
+
+    @Test
+    void fastRunsStopAtTwentySamplesAfterThreeHundredMillisecondsOfWarmUp() {
+        FakeRuns runs = new FakeRuns(10);
+        Timing t = runs.measure();
+        assertThat(t.samples()).isEqualTo(20);
+        assertThat(runs.runs).isEqualTo(30 + 20); // warm-up: 30 runs of 10 ms reach 0.3 s
+        assertThat(t.medianMs()).isEqualTo(10.0);
+    }
+
+    @Test
+    void slowRunsStopOnceTheBudgetIsSpentButTakeAtLeastThree() {
+        FakeRuns medium = new FakeRuns(300);
+        Timing t = medium.measure();
+        assertThat(medium.runs - t.samples()).isEqualTo(2); // two warm-up runs already pass 0.3 s
+        assertThat(t.samples()).isEqualTo(7);                // 7 · 0.3 s is the first total >= 2 s
+
+        FakeRuns slow = new FakeRuns(5000);
+        assertThat(slow.measure().samples()).isEqualTo(3);
+        assertThat(slow.runs).isEqualTo(5);
+    }
+
+    @Test
+    void statisticsAreMedianMinAndMaxOfTheSamplesOnly() {
+        // Warm-up runs (1000 ms, 1000 ms) must not count; samples 5, 1, 9, 3 ms, then 3 ms each.
+        FakeRuns runs = new FakeRuns(1000, 1000, 5, 1, 9, 3);
+        Timing t = runs.measure();
+        assertThat(t.samples()).isEqualTo(20);
+        assertThat(t.minMs()).isEqualTo(1.0);
+        assertThat(t.maxMs()).isEqualTo(9.0);
+        assertThat(t.medianMs()).isEqualTo(3.0);
+    }
+
+    @Test
+    void theFirstShapeOfAKindWarmsUpLonger() {
+        FakeRuns runs = new FakeRuns(10);
+        Timing t = new Sampler(Rules.STANDARD.firstOfKind(), () -> runs.now).measure(runs);
+        assertThat(runs.runs - t.samples()).isEqualTo(150); // 1.5 s of 10 ms runs
+        assertThat(Rules.STANDARD.firstOfKind().firstOfKind()).isEqualTo(Rules.STANDARD.firstOfKind());
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        Timing t = Timing.of(new double[]{4, 1, 3, 2});
+        assertThat(t.medianMs()).isEqualTo(2.5);
+        assertThat(t.minMs()).isEqualTo(1);
+        assertThat(t.maxMs()).isEqualTo(4);
+        assertThat(t.samples()).isEqualTo(4);
+    }
+
+    @Test
+    void estimateAppliesTheSameRules() {
+        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 0.010)).isCloseTo(0.3 + 0.2, within(1e-9));
+        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 5.0)).isCloseTo(25.0, within(1e-9));
+    }
+}
