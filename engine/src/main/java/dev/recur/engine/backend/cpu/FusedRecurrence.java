@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 
 /**
  * The recurrence of a layer direction (no projection) as one persistent team of threads.
@@ -109,22 +110,41 @@ final class FusedRecurrence {
         }
     }
 
-    /** Copies the weights of one tile into k-major order: dst[k][v][lane] = W_hh[column(v) + lane][k], 0 past H. */
+    /** Gather indexes that read column kk of an L x L row-major block: kk, kk + L, kk + 2L, ... */
+    private static final int[] BLOCK_COLUMN = IntStream.range(0, L).map(i -> i * L).toArray();
+
+    /**
+     * Copies the weights of one tile into k-major order: dst[k][v][lane] = W_hh[column(v) + lane][k],
+     * 0 past H. Whole vectors go through an L x L block transpose (L row loads into a small heap
+     * block, L column gathers out of it) rather than element by element: packing is a visible
+     * share of a short sequence at batch 1.
+     */
     private static void pack(MemorySegment w, Geometry geo, int block, int tile, MemorySegment dst, long dstOff) {
         int hidden = geo.hidden();
         long rowStride = (long) TILE_VECTORS * L;
+        float[] square = new float[L * L];
         for (int v = 0; v < TILE_VECTORS; v++) {
             int col = geo.column(block, tile, v);
             int validLanes = validLanes(geo, block, tile, v);
-            for (int lane = 0; lane < L; lane++) {
-                long d = dstOff / Float.BYTES + (long) v * L + lane;
-                if (lane < validLanes) {
-                    long src = (long) (col + lane) * hidden;
-                    for (int k = 0; k < hidden; k++) {
-                        dst.setAtIndex(ValueLayout.JAVA_FLOAT, d + k * rowStride, w.getAtIndex(ValueLayout.JAVA_FLOAT, src + k));
+            int k = 0;
+            if (validLanes == L) {
+                for (; k + L <= hidden; k += L) {
+                    for (int lane = 0; lane < L; lane++) {
+                        FloatVector.fromMemorySegment(F, w, ((long) (col + lane) * hidden + k) * Float.BYTES, ORDER)
+                                .intoArray(square, lane * L);
                     }
-                } else {
-                    for (int k = 0; k < hidden; k++) dst.setAtIndex(ValueLayout.JAVA_FLOAT, d + k * rowStride, 0f);
+                    for (int kk = 0; kk < L; kk++) {
+                        FloatVector.fromArray(F, square, kk, BLOCK_COLUMN, 0)
+                                .intoMemorySegment(dst, dstOff + ((long) (k + kk) * TILE_VECTORS + v) * VB, ORDER);
+                    }
+                }
+            }
+            for (int lane = 0; lane < L; lane++) { // the rest: k past the last whole block, or an edge vector
+                long d = dstOff / Float.BYTES + (long) v * L + lane;
+                long src = (long) (col + lane) * hidden;
+                for (int kr = k; kr < hidden; kr++) {
+                    float value = lane < validLanes ? w.getAtIndex(ValueLayout.JAVA_FLOAT, src + kr) : 0f;
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT, d + kr * rowStride, value);
                 }
             }
         }
