@@ -14,18 +14,20 @@ import java.lang.foreign.MemorySegment;
  * <ol>
  *   <li>one input-projection GEMM for all steps: Gx [T·B, G·H] = X [T·B, I] · W_ih^T, plus the
  *       biases that can be folded (all of them, except GRU's b_hn which sits inside r ⊙ (...));</li>
- *   <li>per step one recurrent GEMM Gh [B, G·H] = h_prev · W_hh^T and one fused pointwise kernel
- *       (gates, state update, length mask, output); LSTM with projection adds h = m · W_hr^T;</li>
- *   <li>backward: per step one fused pointwise kernel and one GEMM for dh_prev; the weight
- *       gradients are single GEMMs over all steps (dW_ih = dGx^T X, dW_hh = dGh^T H_prev).</li>
+ *   <li>the recurrence, {@link Kernels#recurrentForward}: per step Gh [B, G·H] = h_prev · W_hh^T and
+ *       the fused pointwise update (gates, state update, length mask, output); LSTM with
+ *       projection adds h = m · W_hr^T;</li>
+ *   <li>backward: {@link Kernels#recurrentBackward} (per step the pointwise backward and dh_prev),
+ *       then the weight gradients as single GEMMs over all steps (dW_ih = dGx^T X, dW_hh = dGh^T H_prev).</li>
  * </ol>
  * Shapes: x [T,B,I] time-major with padded steps already zeroed; w_ih [G·H, I]; w_hh [G·H, P];
  * w_hr [P, H] or null; biases [G·H] or null; h0 [B,P] and c0 [B,H] or null (zeros); P = H
  * without projection. Outputs: y [T,B,P] (zeros at padded steps), hN [B,P], cN [B,H] (LSTM).
  *
- * <p>States are stored by time index in S [T+1, B, P]: forward S[0] = h0 and S[t+1] = h_t;
- * reverse S[T] = h0 and S[t] = h_t. Either way the states preceding steps 0..T-1 are one
- * contiguous block, aligned row for row with X and Gx, so dW_hh is one GEMM.
+ * <p>When a gradient is needed, states are stored by time index in S [T+1, B, P]: forward
+ * S[0] = h0 and S[t+1] = h_t; reverse S[T] = h0 and S[t] = h_t. Either way the states preceding
+ * steps 0..T-1 are one contiguous block, aligned row for row with X and Gx, so dW_hh is one GEMM.
+ * Inference keeps only a two-slot ring (see {@link Recurrence}).
  */
 public final class RecurrentLayerOp {
     /** The three outputs of a layer direction; cN is null except for LSTM. */
@@ -44,8 +46,8 @@ public final class RecurrentLayerOp {
         final int gh = wIh.dim(0), hidden = gh / mode.gates();
         final int out = wHr != null ? wHr.dim(0) : hidden;
         final boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
-        final boolean relu = mode == CellMode.RNN_RELU;
-        final long stepGates = (long) batch * gh, stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
+        final long stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
+        final Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
 
         // 1. Input projection for every step, with the foldable biases.
         Tensor gx = mem.empty(steps * batch, gh);
@@ -62,7 +64,7 @@ public final class RecurrentLayerOp {
 
         // 2. The recurrence. Backward needs every step's state and activations; inference keeps
         // a two-slot ring of states and one step of activations (see Recurrence).
-        boolean keepAll = g.needsGrad(x, wIh, wHh, bIh, bHh, wHr, h0, c0);
+        boolean keepAll = g.needsGrad(inputs);
         int slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
         Tensor states = mem.empty(slots, batch, out);
         Tensor cells = lstm ? mem.empty(slots, batch, hidden) : null;
@@ -85,7 +87,6 @@ public final class RecurrentLayerOp {
             MemorySegment.copy(cells.data(), recurrence.finalSlot() * stepHidden * Float.BYTES, cN.data(), 0,
                     stepHidden * Float.BYTES);
         }
-        Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
         Var yVar = g.result(y, inputs), hVar = g.result(hN, inputs), cVar = lstm ? g.result(cN, inputs) : null;
         if (!keepAll) {
             return new Result(yVar, hVar, cVar);

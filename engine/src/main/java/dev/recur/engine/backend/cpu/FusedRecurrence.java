@@ -41,6 +41,9 @@ final class FusedRecurrence {
     /** Below this many FLOPs per step a second thread costs more (barrier, cache traffic) than it saves. */
     private static final double TEAM_MIN_STEP_FLOPS = 200_000;
 
+    /** Gather indexes that read column kk of an L x L row-major block: kk, kk + L, kk + 2L, ... */
+    private static final int[] BLOCK_COLUMN = IntStream.range(0, L).map(i -> i * L).toArray();
+
     private FusedRecurrence() {
     }
 
@@ -109,9 +112,6 @@ final class FusedRecurrence {
             NativeMemory.free(workspace);
         }
     }
-
-    /** Gather indexes that read column kk of an L x L row-major block: kk, kk + L, kk + 2L, ... */
-    private static final int[] BLOCK_COLUMN = IntStream.range(0, L).map(i -> i * L).toArray();
 
     /**
      * Copies the weights of one tile into k-major order: dst[k][v][lane] = W_hh[column(v) + lane][k],
