@@ -21,7 +21,7 @@ import java.util.stream.IntStream;
  * hundred nanoseconds) instead of a pool round trip per GEMM and per pointwise kernel, and each
  * core streams only its own half of W_hh, which then stays in its L2 across steps.
  *
- * <p>W_hh is packed once per call into k-major panels (as the B operand of a GEMM): a panel
+ * <p>W_hh is packed into k-major panels (as the B operand of a GEMM): a panel
  * covers {@code 4·L} columns of gh — for LSTM the four gates of L units, for RNN 4·L units,
  * for GRU a panel holds 4·L units of each of the three gates, that is three such column blocks.
  * Packed row k of a panel holds the weights multiplying h[k]; the micro-kernels broadcast
@@ -43,6 +43,9 @@ final class FusedRecurrence {
 
     /** Gather indexes that read column kk of an L x L row-major block: kk, kk + L, kk + 2L, ... */
     private static final int[] BLOCK_COLUMN = IntStream.range(0, L).map(i -> i * L).toArray();
+
+    /** Inference calls' packed W_hh, keyed by weights and {@link Geometry}. */
+    private static final PackedWeightCache PACKED = new PackedWeightCache();
 
     private FusedRecurrence() {
     }
@@ -78,23 +81,35 @@ final class FusedRecurrence {
         final int ldGh = gates * hidden;
         final double stepFlops = 2.0 * batch * ldGh * hidden;
         final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
+        final long packedBytes = blocks * tiles * tileBytes;
+        // Inference reuses panels packed by an earlier call with the same weights; training packs
+        // into its workspace (its weights change every step).
+        PackedWeightCache.Panels cached = r.keepAll() ? null : PACKED.find(r.wHh(), geo);
+        PackedWeightCache.Panels fresh = r.keepAll() || cached != null ? null
+                : PackedWeightCache.allocate(r.wHh().byteSize(), packedBytes);
         // One workspace, from malloc: a shared arena's close (a handshake with every thread) would
-        // cost more than a short sequence. Layout: packed W_hh, gh [B, G·H], one edge tile per member.
-        long packedBytes = blocks * tiles * tileBytes, ghBytes = (long) batch * ldGh * Float.BYTES;
-        long edgeBytes = 4L * TILE_VECTORS * VB;
-        MemorySegment workspace = NativeMemory.allocateUnscoped(packedBytes + ghBytes + CpuParallel.threads() * edgeBytes, 64);
+        // cost more than a short sequence. Layout: gh [B, G·H], one edge tile per member, then
+        // (training only) packed W_hh.
+        long ghBytes = (long) batch * ldGh * Float.BYTES, edgeBytes = 4L * TILE_VECTORS * VB;
+        long edgesBytes = CpuParallel.threads() * edgeBytes;
+        long workspaceBytes = ghBytes + edgesBytes + (r.keepAll() ? packedBytes : 0);
+        MemorySegment workspace = NativeMemory.allocateUnscoped(workspaceBytes, 64);
         try {
-            MemorySegment packed = workspace.asSlice(0, packedBytes);
-            MemorySegment gh = workspace.asSlice(packedBytes, ghBytes);
+            MemorySegment gh = workspace.asSlice(0, ghBytes);
+            MemorySegment packed = cached != null ? cached.packed() : fresh != null ? fresh.packed()
+                    : workspace.asSlice(ghBytes + edgesBytes, packedBytes);
+            boolean mustPack = cached == null;
             CpuParallel.team(wanted, (member, members, barrier) -> {
                 int b0 = blocks * member / members, b1 = blocks * (member + 1) / members;
                 int u0 = Math.min(hidden, b0 * geo.unitsPerBlock()), u1 = Math.min(hidden, b1 * geo.unitsPerBlock());
-                for (int block = b0; block < b1; block++) {
-                    for (int q = 0; q < tiles; q++) {
-                        pack(r.wHh(), geo, block, q, packed, (block * tiles + q) * tileBytes);
+                if (mustPack) { // each member packs the panels it will read: they start in its own cache
+                    for (int block = b0; block < b1; block++) {
+                        for (int q = 0; q < tiles; q++) {
+                            pack(r.wHh(), geo, block, q, packed, (block * tiles + q) * tileBytes);
+                        }
                     }
                 }
-                MemorySegment edge = workspace.asSlice(packedBytes + ghBytes + member * edgeBytes, edgeBytes);
+                MemorySegment edge = workspace.asSlice(ghBytes + member * edgeBytes, edgeBytes);
                 for (int s = 0; s < steps; s++) {
                     int t = r.time(s);
                     long prevRow = (long) r.prevSlot(t) * batch * hidden;
@@ -108,6 +123,9 @@ final class FusedRecurrence {
                     barrier.await();
                 }
             });
+            if (fresh != null) {
+                PACKED.publish(r.wHh(), geo, fresh);
+            }
         } finally {
             NativeMemory.free(workspace);
         }

@@ -75,6 +75,9 @@ final class BenchReport {
                 .put("warmup_min_runs", r.warmupRuns())
                 .put("warmup_min_s", r.warmupNanos() / 1e9)
                 .put("first_of_kind_warmup_min_s", r.firstOfKindWarmupNanos() / 1e9)
+                .put("settle_window_s", r.settleWindowNanos() / 1e9)
+                .put("settle_tolerance", r.settleTolerance())
+                .put("warmup_max_s", r.maxWarmupNanos() / 1e9)
                 .put("min_samples", r.minSamples())
                 .put("target_samples", r.targetSamples())
                 .put("budget_s", r.budgetNanos() / 1e9);

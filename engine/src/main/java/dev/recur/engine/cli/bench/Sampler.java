@@ -13,6 +13,12 @@ import java.util.function.LongSupplier;
  *   <li>warm-up: at least {@code warmupRuns} runs and at least {@code warmupNanos} of them; for
  *       the first shape of each cell and mode in a run, at least {@code firstOfKindWarmupNanos}
  *       (see {@link Rules#firstOfKind()});</li>
+ *   <li>then warm-up goes on until the runs have settled: window after window (each at least
+ *       3 runs and {@code settleWindowNanos}), until a window's median is no more than
+ *       {@code settleTolerance} below the previous window's, or until {@code maxWarmupNanos}
+ *       have passed in all. Why: the JIT compiles a vectorised kernel seconds after its first
+ *       call and runs it meanwhile in far slower code; a fixed warm-up would time whichever
+ *       mixture of the two a shape happened to land in;</li>
  *   <li>samples: one timed run each, until {@code targetSamples} samples, or until
  *       {@code budgetNanos} have passed since the first sample, but never fewer than
  *       {@code minSamples};</li>
@@ -22,18 +28,22 @@ import java.util.function.LongSupplier;
 public final class Sampler {
     /** The knobs of the rule. */
     public record Rules(int warmupRuns, long warmupNanos, int minSamples, int targetSamples, long budgetNanos,
-                        long firstOfKindWarmupNanos) {
+                        long firstOfKindWarmupNanos, long settleWindowNanos, double settleTolerance,
+                        long maxWarmupNanos) {
         /**
          * What every real measurement uses: warm-up 2 runs and 0.3 s (1.5 s for the first shape of
-         * each cell and mode), then 20 samples or 2 s, at least 3.
+         * each cell and mode), then on until settled (windows of 0.1 s, 3% tolerance, 10 s at
+         * most), then 20 samples or 2 s, at least 3.
          */
-        public static final Rules STANDARD = new Rules(2, 300_000_000L, 3, 20, 2_000_000_000L, 1_500_000_000L);
-        /** For tests and smoke checks only: warm-up 2 runs and 20 ms, then 5 samples or 0.1 s, at least 3. */
-        public static final Rules QUICK = new Rules(2, 20_000_000L, 3, 5, 100_000_000L, 20_000_000L);
+        public static final Rules STANDARD = new Rules(2, 300_000_000L, 3, 20, 2_000_000_000L, 1_500_000_000L,
+                100_000_000L, 0.03, 10_000_000_000L);
+        /** For tests and smoke checks only: warm-up 2 runs and 20 ms, no settling, then 5 samples or 0.1 s, at least 3. */
+        public static final Rules QUICK = new Rules(2, 20_000_000L, 3, 5, 100_000_000L, 20_000_000L, 0, 0, 0);
 
         public Rules {
             if (warmupRuns < 0 || warmupNanos < 0 || minSamples < 1 || targetSamples < minSamples || budgetNanos < 0
-                    || firstOfKindWarmupNanos < 0) {
+                    || firstOfKindWarmupNanos < 0 || settleWindowNanos < 0 || !(settleTolerance >= 0)
+                    || maxWarmupNanos < 0) {
                 throw new IllegalArgumentException("inconsistent sampling rules " + this);
             }
         }
@@ -46,7 +56,7 @@ public final class Sampler {
          */
         public Rules firstOfKind() {
             return new Rules(warmupRuns, Math.max(warmupNanos, firstOfKindWarmupNanos), minSamples, targetSamples,
-                    budgetNanos, firstOfKindWarmupNanos);
+                    budgetNanos, firstOfKindWarmupNanos, settleWindowNanos, settleTolerance, maxWarmupNanos);
         }
     }
 
@@ -85,6 +95,16 @@ public final class Sampler {
         for (int i = 0; i < rules.warmupRuns() || clock.getAsLong() - warmupStart < rules.warmupNanos(); i++) {
             run.run();
         }
+        if (rules.settleWindowNanos() > 0 && clock.getAsLong() - warmupStart < rules.maxWarmupNanos()) {
+            double previous = windowMedian(run);
+            while (clock.getAsLong() - warmupStart < rules.maxWarmupNanos()) {
+                double current = windowMedian(run);
+                if (current >= previous * (1 - rules.settleTolerance())) {
+                    break;
+                }
+                previous = current;
+            }
+        }
         List<Double> samples = new ArrayList<>();
         long start = clock.getAsLong();
         while (true) {
@@ -98,6 +118,20 @@ public final class Sampler {
             }
         }
         return Timing.of(samples.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** Median ms of one settling window: runs until at least 3 of them and settleWindowNanos. */
+    private double windowMedian(Runnable run) {
+        List<Double> times = new ArrayList<>();
+        long start = clock.getAsLong();
+        long t1 = start;
+        while (times.size() < 3 || t1 - start < rules.settleWindowNanos()) {
+            long t0 = clock.getAsLong();
+            run.run();
+            t1 = clock.getAsLong();
+            times.add((t1 - t0) / 1e6);
+        }
+        return Timing.of(times.stream().mapToDouble(Double::doubleValue).toArray()).medianMs();
     }
 
     /** Wall time the rules take for a run that always lasts {@code runSeconds} (warm-up included). */

@@ -37,13 +37,38 @@ def build(shape):
     raise ValueError(f"unknown cell {cell!r}")
 
 
+def window_median(run, rules, clock):
+    """Median ms of one settling window: at least 3 runs and settleWindowNanos."""
+    times, start = [], clock()
+    t1 = start
+    while len(times) < 3 or t1 - start < rules["settleWindowNanos"]:
+        t0 = clock()
+        run()
+        t1 = clock()
+        times.append((t1 - t0) / 1e6)
+    return median_of(times)
+
+
+def median_of(values):
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
 def measure(run, rules):
-    """Recur's Sampler: warm-up, then samples until target count or budget, never fewer than min."""
+    """Recur's Sampler: warm-up, settling, then samples until target count or budget, never fewer than min."""
     clock = time.perf_counter_ns
     start, i = clock(), 0
     while i < rules["warmupRuns"] or clock() - start < rules["warmupNanos"]:
         run()
         i += 1
+    if rules["settleWindowNanos"] > 0 and clock() - start < rules["maxWarmupNanos"]:
+        previous = window_median(run, rules, clock)
+        while clock() - start < rules["maxWarmupNanos"]:
+            current = window_median(run, rules, clock)
+            if current >= previous * (1 - rules["settleTolerance"]):
+                break
+            previous = current
     samples, start = [], clock()
     while True:
         t0 = clock()
@@ -53,10 +78,7 @@ def measure(run, rules):
         n = len(samples)
         if n >= rules["targetSamples"] or (n >= rules["minSamples"] and t1 - start >= rules["budgetNanos"]):
             break
-    s = sorted(samples)
-    n = len(s)
-    median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    return {"median_ms": median, "min_ms": s[0], "max_ms": s[-1], "samples": n}
+    return {"median_ms": median_of(samples), "min_ms": min(samples), "max_ms": max(samples), "samples": len(samples)}
 
 
 def run_shape(shape):

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -41,9 +42,15 @@ class FusedRecurrenceTest {
             r = new Recurrence(mode, steps, batch, hidden, hidden, lengths, reverse, keepAll, arena.allocateFrom(JAVA_FLOAT, gx),
                     arena.allocateFrom(JAVA_FLOAT, wHh), bhn == null ? null : arena.allocateFrom(JAVA_FLOAT, bhn), null,
                     states, cells, act, ghn, null, y);
-            MemorySegment.copy(h0, 0, states, JAVA_FLOAT, (long) r.initialSlot() * batch * hidden * Float.BYTES, h0.length);
+            setInitialState(h0, c0);
+        }
+
+        /** h0 (and c0) into the initial slot; an inference run overwrites it (its states are a ring). */
+        void setInitialState(float[] h0, float[] c0) {
+            long at = (long) r.initialSlot() * r.batch() * r.hidden() * Float.BYTES;
+            MemorySegment.copy(h0, 0, states, JAVA_FLOAT, at, h0.length);
             if (cells != null) {
-                MemorySegment.copy(c0, 0, cells, JAVA_FLOAT, (long) r.initialSlot() * batch * hidden * Float.BYTES, c0.length);
+                MemorySegment.copy(c0, 0, cells, JAVA_FLOAT, at, c0.length);
             }
         }
 
@@ -132,6 +139,39 @@ class FusedRecurrenceTest {
                     checkBackward(arena, ref, fast, as);
                 }
             }
+        }
+    }
+
+    /**
+     * Inference reuses packed W_hh between calls (PackedWeightCache): a second call with the same
+     * weights gives bitwise the same result, and a weight changed in place between calls — one
+     * element, at the end of the matrix — is always seen.
+     */
+    @ParameterizedTest
+    @EnumSource(CellMode.class)
+    void packedWeightsFollowEveryChangeOfTheWeights(CellMode mode) {
+        int steps = 5, batch = 3, hidden = 130, g = mode.gates();
+        float[] gx = random(steps * batch * g * hidden, 2), wHh = random(g * hidden * hidden, 1 / Math.sqrt(hidden));
+        float[] bhn = mode == CellMode.GRU ? random(hidden, 0.5) : null;
+        float[] h0 = random(batch * hidden, 1), c0 = random(batch * hidden, 1);
+        try (Arena arena = Arena.ofShared()) {
+            Run fast = new Run(arena, mode, steps, batch, hidden, null, false, false, gx, wHh, bhn, h0, c0);
+            KernelProvider.vector().recurrentForward(fast.r);
+            float[] first = fast.y.toArray(JAVA_FLOAT);
+            fast.setInitialState(h0, c0);
+            KernelProvider.vector().recurrentForward(fast.r);
+            assertThat(Arrays.equals(fast.y.toArray(JAVA_FLOAT), first)).as("second call, same weights: bitwise equal").isTrue();
+
+            int last = wHh.length - 1;
+            wHh[last] += 0.5f;
+            fast.r.wHh().setAtIndex(JAVA_FLOAT, last, wHh[last]);
+            fast.setInitialState(h0, c0);
+            KernelProvider.vector().recurrentForward(fast.r);
+            Run ref = new Run(arena, mode, steps, batch, hidden, null, false, false, gx, wHh, bhn, h0, c0);
+            KernelProvider.naive().recurrentForward(ref.r);
+            float[] changed = fast.y.toArray(JAVA_FLOAT);
+            assertThat(Arrays.equals(changed, first)).as("weights changed in place: output changes").isFalse();
+            assertThat(RelativeError.l2(changed, ref.y.toArray(JAVA_FLOAT))).as("y after the change, seed " + seed).isLessThan(1e-5);
         }
     }
 }

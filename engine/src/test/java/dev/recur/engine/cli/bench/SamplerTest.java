@@ -33,19 +33,45 @@ class SamplerTest {
     }
 
     @Test
-    void fastRunsStopAtTwentySamplesAfterThreeHundredMillisecondsOfWarmUp() {
+    void fastRunsStopAtTwentySamplesAfterWarmUpAndTwoSettledWindows() {
         FakeRuns runs = new FakeRuns(10);
         Timing t = runs.measure();
         assertThat(t.samples()).isEqualTo(20);
-        assertThat(runs.runs).isEqualTo(30 + 20); // warm-up: 30 runs of 10 ms reach 0.3 s
+        // warm-up: 30 runs of 10 ms reach 0.3 s; then two 0.1-s windows with equal medians
+        assertThat(runs.runs).isEqualTo(30 + 10 + 10 + 20);
         assertThat(t.medianMs()).isEqualTo(10.0);
+    }
+
+    @Test
+    void warmUpGoesOnWhileRunsKeepGettingFaster() {
+        // 0.3 s of 100-ms runs (interpreted), then windows of 50, 20 and 10 ms runs (compiling),
+        // then steady 10 ms: warm-up must end only once two windows agree.
+        long[] durations = new long[3 + 3 + 5 + 10 + 100];
+        java.util.Arrays.fill(durations, 0, 3, 100);
+        java.util.Arrays.fill(durations, 3, 6, 50);
+        java.util.Arrays.fill(durations, 6, 11, 20);
+        java.util.Arrays.fill(durations, 11, durations.length, 10);
+        FakeRuns runs = new FakeRuns(durations);
+        Timing t = runs.measure();
+        assertThat(t.maxMs()).as("no slow run is sampled").isEqualTo(10.0);
+        assertThat(runs.runs - t.samples()).isEqualTo(3 + 3 + 5 + 10 + 10);
+    }
+
+    @Test
+    void warmUpNeverExceedsItsCap() {
+        // Runs that keep getting faster forever: the 10-s cap ends the warm-up.
+        long[] durations = java.util.stream.IntStream.range(0, 1000).mapToLong(i -> 1 + Math.round(2000 * Math.pow(0.95, i))).toArray();
+        FakeRuns runs = new FakeRuns(durations);
+        Timing t = runs.measure();
+        long warmupMs = java.util.stream.LongStream.of(runs.durationsMs).limit(runs.runs - t.samples()).sum();
+        assertThat(warmupMs).isBetween(10_000L, 10_000L + 3 * 2000L);
     }
 
     @Test
     void slowRunsStopOnceTheBudgetIsSpentButTakeAtLeastThree() {
         FakeRuns medium = new FakeRuns(300);
         Timing t = medium.measure();
-        assertThat(medium.runs - t.samples()).isEqualTo(2); // two warm-up runs already pass 0.3 s
+        assertThat(medium.runs - t.samples()).isEqualTo(2 + 3 + 3); // two runs pass 0.3 s; two windows of 3 runs
         assertThat(t.samples()).isEqualTo(7);                // 7 · 0.3 s is the first total >= 2 s
 
         FakeRuns slow = new FakeRuns(5000);
@@ -57,7 +83,8 @@ class SamplerTest {
     void statisticsAreMedianMinAndMaxOfTheSamplesOnly() {
         // Warm-up runs (1000 ms, 1000 ms) must not count; samples 5, 1, 9, 3 ms, then 3 ms each.
         FakeRuns runs = new FakeRuns(1000, 1000, 5, 1, 9, 3);
-        Timing t = runs.measure();
+        Rules noSettling = new Rules(2, 300 * MS, 3, 20, 2000 * MS, 1500 * MS, 0, 0, 0);
+        Timing t = new Sampler(noSettling, () -> runs.now).measure(runs);
         assertThat(t.samples()).isEqualTo(20);
         assertThat(t.minMs()).isEqualTo(1.0);
         assertThat(t.maxMs()).isEqualTo(9.0);
@@ -68,7 +95,7 @@ class SamplerTest {
     void theFirstShapeOfAKindWarmsUpLonger() {
         FakeRuns runs = new FakeRuns(10);
         Timing t = new Sampler(Rules.STANDARD.firstOfKind(), () -> runs.now).measure(runs);
-        assertThat(runs.runs - t.samples()).isEqualTo(150); // 1.5 s of 10 ms runs
+        assertThat(runs.runs - t.samples()).isEqualTo(150 + 10 + 10); // 1.5 s of 10 ms runs, two windows
         assertThat(Rules.STANDARD.firstOfKind().firstOfKind()).isEqualTo(Rules.STANDARD.firstOfKind());
     }
 
@@ -83,7 +110,7 @@ class SamplerTest {
 
     @Test
     void estimateAppliesTheSameRules() {
-        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 0.010)).isCloseTo(0.3 + 0.2, within(1e-9));
+        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 0.010)).isCloseTo(0.3 + 0.2 + 0.2, within(1e-9));
         assertThat(Sampler.estimateSeconds(Rules.STANDARD, 5.0)).isCloseTo(25.0, within(1e-9));
     }
 }
