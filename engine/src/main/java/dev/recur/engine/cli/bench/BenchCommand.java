@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch.",
                 "Timing: warm-up (>= 2 runs and >= 0.3 s; 1.5 s for the first shape of each cell and mode), "
-                        + "then on until settled (medians of 0.1-s windows within 3%, at most 10 s in all), then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
+                        + "then on until settled (medians of 0.2-s windows within 3% and no JIT compilation, at most 6 s in all), then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
 public final class BenchCommand implements Callable<Integer> {
     /** What {@code --dry-run} assumes when it estimates the time of a suite, per engine. */
     static final double ESTIMATE_GFLOPS = 150;
@@ -287,10 +287,8 @@ public final class BenchCommand implements Callable<Integer> {
      * other at every parallel region and slow down a lot when one of them is descheduled.
      */
     private static void awaitIdleJit() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
         long deadline = System.nanoTime() + 1_000_000_000L;
-        long before = jit.getTotalCompilationTime();
+        long before = Sampler.jitMillis();
         while (System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
@@ -298,7 +296,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 return;
             }
-            long now = jit.getTotalCompilationTime();
+            long now = Sampler.jitMillis();
             if (now == before) return;
             before = now;
         }

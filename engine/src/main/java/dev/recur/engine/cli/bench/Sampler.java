@@ -1,5 +1,7 @@
 package dev.recur.engine.cli.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,10 +17,12 @@ import java.util.function.LongSupplier;
  *       (see {@link Rules#firstOfKind()});</li>
  *   <li>then warm-up goes on until the runs have settled: window after window (each at least
  *       3 runs and {@code settleWindowNanos}), until a window's median is no more than
- *       {@code settleTolerance} below the previous window's, or until {@code maxWarmupNanos}
- *       have passed in all. Why: the JIT compiles a vectorised kernel seconds after its first
- *       call and runs it meanwhile in far slower code; a fixed warm-up would time whichever
- *       mixture of the two a shape happened to land in;</li>
+ *       {@code settleTolerance} below the previous window's and the JIT compiled nothing during
+ *       the window (when the engine has a JIT: see {@link #Sampler(Rules, LongSupplier, LongSupplier)}),
+ *       or until {@code maxWarmupNanos} have passed in all. Why: the JIT compiles a vectorised
+ *       kernel seconds after its first call and runs it meanwhile in far slower code, and its
+ *       compiler threads take a core from the measured ones; a fixed warm-up would time
+ *       whichever mixture a shape happened to land in;</li>
  *   <li>samples: one timed run each, until {@code targetSamples} samples, or until
  *       {@code budgetNanos} have passed since the first sample, but never fewer than
  *       {@code minSamples};</li>
@@ -32,11 +36,11 @@ public final class Sampler {
                         long maxWarmupNanos) {
         /**
          * What every real measurement uses: warm-up 2 runs and 0.3 s (1.5 s for the first shape of
-         * each cell and mode), then on until settled (windows of 0.1 s, 3% tolerance, 10 s at
+         * each cell and mode), then on until settled (windows of 0.2 s, 3% tolerance, 6 s at
          * most), then 20 samples or 2 s, at least 3.
          */
         public static final Rules STANDARD = new Rules(2, 300_000_000L, 3, 20, 2_000_000_000L, 1_500_000_000L,
-                100_000_000L, 0.03, 10_000_000_000L);
+                200_000_000L, 0.03, 6_000_000_000L);
         /** For tests and smoke checks only: warm-up 2 runs and 20 ms, no settling, then 5 samples or 0.1 s, at least 3. */
         public static final Rules QUICK = new Rules(2, 20_000_000L, 3, 5, 100_000_000L, 20_000_000L, 0, 0, 0);
 
@@ -74,15 +78,32 @@ public final class Sampler {
 
     private final Rules rules;
     private final LongSupplier clock;
+    private final LongSupplier compilerWork;
 
+    /** For code that runs on this JVM: settling also waits for its JIT compiler to go quiet. */
     public Sampler(Rules rules) {
-        this(rules, System::nanoTime);
+        this(rules, System::nanoTime, Sampler::jitMillis);
     }
 
-    /** With an injected clock (nanoseconds), for tests and for {@link #estimateSeconds}. */
+    /** With an injected clock (nanoseconds) and no JIT to watch, for tests and for {@link #estimateSeconds}. */
     public Sampler(Rules rules, LongSupplier clock) {
+        this(rules, clock, () -> 0);
+    }
+
+    /**
+     * @param compilerWork a counter that grows while the engine's JIT compiles (this JVM's total
+     *                     compilation milliseconds); constant where there is none to watch
+     */
+    public Sampler(Rules rules, LongSupplier clock, LongSupplier compilerWork) {
         this.rules = rules;
         this.clock = clock;
+        this.compilerWork = compilerWork;
+    }
+
+    /** This JVM's total JIT compilation time so far, or 0 where it is not monitored. */
+    static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     public Rules rules() {
@@ -98,8 +119,10 @@ public final class Sampler {
         if (rules.settleWindowNanos() > 0 && clock.getAsLong() - warmupStart < rules.maxWarmupNanos()) {
             double previous = windowMedian(run);
             while (clock.getAsLong() - warmupStart < rules.maxWarmupNanos()) {
+                long compiledBefore = compilerWork.getAsLong();
                 double current = windowMedian(run);
-                if (current >= previous * (1 - rules.settleTolerance())) {
+                boolean compiled = compilerWork.getAsLong() != compiledBefore;
+                if (!compiled && current >= previous * (1 - rules.settleTolerance())) {
                     break;
                 }
                 previous = current;

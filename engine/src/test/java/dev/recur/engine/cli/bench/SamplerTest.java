@@ -37,34 +37,49 @@ class SamplerTest {
         FakeRuns runs = new FakeRuns(10);
         Timing t = runs.measure();
         assertThat(t.samples()).isEqualTo(20);
-        // warm-up: 30 runs of 10 ms reach 0.3 s; then two 0.1-s windows with equal medians
-        assertThat(runs.runs).isEqualTo(30 + 10 + 10 + 20);
+        // warm-up: 30 runs of 10 ms reach 0.3 s; then two 0.2-s windows with equal medians
+        assertThat(runs.runs).isEqualTo(30 + 20 + 20 + 20);
         assertThat(t.medianMs()).isEqualTo(10.0);
     }
 
     @Test
     void warmUpGoesOnWhileRunsKeepGettingFaster() {
-        // 0.3 s of 100-ms runs (interpreted), then windows of 50, 20 and 10 ms runs (compiling),
-        // then steady 10 ms: warm-up must end only once two windows agree.
-        long[] durations = new long[3 + 3 + 5 + 10 + 100];
+        // 0.3 s of 100-ms runs (interpreted), then 0.2-s windows of 50, 20 and 10 ms runs
+        // (compiling), then steady 10 ms: warm-up must end only once two windows agree.
+        long[] durations = new long[3 + 4 + 10 + 20 + 20 + 20];
         java.util.Arrays.fill(durations, 0, 3, 100);
-        java.util.Arrays.fill(durations, 3, 6, 50);
-        java.util.Arrays.fill(durations, 6, 11, 20);
-        java.util.Arrays.fill(durations, 11, durations.length, 10);
+        java.util.Arrays.fill(durations, 3, 7, 50);
+        java.util.Arrays.fill(durations, 7, 17, 20);
+        java.util.Arrays.fill(durations, 17, durations.length, 10);
         FakeRuns runs = new FakeRuns(durations);
         Timing t = runs.measure();
         assertThat(t.maxMs()).as("no slow run is sampled").isEqualTo(10.0);
-        assertThat(runs.runs - t.samples()).isEqualTo(3 + 3 + 5 + 10 + 10);
+        assertThat(runs.runs - t.samples()).isEqualTo(3 + 4 + 10 + 20 + 20);
+    }
+
+    @Test
+    void warmUpWaitsForTheJitToGoQuiet() {
+        // Steady 10-ms runs, but the JIT keeps compiling for the first second: windows during
+        // which it compiled do not count as settled.
+        FakeRuns runs = new FakeRuns(10);
+        long[] compiledMs = {0};
+        Sampler sampler = new Sampler(Rules.STANDARD, () -> runs.now, () -> {
+            if (runs.now < 1000 * MS) compiledMs[0] += 1;
+            return compiledMs[0];
+        });
+        Timing t = sampler.measure(runs);
+        long warmupMs = (runs.runs - t.samples()) * 10L;
+        assertThat(warmupMs).isGreaterThanOrEqualTo(1000).isLessThanOrEqualTo(1000 + 2 * 200);
     }
 
     @Test
     void warmUpNeverExceedsItsCap() {
-        // Runs that keep getting faster forever: the 10-s cap ends the warm-up.
+        // Runs that keep getting faster forever: the 6-s cap ends the warm-up.
         long[] durations = java.util.stream.IntStream.range(0, 1000).mapToLong(i -> 1 + Math.round(2000 * Math.pow(0.95, i))).toArray();
         FakeRuns runs = new FakeRuns(durations);
         Timing t = runs.measure();
         long warmupMs = java.util.stream.LongStream.of(runs.durationsMs).limit(runs.runs - t.samples()).sum();
-        assertThat(warmupMs).isBetween(10_000L, 10_000L + 3 * 2000L);
+        assertThat(warmupMs).isBetween(6_000L, 6_000L + 3 * 2000L);
     }
 
     @Test
@@ -95,7 +110,7 @@ class SamplerTest {
     void theFirstShapeOfAKindWarmsUpLonger() {
         FakeRuns runs = new FakeRuns(10);
         Timing t = new Sampler(Rules.STANDARD.firstOfKind(), () -> runs.now).measure(runs);
-        assertThat(runs.runs - t.samples()).isEqualTo(150 + 10 + 10); // 1.5 s of 10 ms runs, two windows
+        assertThat(runs.runs - t.samples()).isEqualTo(150 + 20 + 20); // 1.5 s of 10 ms runs, two windows
         assertThat(Rules.STANDARD.firstOfKind().firstOfKind()).isEqualTo(Rules.STANDARD.firstOfKind());
     }
 
@@ -110,7 +125,7 @@ class SamplerTest {
 
     @Test
     void estimateAppliesTheSameRules() {
-        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 0.010)).isCloseTo(0.3 + 0.2 + 0.2, within(1e-9));
+        assertThat(Sampler.estimateSeconds(Rules.STANDARD, 0.010)).isCloseTo(0.3 + 0.4 + 0.2, within(1e-9));
         assertThat(Sampler.estimateSeconds(Rules.STANDARD, 5.0)).isCloseTo(25.0, within(1e-9));
     }
 }
