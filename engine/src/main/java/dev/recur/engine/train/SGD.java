@@ -103,9 +103,12 @@ public final class SGD extends Optimizer {
                 g = TorchOps.add(g, p, weightDecay);                       // grad.add(param, alpha=weight_decay)
             }
             if (useMomentum) {
-                float b = firstStep
-                        ? g                                                    // buf = clone(grad)
-                        : TorchOps.add(buffer.getAtIndex(FLOAT, i) * momentum, g, keep); // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                float b;
+                if (firstStep) {
+                    b = g;                                                     // buf = clone(grad)
+                } else {                                                       // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                    b = TorchOps.add(buffer.getAtIndex(FLOAT, i) * momentum, g, keep);
+                }
                 buffer.setAtIndex(FLOAT, i, b);
                 g = options.nesterov() ? TorchOps.add(g, b, momentum) : b;   // grad.add(buf, alpha=momentum)
             }
