@@ -4,16 +4,27 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.tensor.Tensor;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /** A named model parameter: its value and its gradient, both owned by the model's arena. */
 public final class Parameter {
     private final String name;
     private final Tensor value;
     private final Tensor grad;
 
-    Parameter(String name, Tensor value, Tensor grad) {
-        this.name = name;
-        this.value = value;
-        this.grad = grad;
+    /**
+     * A parameter over existing tensors (modules create theirs in their own arena; optimizers and
+     * tests may build one over any pair). {@code grad} must have the shape of {@code value}.
+     */
+    public Parameter(String name, Tensor value, Tensor grad) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.value = Objects.requireNonNull(value, "value");
+        this.grad = Objects.requireNonNull(grad, "grad");
+        if (!Arrays.equals(value.shape(), grad.shape())) {
+            throw new IllegalArgumentException("parameter '" + name + "': gradient shape " + Tensor.shapeString(grad.shape())
+                    + " differs from value shape " + Tensor.shapeString(value.shape()));
+        }
     }
 
     /** PyTorch's state_dict key, e.g. {@code weight_hh_l1_reverse}. */

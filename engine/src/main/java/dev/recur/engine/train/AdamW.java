@@ -1,0 +1,77 @@
+package dev.recur.engine.train;
+
+import dev.recur.engine.nn.Parameter;
+
+import java.util.List;
+
+/**
+ * AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay, the parameter shrunk
+ * before the Adam step instead of the decay entering the gradient; the update of
+ * {@code torch.optim.AdamW} (maximize=False), element by element in float32:
+ * <pre>
+ *   step = step + 1
+ *   param = param * (1 - lr * weight_decay)
+ *   exp_avg = lerp(exp_avg, grad, 1 - beta1)
+ *   exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad²
+ *   max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq)         if amsgrad
+ *   denom = sqrt(amsgrad ? max_exp_avg_sq : exp_avg_sq) / sqrt(1 - beta2^step) + eps
+ *   param = param - lr / (1 - beta1^step) * exp_avg / denom
+ * </pre>
+ * State, in torch's order: {@code step}, {@code exp_avg}, {@code exp_avg_sq},
+ * {@code max_exp_avg_sq} (amsgrad), all zero before the first step.
+ */
+public final class AdamW extends AdamAlgorithm {
+
+    /**
+     * torch.optim.AdamW's arguments, in its order (its {@code betas} pair as beta1, beta2);
+     * {@link #defaults()} are torch's, weight decay 1e-2 among them. lr, eps and weightDecay are
+     * finite and >= 0, the betas in [0, 1).
+     */
+    public record Options(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+        public Options {
+            Arguments.nonNegative("lr", lr);
+            Arguments.inUnitInterval("beta1", beta1);
+            Arguments.inUnitInterval("beta2", beta2);
+            Arguments.nonNegative("eps", eps);
+            Arguments.nonNegative("weightDecay", weightDecay);
+        }
+
+        /** lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2, no AMSGrad. */
+        public static Options defaults() {
+            return new Options(1e-3, 0.9, 0.999, 1e-8, 1e-2, false);
+        }
+
+        public Options withLr(double lr) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options withBetas(double beta1, double beta2) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options withEps(double eps) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options withWeightDecay(double weightDecay) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options withAmsgrad(boolean amsgrad) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+    }
+
+    private final Options options;
+
+    public AdamW(List<Parameter> parameters, Options options) {
+        super("AdamW", parameters, options.lr(), options.beta1(), options.beta2(), options.eps(),
+                options.weightDecay(), options.amsgrad(), true);
+        this.options = options;
+    }
+
+    /** The options, with lr the current {@link #learningRate()}. */
+    public Options options() {
+        return options.withLr(learningRate());
+    }
+}

@@ -1,0 +1,32 @@
+/**
+ * Training's optimisation layer, with the semantics of {@code torch.optim}: optimizers
+ * ({@link dev.recur.engine.train.SGD}, {@link dev.recur.engine.train.RMSprop},
+ * {@link dev.recur.engine.train.Adam}, {@link dev.recur.engine.train.AdamW}) that update
+ * {@link dev.recur.engine.nn.Parameter}s from their gradients, gradient clipping by global norm
+ * ({@link dev.recur.engine.train.GradientClipping}), and learning-rate schedules
+ * ({@link dev.recur.engine.train.StepLR}, {@link dev.recur.engine.train.CosineAnnealingLR},
+ * {@link dev.recur.engine.train.ReduceLROnPlateau}).
+ *
+ * <p>A training step, as in PyTorch:
+ * <pre>{@code
+ * try (Adam adam = new Adam(model.parameters(), Adam.Options.defaults().withLr(2e-3))) {
+ *     var schedule = new CosineAnnealingLR(adam, steps, 1e-5);
+ *     for (int step = 0; step < steps; step++) {
+ *         adam.zeroGrad();
+ *         ... forward, loss, graph.backward(loss) ...
+ *         GradientClipping.clipGradNorm(adam.parameters(), 1.0);
+ *         adam.step();
+ *         schedule.step();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Checkpoints: {@link dev.recur.engine.train.Optimizer#stateDict()} gives the optimizer's
+ * off-heap state as named float32 tensors ({@code state.<parameter>.exp_avg},
+ * {@code state.<parameter>.step}, ...), ready for a safetensors writer;
+ * {@link dev.recur.engine.train.Optimizer#loadStateDict} takes them back. The learning rate and a
+ * schedule's progress are doubles, kept apart ({@code learningRate()}, the schedules'
+ * {@code stateDict()}). Each class's javadoc gives the torch rule it implements; the tests hold
+ * every optimizer, the clipping and the schedules against torch's own results.
+ */
+package dev.recur.engine.train;
