@@ -1,11 +1,13 @@
 package dev.recur.engine.cli.bench;
 
+
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.cpu.CpuParallel;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.UserError;
+import dev.recur.engine.io.AtomicFiles;
 import dev.recur.engine.nn.Recurrent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,5 +1,7 @@
 package dev.recur.engine.cli.bench;
 
+import dev.recur.engine.io.AtomicFiles;
+
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;

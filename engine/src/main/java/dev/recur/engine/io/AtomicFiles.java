@@ -1,4 +1,4 @@
-package dev.recur.engine.cli.bench;
+package dev.recur.engine.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,13 +10,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Whole-file writes that a reader sees either complete or not at all (as io.SafeTensorsWriter does). */
-final class AtomicFiles {
+/** Whole-file writes that a reader sees either complete or not at all (as {@link SafeTensorsWriter} does). */
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
     /** Writes {@code bytes} to a hidden temporary file beside {@code target}, then renames it over target. */
-    static void write(Path target, byte[] bytes) throws IOException {
+    public static void write(Path target, byte[] bytes) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path directory = absolute.getParent();
         if (!Files.isDirectory(directory)) {
