@@ -43,7 +43,7 @@ public final class TensorsDataset implements SequenceDataset {
 
     /** Reads and validates the file (see the class comment). */
     public static TensorsDataset load(Path path) throws IOException {
-        dev.recur.engine.io.DataFileException.requireExists(path, "tensors data set", null);
+        dev.recur.engine.io.DataFileException.requireFile(path, "tensors data set");
         SafeTensorsFile file = SafeTensorsFile.read(path);
         if (!file.contains("x")) {
             throw file.error("x", "is missing: expected the inputs, F32 [N, T, I]");

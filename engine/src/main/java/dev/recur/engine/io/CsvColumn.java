@@ -24,7 +24,7 @@ public final class CsvColumn {
 
     /** The header's column names, in order. */
     public static List<String> header(Path file) throws IOException {
-        DataFileException.requireExists(file, "CSV file", null);
+        DataFileException.requireFile(file, "CSV file");
         try (BufferedReader reader = open(file)) {
             String line = firstLine(file, reader);
             return split(file, 1, line);
@@ -38,7 +38,7 @@ public final class CsvColumn {
      * data row, in file order. Cells must be finite numbers.
      */
     public static double[] read(Path file, String column) throws IOException {
-        DataFileException.requireExists(file, "CSV file", null);
+        DataFileException.requireFile(file, "CSV file");
         try (BufferedReader reader = open(file)) {
             String headerLine = firstLine(file, reader);
             List<String> names = split(file, 1, headerLine);

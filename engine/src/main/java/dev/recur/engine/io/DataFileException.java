@@ -33,4 +33,12 @@ public final class DataFileException extends IOException {
             throw new DataFileException(path, what + " does not exist" + (hint == null ? "" : "; " + hint));
         }
     }
+
+    /** Throws a one-line error unless {@code path} exists and is a file, not a folder. */
+    public static void requireFile(Path path, String what) throws DataFileException {
+        requireExists(path, what, null);
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new DataFileException(path, "is a folder, expected a file (" + what + ")");
+        }
+    }
 }

@@ -103,7 +103,7 @@ public final class IdxReader {
 
     /** Reads the whole file; see the class comment for what is checked. */
     public static IdxArray read(Path file) throws IOException {
-        DataFileException.requireExists(file, "IDX file", null);
+        DataFileException.requireFile(file, "IDX file");
         boolean gzip;
         try (InputStream raw = Files.newInputStream(file)) {
             int b0 = raw.read();

@@ -72,6 +72,7 @@ class IdxReaderTest {
         Path p = dir.resolve("nope.gz");
         assertThatThrownBy(() -> IdxReader.read(p)).isInstanceOf(DataFileException.class)
                 .hasMessage(p + ": IDX file does not exist");
+        assertThatThrownBy(() -> IdxReader.read(dir)).hasMessage(dir + ": is a folder, expected a file (IDX file)");
     }
 
     @Test
