@@ -1,0 +1,193 @@
+package dev.recur.engine.data;
+
+import dev.recur.engine.io.SafeTensorsFile;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A user's data set in one safetensors file:
+ * <ul>
+ * <li>{@code x} [N, T, I] F32: the inputs (batch-first, as saved from PyTorch);</li>
+ * <li>{@code y} [N] or [N, T]: I64 (or I32) class ids >= 0, or F32 regression targets; [N, T] means one
+ *     target per step;</li>
+ * <li>{@code lengths} [N] I32 or I64, optional: valid steps per sample, each in 1..T (all T without it).</li>
+ * </ul>
+ * Every violation is one {@link dev.recur.engine.io.SafeTensorsException} line naming the file and key.
+ */
+public final class TensorsDataset implements SequenceDataset {
+    private final int n;
+    private final int steps;
+    private final int features;
+    private final float[] x;
+    private final int[] lengths;
+    private final TargetKind kind;
+    private final int[] classes;
+    private final float[] values;
+    private final int numClasses;
+
+    private TensorsDataset(int n, int steps, int features, float[] x, int[] lengths, TargetKind kind, int[] classes,
+                           float[] values, int numClasses) {
+        this.n = n;
+        this.steps = steps;
+        this.features = features;
+        this.x = x;
+        this.lengths = lengths;
+        this.kind = kind;
+        this.classes = classes;
+        this.values = values;
+        this.numClasses = numClasses;
+    }
+
+    /** Reads and validates the file (see the class comment). */
+    public static TensorsDataset load(Path path) throws IOException {
+        dev.recur.engine.io.DataFileException.requireFile(path, "tensors data set");
+        SafeTensorsFile file = SafeTensorsFile.read(path);
+        if (!file.contains("x")) {
+            throw file.error("x", "is missing: expected the inputs, F32 [N, T, I]");
+        }
+        if (!file.dtype("x").equals("F32")) {
+            throw file.error("x", "has dtype " + file.dtype("x") + ", expected F32");
+        }
+        int[] xs = file.shape("x");
+        if (xs.length != 3) {
+            throw file.error("x", "has shape " + Arrays.toString(xs) + " (rank " + xs.length + "), expected [N, T, I]");
+        }
+        int n = xs[0];
+        int steps = xs[1];
+        int features = xs[2];
+        if (n == 0 || steps == 0 || features == 0) {
+            throw file.error("x", "has shape " + Arrays.toString(xs) + ", expected N, T and I all at least 1");
+        }
+        if (!file.contains("y")) {
+            throw file.error("y", "is missing: expected the targets, [N] or [N, T], I64 (classes) or F32 (regression)");
+        }
+        int[] ys = file.shape("y");
+        String ydtype = file.dtype("y");
+        boolean perStep;
+        if (ys.length == 1 && ys[0] == n) {
+            perStep = false;
+        } else if (ys.length == 2 && ys[0] == n && ys[1] == steps) {
+            perStep = true;
+        } else if (ys.length >= 1 && ys.length <= 2 && ys[0] != n) {
+            throw file.error("y", "has N = " + ys[0] + " (shape " + Arrays.toString(ys) + "), but x has N = " + n);
+        } else {
+            throw file.error("y", "has shape " + Arrays.toString(ys) + ", expected [" + n + "] or [" + n + ", " + steps
+                    + "] for x of shape " + Arrays.toString(xs));
+        }
+        int[] lengths = new int[n];
+        Arrays.fill(lengths, steps);
+        if (file.contains("lengths")) {
+            String ld = file.dtype("lengths");
+            if (!ld.equals("I64") && !ld.equals("I32")) {
+                throw file.error("lengths", "has dtype " + ld + ", expected I64 or I32");
+            }
+            int[] ls = file.shape("lengths");
+            if (ls.length != 1) {
+                throw file.error("lengths", "has shape " + Arrays.toString(ls) + ", expected [" + n + "]");
+            }
+            if (ls[0] != n) {
+                throw file.error("lengths", "has N = " + ls[0] + ", but x has N = " + n);
+            }
+            long[] raw = file.readLongs("lengths");
+            for (int i = 0; i < n; i++) {
+                if (raw[i] < 1 || raw[i] > steps) {
+                    throw file.error("lengths", "[" + i + "] is " + raw[i] + ", expected 1.." + steps + " (T of x)");
+                }
+                lengths[i] = (int) raw[i];
+            }
+        }
+        TargetKind kind;
+        int[] classes = null;
+        float[] values = null;
+        int numClasses = 0;
+        switch (ydtype) {
+            case "I64", "I32" -> {
+                kind = perStep ? TargetKind.CLASS_PER_STEP : TargetKind.CLASS_PER_SAMPLE;
+                long[] raw = file.readLongs("y");
+                classes = new int[raw.length];
+                for (int i = 0; i < raw.length; i++) {
+                    // Padded steps of per-step targets are never read, so only valid ones are checked.
+                    if (perStep && i % steps >= lengths[i / steps]) {
+                        continue;
+                    }
+                    if (raw[i] < 0 || raw[i] >= Integer.MAX_VALUE) {
+                        throw file.error("y", "holds class " + raw[i] + " at " + position(i, perStep, steps)
+                                + ", expected class ids >= 0");
+                    }
+                    classes[i] = (int) raw[i];
+                    numClasses = Math.max(numClasses, classes[i] + 1);
+                }
+            }
+            case "F32" -> {
+                kind = perStep ? TargetKind.VALUE_PER_STEP : TargetKind.VALUE_PER_SAMPLE;
+                values = readFloats(file, "y");
+            }
+            default -> throw file.error("y", "has dtype " + ydtype + ", expected I64 or I32 (classes) or F32 (regression)");
+        }
+        float[] x = readFloats(file, "x");
+        return new TensorsDataset(n, steps, features, x, lengths, kind, classes, values, numClasses);
+    }
+
+    private static String position(int flat, boolean perStep, int steps) {
+        return perStep ? "[" + flat / steps + ", " + flat % steps + "]" : "[" + flat + "]";
+    }
+
+    private static float[] readFloats(SafeTensorsFile file, String key) throws IOException {
+        try (TensorArena arena = TensorArena.open("tensors-dataset")) {
+            return file.readFloat(key, arena).toArray();
+        }
+    }
+
+    @Override
+    public int size() {
+        return n;
+    }
+
+    @Override
+    public int maxSteps() {
+        return steps;
+    }
+
+    @Override
+    public int features() {
+        return features;
+    }
+
+    @Override
+    public int length(int i) {
+        return lengths[i];
+    }
+
+    @Override
+    public void copyStep(int i, int t, float[] dst, int offset) {
+        System.arraycopy(x, (i * steps + t) * features, dst, offset, features);
+    }
+
+    @Override
+    public TargetKind targetKind() {
+        return kind;
+    }
+
+    @Override
+    public int targetWidth() {
+        return 1;
+    }
+
+    @Override
+    public int numClasses() {
+        return numClasses;
+    }
+
+    @Override
+    public int classTarget(int i, int t) {
+        return kind == TargetKind.CLASS_PER_STEP ? classes[i * steps + t] : classes[i];
+    }
+
+    @Override
+    public float valueTarget(int i, int t, int k) {
+        return kind == TargetKind.VALUE_PER_STEP ? values[i * steps + t] : values[i];
+    }
+}
