@@ -54,16 +54,17 @@ class Classifier(nn.Module):
 def train(model, batches, dtype):
     model = model.to(dtype)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
-    after, losses, norms = [], [], []
+    after, losses, norms, grads = [], [], [], []
     for x, lengths, y in batches:
         opt.zero_grad()
         loss = nn.functional.cross_entropy(model(x.to(dtype), lengths), y)
         loss.backward()
+        grads.append({n: p.grad.detach().clone() for n, p in model.named_parameters()})
         norms.append(nn.utils.clip_grad_norm_(model.parameters(), CLIP).item())
         opt.step()
         losses.append(loss.item())
         after.append({n: p.detach().clone() for n, p in model.named_parameters()})
-    return after, losses, norms
+    return after, losses, norms, grads
 
 
 def main():
@@ -84,8 +85,8 @@ def main():
         y = torch.randint(0, CLASSES, (BATCH,))
         batches.append((x, lengths, y))
 
-    after32, losses32, norms32 = train(copy.deepcopy(model), batches, torch.float32)
-    after64, losses64, norms64 = train(copy.deepcopy(model), batches, torch.float64)
+    after32, losses32, norms32, _ = train(copy.deepcopy(model), batches, torch.float32)
+    after64, losses64, norms64, grads64 = train(copy.deepcopy(model), batches, torch.float64)
 
     tensors = {}
     for n, v in init.items():
@@ -96,6 +97,9 @@ def main():
         tensors[f"in.{k}.targets"] = y
         tensors[f"out.{k}.loss"] = torch.tensor([losses64[k]], dtype=torch.float64)
         tensors[f"out.{k}.norm"] = torch.tensor([norms64[k]], dtype=torch.float64)
+        if k == 0:
+            for n in init:
+                tensors[f"grad.0.{n}"] = grads64[0][n].contiguous()  # before clipping, float64
         for n in init:
             tensors[f"expected.{k}.{n}"] = after32[k][n].contiguous()
             tensors[f"expected64.{k}.{n}"] = after64[k][n].contiguous()
@@ -119,6 +123,55 @@ def main():
     save_file(tensors, path, metadata=meta)
     canonicalize_header(path)
     print(f"{path}: losses {losses32}, norms {norms32}, float32 vs float64 worst rel L2 {worst:.2e}")
+    make_tagger(args.out)
+
+
+class Tagger(nn.Module):
+    """Embedding -> bidirectional GRU -> time-distributed Linear (a SequenceTagger)."""
+
+    def __init__(self, vocab, emb, hidden, classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.rnn = nn.GRU(emb, hidden, num_layers=2, bidirectional=True)
+        self.head = nn.Linear(2 * hidden, classes)
+
+    def forward(self, tokens, lengths):
+        packed = pack_padded_sequence(self.embedding(tokens), lengths, enforce_sorted=False)
+        y, _ = pad_packed_sequence(self.rnn(packed)[0], total_length=tokens.shape[0])
+        return self.head(y)                                                # [T, B, C]
+
+
+def make_tagger(out):
+    """Step-level loss over valid steps only, and every parameter's gradient, in float64."""
+    torch.manual_seed(7)
+    vocab, emb, hidden, classes, steps, batch = 11, 4, 5, 3, 7, 3
+    lengths = torch.tensor([7, 2, 5])
+    model = Tagger(vocab, emb, hidden, classes)
+    init = {n: p.detach().clone() for n, p in model.named_parameters()}
+    tokens = torch.randint(0, vocab, (steps, batch))
+    targets = torch.randint(0, classes, (steps, batch))
+    mask = (torch.arange(steps)[:, None] < lengths[None, :]).double()
+    model = model.double()
+    logits = model(tokens, lengths)
+    ce = nn.functional.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), reduction="none")
+    loss = (ce * mask.reshape(-1)).sum() / mask.sum()
+    loss.backward()
+    tensors = {"param." + n: v.contiguous() for n, v in init.items()}
+    tensors["in.tokens"] = tokens.contiguous()
+    tensors["in.lengths"] = lengths
+    tensors["in.targets"] = targets.contiguous()
+    tensors["out.loss"] = torch.tensor([loss.item()], dtype=torch.float64)
+    tensors["out.logits"] = logits.detach().contiguous()
+    for n, p in model.named_parameters():
+        tensors["grad." + n] = p.grad.detach().contiguous()
+    meta = {"format": FORMAT, "torch_version": torch.__version__, "parameters": ",".join(init), "mode": "gru",
+            "vocabulary": str(vocab), "embedding_dim": str(emb), "hidden_size": str(hidden), "num_layers": "2",
+            "bidirectional": "true", "classes": str(classes),
+            "description": "Embedding -> 2-layer bidirectional GRU -> time-distributed Linear, loss over valid steps"}
+    path = os.path.join(out, "gru_tagger_grads.safetensors")
+    save_file(tensors, path, metadata=meta)
+    canonicalize_header(path)
+    print(f"{path}: loss {loss.item():.6f}")
 
 
 if __name__ == "__main__":

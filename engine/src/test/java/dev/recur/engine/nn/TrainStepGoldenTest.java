@@ -38,7 +38,7 @@ class TrainStepGoldenTest {
         int steps = Integer.parseInt(f.metadata().get("steps"));
         List<String> names = List.of(f.metadata().get("parameters").split(","));
         RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, input, hidden, layers, false, true, false, 0);
-        double worst = 0, worstLoss = 0;
+        double worst = 0, worstLoss = 0, worstGrad = 0;
         try (SequenceClassifier model = new SequenceClassifier(config, classes, 1);
              TensorArena arena = TensorArena.open("golden")) {
             // Recur's names are PyTorch's named_parameters() names, in the same order.
@@ -57,6 +57,13 @@ class TrainStepGoldenTest {
                         g.backward(loss);
                         lossValue = loss.value().get(0);
                     }
+                    if (k == 0) {
+                        for (String n : names) {
+                            double e = RelativeError.l2(model.parameter(n).grad().toArray(), f.readDoubles("grad.0." + n));
+                            assertThat(e).as("gradient of %s at step 0 (%s)", n, kernelsName).isLessThan(1e-5);
+                            worstGrad = Math.max(worstGrad, e);
+                        }
+                    }
                     double norm = GradientClipping.clipGradNorm(model.parameters(), Double.parseDouble(f.metadata().get("max_norm")));
                     adam.step();
                     double refLoss = f.readDoubles("out." + k + ".loss")[0], refNorm = f.readDoubles("out." + k + ".norm")[0];
@@ -74,7 +81,43 @@ class TrainStepGoldenTest {
                 }
             }
         }
-        System.out.printf("train step golden (%s): worst parameter rel L2 %.2e, worst loss rel err %.2e%n", kernelsName, worst, worstLoss);
+        System.out.printf("train step golden (%s): worst parameter rel L2 %.2e, step-0 gradient %.2e, loss %.2e%n",
+                kernelsName, worst, worstGrad, worstLoss);
+    }
+
+    /** Embedding -> 2-layer bidirectional GRU -> time-distributed Linear, loss over valid steps: every gradient vs torch (float64). */
+    @ParameterizedTest
+    @ValueSource(strings = {"vector", "naive"})
+    void taggerLossAndGradientsMatchPyTorch(String kernelsName) throws Exception {
+        Kernels kernels = KernelProvider.byName(kernelsName);
+        SafeTensorsFile f = SafeTensorsFile.read(Path.of(getClass().getResource("/golden/train/gru_tagger_grads.safetensors").toURI()));
+        var meta = f.metadata();
+        int vocab = Integer.parseInt(meta.get("vocabulary")), emb = Integer.parseInt(meta.get("embedding_dim"));
+        int hidden = Integer.parseInt(meta.get("hidden_size")), classes = Integer.parseInt(meta.get("classes"));
+        List<String> names = List.of(meta.get("parameters").split(","));
+        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, emb, hidden, Integer.parseInt(meta.get("num_layers")), true, true, false, 0);
+        int[] shape = f.shape("in.tokens");
+        int steps = shape[0], batch = shape[1];
+        int[] tokens = toInts(f.readLongs("in.tokens")), targets = toInts(f.readLongs("in.targets")), lengths = toInts(f.readLongs("in.lengths"));
+        try (SequenceTagger model = new SequenceTagger(config, vocab, classes, 0f, 1); TensorArena arena = TensorArena.open("golden");
+             Graph g = Graph.training(kernels)) {
+            assertThat(model.parameters().stream().map(Parameter::name).toList()).isEqualTo(names);
+            for (String n : names) model.parameter(n).value().copyFrom(f.readFloat("param." + n, arena));
+            Var logits = model.forward(g, tokens, steps, batch, lengths);
+            Var loss = SequenceTagger.loss(logits, targets, lengths);
+            g.backward(loss);
+            double eLogits = RelativeError.l2(logits.value().toArray(), f.readDoubles("out.logits"));
+            double refLoss = f.readDoubles("out.loss")[0];
+            assertThat(eLogits).as("logits (zero-padded output into the head, as torch)").isLessThan(1e-5);
+            assertThat(Math.abs(loss.value().get(0) - refLoss) / refLoss).isLessThan(1e-5);
+            double worst = 0;
+            for (String n : names) {
+                double e = RelativeError.l2(model.parameter(n).grad().toArray(), f.readDoubles("grad." + n));
+                assertThat(e).as("gradient of %s (%s)", n, kernelsName).isLessThan(1e-5);
+                worst = Math.max(worst, e);
+            }
+            System.out.printf("tagger golden (%s): logits %.2e, worst gradient rel L2 %.2e%n", kernelsName, eLogits, worst);
+        }
     }
 
     static int[] toInts(long[] v) {
