@@ -9,6 +9,7 @@
  *       {@link dev.recur.engine.nn.TimeDistributedHead} (every step; loss over valid steps only).</li>
  *   <li>Models: {@link dev.recur.engine.nn.SequenceClassifier}, {@link dev.recur.engine.nn.SequenceRegressor},
  *       {@link dev.recur.engine.nn.SequenceTagger} (also a language model), {@link dev.recur.engine.nn.Seq2Seq},
+ *       {@link dev.recur.engine.nn.Seq2SeqRegressor},
  *       {@link dev.recur.engine.nn.ConditionedGenerator} (one-to-many).</li>
  * </ul>
  *
