@@ -39,7 +39,7 @@ public final class ManyToOneHead implements Module {
     }
 
     /** The per-sample features [B, D·P] this head reads; lengths null means every sample has T steps. */
-    public Var features(Graph g, Recurrent.Output out, int[] lengths) {
+    public Var features(Recurrent.Output out, int[] lengths) {
         if (source == Source.FINAL_HIDDEN) {
             Var hN = out.hN();
             int ld = hN.dim(0), batch = hN.dim(1), p = hN.dim(2), d = rnn.directions();
@@ -67,7 +67,7 @@ public final class ManyToOneHead implements Module {
 
     /** [B, outFeatures]. */
     public Var forward(Graph g, Recurrent.Output out, int[] lengths) {
-        return linear.forward(g, features(g, out, lengths));
+        return linear.forward(g, features(out, lengths));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The body shared by the models: an optional Embedding (names {@code prefix + "embedding.weight"})
@@ -14,14 +15,14 @@ final class RecurrentStack implements Module {
     final Recurrent rnn;
     final float dropout;
     private final List<Parameter> parameters;
-    private final java.util.SplittableRandom dropoutRng;
+    private final SplittableRandom dropoutRng;
 
     RecurrentStack(String prefix, RecurrentConfig config, int vocabulary, float dropout, long seed) {
-        java.util.SplittableRandom seeds = new java.util.SplittableRandom(seed);
+        SplittableRandom seeds = new SplittableRandom(seed);
         this.embedding = vocabulary > 0 ? new Embedding(prefix + "embedding.", vocabulary, config.inputSize(), seeds.nextLong()) : null;
         this.rnn = Recurrent.create(config, seeds.nextLong());
         this.dropout = dropout;
-        this.dropoutRng = new java.util.SplittableRandom(seeds.nextLong());
+        this.dropoutRng = new SplittableRandom(seeds.nextLong());
         this.parameters = Module.concat(embedding == null ? List.of() : embedding.parameters(),
                 Module.prefixed(prefix + "rnn.", rnn.parameters()));
     }

@@ -33,7 +33,7 @@ public final class SequenceTagger implements Module {
         return body.run(g, x, lengths, h0, c0);
     }
 
-    /** x [T, B, I] (or batch-first) -> logits [T, B, classes] (time-major always). */
+    /** x [T, B, I] (or batch-first) -> logits [T, B, classes] (time-major always; at padded steps the head sees zeros, as after pad_packed_sequence, and the loss ignores them). */
     public Var forward(Graph g, Var x, int[] lengths) {
         Var y = encode(g, x, lengths, null, null).output();
         return head.forward(g, body.rnn.config().batchFirst() ? Shapes.swapLeadingAxes(y) : y);

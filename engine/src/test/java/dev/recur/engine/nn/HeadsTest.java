@@ -86,8 +86,8 @@ class HeadsTest {
             ManyToOneHead hn = new ManyToOneHead("b.", config, 2, ManyToOneHead.Source.FINAL_HIDDEN, 1);
             try (Recurrent rnn = Recurrent.create(config, 3); Graph g = Graph.inference(KERNELS); last; hn) {
                 Recurrent.Output out = rnn.forward(g, g.constant(g.arena().of(x, steps, batch, inputs)), lengths, null, null, Recurrent.Algorithm.FUSED);
-                float[] a = last.features(g, out, lengths).value().toArray();
-                float[] b = hn.features(g, out, lengths).value().toArray();
+                float[] a = last.features(out, lengths).value().toArray();
+                float[] b = hn.features(out, lengths).value().toArray();
                 assertThat(a).as("%s bidirectional=%s", mode, bidirectional).containsExactly(b);
                 assertThat(a).doesNotContain(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
             }

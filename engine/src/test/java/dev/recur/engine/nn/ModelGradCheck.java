@@ -31,10 +31,16 @@ final class ModelGradCheck {
 
     /** Returns the worst relative error; fails on any parameter above the tolerance. */
     static double check(Module model, Kernels kernels, Function<Graph, Var> loss) {
+        return check(model, kernels, loss, m -> { });
+    }
+
+    /** As above; {@code tamper} may alter the analytic gradients first (to show the check catches a wrong one). */
+    static double check(Module model, Kernels kernels, Function<Graph, Var> loss, java.util.function.Consumer<Module> tamper) {
         model.zeroGrad();
         try (Graph g = Graph.training(kernels)) {
             g.backward(loss.apply(g));
         }
+        tamper.accept(model);
         double worst = 0;
         for (Parameter p : model.parameters()) {
             float[] analytic = p.grad().toArray();

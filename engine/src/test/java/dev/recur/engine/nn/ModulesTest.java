@@ -152,4 +152,30 @@ class ModulesTest {
         m.close();
         assertThatThrownBy(() -> m.parameters().get(0).value().get(0)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void modelsAreReproducibleFromTheirSeedAndDropoutActsOnlyWhileTraining() {
+        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, 3, 4, 3, false, true, false, 0);
+        int[] tokens = {1, 2, 3, 4, 0, 1}, lengths = {3, 2};
+        try (SequenceClassifier a = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0.5f, 77);
+             SequenceClassifier b = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0.5f, 77);
+             SequenceClassifier c = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0.5f, 78)) {
+            for (int i = 0; i < a.parameters().size(); i++) {
+                assertThat(a.parameters().get(i).value().toArray()).containsExactly(b.parameters().get(i).value().toArray());
+                assertThat(a.parameters().get(i).value().toArray()).isNotEqualTo(c.parameters().get(i).value().toArray());
+            }
+            float[] inferA, trainA1, trainA2, trainB1;
+            try (Graph g = Graph.inference(KernelProvider.defaultKernels())) {
+                inferA = a.forward(g, tokens, 3, 2, lengths).value().toArray();
+                assertThat(a.forward(g, tokens, 3, 2, lengths).value().toArray()).containsExactly(inferA);
+            }
+            try (Graph g = Graph.training(KernelProvider.defaultKernels())) {
+                trainA1 = a.forward(g, tokens, 3, 2, lengths).value().toArray();
+                trainA2 = a.forward(g, tokens, 3, 2, lengths).value().toArray();
+                trainB1 = b.forward(g, tokens, 3, 2, lengths).value().toArray();
+            }
+            assertThat(trainA1).isNotEqualTo(inferA).isNotEqualTo(trainA2);   // a fresh mask per forward
+            assertThat(trainB1).containsExactly(trainA1);                       // same seed, same masks
+        }
+    }
 }
