@@ -565,6 +565,15 @@ public final class Checkpoint {
                 throw new CheckpointException(path, p.name(), "is missing, expected a tensor of shape "
                         + Tensor.shapeString(p.shape()) + " (a checkpoint of another architecture?)");
             }
+        }
+        List<String> expected = parameters.stream().map(Parameter::name).toList();
+        for (String name : file.names()) {
+            if (!name.startsWith(OPTIMIZER_PREFIX) && !byName.containsKey(name)) {
+                throw new CheckpointException(path, name, "is not a parameter of this model, expected only "
+                        + summary(expected) + " (a checkpoint of another architecture?)");
+            }
+        }
+        for (Parameter p : parameters) {
             try {
                 int[] shape = file.shape(p.name());
                 if (!Arrays.equals(shape, p.shape())) {
@@ -579,13 +588,6 @@ public final class Checkpoint {
                 }
             } catch (SafeTensorsException e) {
                 throw new CheckpointException(path, p.name(), e.getMessage(), e);
-            }
-        }
-        List<String> expected = parameters.stream().map(Parameter::name).toList();
-        for (String name : file.names()) {
-            if (!name.startsWith(OPTIMIZER_PREFIX) && !byName.containsKey(name)) {
-                throw new CheckpointException(path, name, "is not a parameter of this model, expected only "
-                        + summary(expected) + " (a checkpoint of another architecture?)");
             }
         }
     }
