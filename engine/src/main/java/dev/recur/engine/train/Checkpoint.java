@@ -13,7 +13,6 @@ import java.lang.reflect.RecordComponent;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -468,15 +467,26 @@ public final class Checkpoint {
                         state.put(name.substring(OPTIMIZER_PREFIX.length()), readF32(file, name, staging));
                     }
                 }
+            }
+            // Each loader checks everything before it changes anything; the schedule, loaded first,
+            // is put back from `current` if the optimizer then refuses its state.
+            if (scheduleLoader != null) {
                 try {
-                    optimizer.loadStateDict(state); // checks everything before changing anything
+                    scheduleLoader.accept(schedule.state());
                 } catch (IllegalArgumentException e) {
+                    throw new CheckpointException(path, SCHEDULE_KIND, "state does not fit: " + e.getMessage(), e);
+                }
+            }
+            if (optimizer != null) {
+                try {
+                    optimizer.loadStateDict(state);
+                } catch (IllegalArgumentException e) {
+                    if (scheduleLoader != null) {
+                        scheduleLoader.accept(current.state());
+                    }
                     throw new CheckpointException(path, null, "optimizer state does not fit: " + e.getMessage(), e);
                 }
-                optimizer.setLearningRate(learningRate);
-            }
-            if (scheduleLoader != null) {
-                scheduleLoader.accept(schedule.state()); // keys and values checked by checkSchedule
+                optimizer.setLearningRate(learningRate); // checked by checkOptimizer
             }
             for (Parameter p : parameters) {
                 p.value().copyFrom(values.get(p.name()));
@@ -526,13 +536,6 @@ public final class Checkpoint {
         if (!schedule.state().keySet().equals(current.state().keySet())) {
             throw new CheckpointException(path, SCHEDULE_KIND, "state has keys " + schedule.state().keySet()
                     + ", expected " + current.state().keySet());
-        }
-        for (Map.Entry<String, Double> e : schedule.state().entrySet()) {
-            double v = e.getValue();
-            // Every schedule value is a count or a rate: finite and >= 0 (the loaders refuse the rest).
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new CheckpointException(path, SCHEDULE + e.getKey(), "is " + v + ", expected a finite number >= 0");
-            }
         }
     }
 

@@ -11,7 +11,6 @@ import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
-import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

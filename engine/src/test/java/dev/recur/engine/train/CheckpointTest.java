@@ -223,6 +223,19 @@ class CheckpointTest {
                 assertThat(same.stateDict()).isEmpty();
                 assertThat(w.value().toArray()).containsOnly(0f);
             }
+            // An optimizer over fewer parameters refuses the head's state after the schedule was loaded:
+            // the schedule is put back.
+            try (Adam lstmOnly = new Adam(new ArrayList<>(fresh.parameters()), Adam.Options.defaults().withLr(0.01))) {
+                StepLR freshSchedule = new StepLR(lstmOnly, 2, 0.5);
+                Map<String, Double> before = freshSchedule.stateDict();
+                assertThatThrownBy(() -> ck.restore(configMap(config), params, lstmOnly, freshSchedule))
+                        .isInstanceOf(CheckpointException.class)
+                        .hasMessageStartingWith(path + ": optimizer state does not fit: Adam: unexpected state entry 'state.head.weight.");
+                assertThat(freshSchedule.stateDict()).isEqualTo(before);
+                assertThat(lstmOnly.stateDict()).isEmpty();
+                assertThat(lstmOnly.learningRate()).isEqualTo(0.01);
+                assertThat(w.value().toArray()).containsOnly(0f);
+            }
         }
     }
 
@@ -262,6 +275,27 @@ class CheckpointTest {
         assertThatThrownBy(() -> Checkpoint.save(dir.resolve("x.safetensors"), List.of(bad), null, null,
                 new Checkpoint.Info(Map.of(), Checkpoint.Progress.START, null, Map.of())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("optimizer.");
+    }
+
+    @Test
+    void reduceOnPlateauStateRoundTripsIncludingAnInfiniteBest() throws IOException {
+        ReduceLROnPlateau plateau = new ReduceLROnPlateau(adam, ReduceLROnPlateau.Options.defaults());
+        Path before = Checkpoint.save(dir.resolve("p0.safetensors"), adam.parameters(), adam,
+                Checkpoint.ScheduleState.of(plateau), new Checkpoint.Info(Map.of(), Checkpoint.Progress.START, null, Map.of()));
+        stepOnce();
+        plateau.step(0.75);
+        Path after = Checkpoint.save(dir.resolve("p1.safetensors"), adam.parameters(), adam,
+                Checkpoint.ScheduleState.of(plateau), new Checkpoint.Info(Map.of(), Checkpoint.Progress.START, null, Map.of()));
+        for (Path path : List.of(before, after)) {
+            Map<String, Double> saved = Checkpoint.read(path).schedule().orElseThrow().state();
+            try (Adam freshAdam = new Adam(adam.parameters(), Adam.Options.defaults().withLr(0.01))) {
+                ReduceLROnPlateau fresh = new ReduceLROnPlateau(freshAdam, ReduceLROnPlateau.Options.defaults());
+                Checkpoint.read(path).restore(null, adam.parameters(), freshAdam, fresh);
+                assertThat(fresh.stateDict()).isEqualTo(saved);
+            }
+        }
+        assertThat(Checkpoint.read(after).schedule().orElseThrow().state()).containsEntry("best", 0.75);
+        assertThat(Checkpoint.read(before).schedule().orElseThrow().state().get("best")).isInfinite();
     }
 
     @Test
