@@ -28,5 +28,13 @@
  * schedule's progress are doubles, kept apart ({@code learningRate()}, the schedules'
  * {@code stateDict()}). Each class's javadoc gives the torch rule it implements; the tests hold
  * every optimizer, the clipping and the schedules against torch's own results.
+ *
+ * <p>{@link dev.recur.engine.train.Checkpoint} puts all of it in one safetensors file: the
+ * parameters under their own (PyTorch) names, the optimizer's state under {@code optimizer.}, and
+ * in {@code __metadata__} the model configuration, optimizer kind, options and learning rate, the
+ * schedule's state, the caller's RNG state ({@code long[]}), progress and a task map. Saves are
+ * atomic; {@code restore} checks the whole file against the model, optimizer and schedule before
+ * it changes any of them, and reports a mismatch as one line naming the file and the key
+ * ({@link dev.recur.engine.train.CheckpointException}, an {@code IOException}).
  */
 package dev.recur.engine.train;
