@@ -1,9 +1,12 @@
 package dev.recur.engine.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,11 +25,16 @@ class DemoAndInfoTest {
     }
 
     @Test
-    void demoChecksBothPathsAgreeAndPrintsATable() {
+    void demoTrainsTheThreeCellsAndWritesTheComparison(@TempDir Path dir) throws Exception {
         int[] exit = new int[1];
-        String out = captureStdout(() -> exit[0] = RecurCli.commandLine().execute("demo", "--quick"));
+        String out = captureStdout(() -> exit[0] = RecurCli.commandLine().execute("demo", "--quick", "--out", dir.toString()));
         assertThat(exit[0]).isZero();
-        assertThat(out).contains("lstm", "gru", "rnn_tanh", "GFLOP/s", "paths agree").doesNotContain("DISAGREE");
+        assertThat(out).contains("rnn_tanh", "gru", "lstm", "steps/s", "val MSE", "always predicting 1.0");
+        assertThat(dir.resolve("adding-demo.png")).isRegularFile();
+        for (String cell : new String[]{"rnn_tanh", "gru", "lstm"}) {
+            assertThat(dir.resolve(cell).resolve("checkpoint.safetensors")).isRegularFile();
+            assertThat(Files.readString(dir.resolve(cell).resolve("metrics.csv")).lines().count()).isEqualTo(1 + 6);
+        }
     }
 
     @Test

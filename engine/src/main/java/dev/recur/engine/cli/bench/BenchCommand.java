@@ -3,9 +3,9 @@ package dev.recur.engine.cli.bench;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.backend.cpu.CpuParallel;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
+import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.io.AtomicFiles;
 import dev.recur.engine.nn.Recurrent;
@@ -81,9 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "env RECUR_PYTHON, else .venv-peer/bin/python in the project, else python3)")
     String python;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for Recur and the peer "
-            + "(default: -Drecur.threads, else all cores)")
-    Integer threads;
+    /** CPU threads for Recur, and the same count for the peer. */
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", paramLabel = "FILE", description = "write every figure and the machine's facts as JSON")
     Path json;
@@ -126,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
             printPlan(out, shapes, rules);
             return 0;
         }
-        int threadCount = applyThreads();
+        int threadCount = threads.apply();
         Kernels k = kernels.kernels();
         Recurrent.Algorithm algorithm = kernels.algorithm();
         MachineFacts machine = MachineFacts.probe();
@@ -247,25 +247,6 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError("--suite " + chosen.id() + " has no " + modeFilter.id() + " entries");
         }
         return shapes;
-    }
-
-    /**
-     * Applies --threads. The CPU thread pool reads recur.threads once, when the kernels first run;
-     * in a fresh {@code recur} process that is after this call. Returns the thread count in force.
-     */
-    private int applyThreads() {
-        if (threads == null) return CpuParallel.threads();
-        if (threads < 1) throw new UserError("--threads must be at least 1, got " + threads);
-        String before = System.getProperty("recur.threads");
-        System.setProperty("recur.threads", Integer.toString(threads));
-        int inForce = CpuParallel.threads();
-        if (inForce != threads) {
-            if (before == null) System.clearProperty("recur.threads");
-            else System.setProperty("recur.threads", before);
-            throw new UserError("--threads " + threads + " cannot take effect: Recur's CPU threads already started with "
-                    + inForce + " (-Drecur.threads); run a fresh process");
-        }
-        return inForce;
     }
 
     private void printPlan(PrintWriter out, List<BenchShape> shapes, Sampler.Rules rules) {

@@ -52,6 +52,32 @@ public final class TrainingLog {
         rows.add(row);
     }
 
+    public void addAll(List<Row> earlier) {
+        rows.addAll(earlier);
+    }
+
+    /**
+     * The rows of an earlier run's metrics.csv up to {@code lastStep} (a resumed run continues its
+     * log); none when the file is absent.
+     */
+    public static List<Row> readRows(Path csv, long lastStep) throws IOException {
+        if (!java.nio.file.Files.exists(csv)) return List.of();
+        List<Row> out = new ArrayList<>();
+        List<String> lines = java.nio.file.Files.readAllLines(csv, StandardCharsets.UTF_8);
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",", -1);
+            if (f.length != 8) throw new IOException(csv + ": line " + (i + 1) + " has " + f.length + " fields, expected 8");
+            Row row = new Row(Long.parseLong(f[0]), parse(f[1]), parse(f[2]), parse(f[3]), parse(f[4]), parse(f[5]),
+                    parse(f[6]), parse(f[7]));
+            if (row.step() <= lastStep) out.add(row);
+        }
+        return out;
+    }
+
+    private static double parse(String field) {
+        return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
+    }
+
     public List<Row> rows() {
         return Collections.unmodifiableList(rows);
     }

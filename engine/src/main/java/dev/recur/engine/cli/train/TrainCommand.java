@@ -1,0 +1,181 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.DeviceOption;
+import dev.recur.engine.cli.KernelsOption;
+import dev.recur.engine.cli.ThreadsOption;
+import dev.recur.engine.cli.UserError;
+import dev.recur.engine.nn.RecurrentConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recur train}: trains a recurrent model on one of the tasks and writes, into {@code --out},
+ * the checkpoint, metrics.json, metrics.csv and curves.png. Every flag has a default that suits
+ * the task, so {@code recur train} alone trains an LSTM on the adding problem.
+ */
+@Command(name = "train", description = "Train an RNN/GRU/LSTM on a task; writes checkpoint.safetensors, "
+        + "metrics.json, metrics.csv and curves.png into --out.")
+public final class TrainCommand implements Callable<Integer> {
+    static final List<String> TASKS = List.of("adding");
+
+    @Option(names = "--task", description = "adding (default)")
+    String task = "adding";
+    @Option(names = "--cell", description = "lstm (default), gru, rnn_tanh or rnn_relu")
+    String cell = "lstm";
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units (default: the task's, 128 for adding)")
+    Integer hidden;
+    @Option(names = "--layers", paramLabel = "L", description = "stacked layers (default 1)")
+    int layers = 1;
+    @Option(names = "--bidirectional", description = "two directions per layer")
+    boolean bidirectional;
+    @Option(names = "--dropout", paramLabel = "P", description = "dropout between stacked layers (default 0)")
+    double dropout;
+    @Option(names = "--batch", paramLabel = "B", description = "batch size (default: the task's, 64 for adding)")
+    Integer batch;
+    @Option(names = "--optimizer", description = "sgd, momentum, nesterov, rmsprop, adam (default) or adamw")
+    String optimizer = "adam";
+    @Option(names = "--lr", description = "learning rate (default: the task's, 1e-3 for adding)")
+    Double lr;
+    @Option(names = "--schedule", description = "learning-rate schedule: none (default), step, cosine or plateau")
+    String schedule = "none";
+    @Option(names = "--clip", description = "clip gradients to this global L2 norm; 0 = off (default 1.0)")
+    double clip = 1.0;
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: the task's, 6000 for adding)")
+    Long steps;
+    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training data (data-set tasks); "
+            + "with --steps, whichever ends first")
+    Long epochs;
+    @Option(names = "--seq", paramLabel = "T", description = "sequence length for generated tasks (adding: 100)")
+    Integer seq;
+    @Option(names = "--seed", description = "seed of the initialisation, the data order and dropout (default 1)")
+    long seed = 1;
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default runs/<task>)")
+    Path out;
+    @Option(names = "--log-every", paramLabel = "N", description = "steps per metrics.csv row (default 50)")
+    int logEvery = 50;
+    @Option(names = "--eval-every", paramLabel = "N", description = "steps between validations and checkpoints (default 250)")
+    int evalEvery = 250;
+    @Option(names = "--resume", description = "continue from --out's checkpoint (same flags) instead of starting over")
+    boolean resume;
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    @Override
+    public Integer call() throws IOException {
+        device.requireUsable();
+        int threadCount = threads.apply();
+        Kernels k = kernels.kernels();
+        TaskDefaults defaults = TaskDefaults.of(task);
+        int h = positive("--hidden", hidden, defaults.hidden());
+        int b = positive("--batch", batch, defaults.batch());
+        double rate = lr == null ? defaults.lr() : lr;
+        if (!(rate > 0)) throw new UserError("--lr must be positive, got " + rate);
+        if (!(dropout >= 0 && dropout < 1)) throw new UserError("--dropout must be in [0, 1), got " + dropout);
+        if (clip < 0) throw new UserError("--clip must be >= 0, got " + clip);
+        if (layers < 1) throw new UserError("--layers must be at least 1, got " + layers);
+        if (logEvery < 1 || evalEvery < 1) throw new UserError("--log-every and --eval-every must be at least 1");
+        CellMode mode;
+        try {
+            mode = CellMode.parse(cell);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
+        }
+        Path dir = out != null ? out : Path.of("runs", task);
+        Files.createDirectories(dir);
+        if (!resume && Files.exists(dir.resolve(Trainer.CHECKPOINT))) {
+            throw new UserError("--out " + dir + " already holds a run (" + Trainer.CHECKPOINT
+                    + "): pass --resume to continue it, or choose another --out");
+        }
+        try (TrainingTask t = createTask(mode, h, b)) {
+            long totalSteps = totalSteps(t, defaults);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("task", task);
+            config.put("cell", mode.id());
+            config.put("hidden", h);
+            config.put("layers", layers);
+            config.put("bidirectional", bidirectional);
+            config.put("dropout", dropout);
+            config.put("batch", b);
+            config.put("optimizer", optimizer);
+            config.put("lr", rate);
+            config.put("schedule", schedule);
+            config.put("clip", clip);
+            config.put("steps", totalSteps);
+            config.put("seed", seed);
+            config.put("threads", threadCount);
+            config.put("kernels", k.name());
+            if (seq != null || defaults.seq() > 0) config.put("seq", seq != null ? seq : defaults.seq());
+            System.out.printf(Locale.ROOT, "recur train: task %s, %s H=%d L=%d%s, batch %d, %s lr %g, %d steps, %d threads -> %s%n",
+                    task, mode.id(), h, layers, bidirectional ? " bidirectional" : "", b, optimizer, rate, totalSteps,
+                    threadCount, dir);
+            Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, evalEvery, clip, optimizer,
+                    rate, schedule, 0, dir, resume), k, config, ProgressReporter.forConsole(System.out, totalSteps));
+            TrainingTask.Evaluation last = result.finalEvaluation();
+            System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
+                    result.steps(), result.wallSeconds(), result.samplesPerSecond(), last.loss(), t.metricName(), last.metric());
+            t.baselines().forEach((name, value) -> System.out.printf(Locale.ROOT, "%s: %.5g%n", name, value));
+            System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + ", metrics.json, metrics.csv, curves.png");
+        }
+        return 0;
+    }
+
+    private TrainingTask createTask(CellMode mode, int h, int b) {
+        return switch (task) {
+            case "adding" -> {
+                int steps = positive("--seq", seq, TaskDefaults.of(task).seq());
+                yield new AddingTask(new RecurrentConfig(mode, 2, h, layers, bidirectional, true, false, 0), steps, b,
+                        (float) dropout, seed);
+            }
+            default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
+        };
+    }
+
+    /** --steps and --epochs: whichever ends first; the task's default when neither is given. */
+    private long totalSteps(TrainingTask t, TaskDefaults defaults) {
+        if (steps != null && steps < 1) throw new UserError("--steps must be at least 1, got " + steps);
+        if (epochs != null && epochs < 1) throw new UserError("--epochs must be at least 1, got " + epochs);
+        long perEpoch = t.stepsPerEpoch();
+        if (epochs != null && perEpoch == 0) {
+            throw new UserError("--epochs does not apply to --task " + task + " (its data are generated on the fly): use --steps");
+        }
+        Long byEpochs = epochs == null ? null : epochs * perEpoch;
+        if (steps != null && byEpochs != null) return Math.min(steps, byEpochs);
+        if (steps != null) return steps;
+        if (byEpochs != null) return byEpochs;
+        return defaults.epochs() > 0 && perEpoch > 0 ? defaults.epochs() * perEpoch : defaults.steps();
+    }
+
+    private static int positive(String flag, Integer value, int fallback) {
+        if (value == null) return fallback;
+        if (value < 1) throw new UserError(flag + " must be at least 1, got " + value);
+        return value;
+    }
+
+    /** A task's defaults: the setting a newcomer gets with no flags. */
+    record TaskDefaults(int hidden, int batch, double lr, long steps, long epochs, int seq) {
+        static TaskDefaults of(String task) {
+            return switch (task) {
+                // PyTorch's reference run of issue 5: LSTM 128, batch 64, Adam 1e-3, clip 1.0, about 3750 steps to MSE < 0.01.
+                case "adding" -> new TaskDefaults(128, 64, 1e-3, 6000, 0, 100);
+                default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
+            };
+        }
+    }
+}
