@@ -137,6 +137,28 @@ public final class TruncatedBptt {
         }
     }
 
+    /**
+     * Mean cross-entropy in bits per token over a whole pass of {@code stream} (from its start, from
+     * a zero state, carrying the state across chunks of {@code chunkSteps}; inference, no dropout):
+     * each stream row is read as one long sequence, so the result does not depend on the chunk
+     * length. The stream is left rewound.
+     */
+    public static double bitsPerToken(SequenceTagger model, TokenStream stream, int chunkSteps, Kernels kernels) {
+        stream.rewind();
+        double sum = 0;
+        long n = 0;
+        try (CarriedState state = CarriedState.zeros(model.rnn().config(), stream.batchSize())) {
+            while (stream.hasNext()) {
+                Result r = evaluate(model, state, stream.next(chunkSteps), kernels);
+                sum += r.crossEntropySum();
+                n += r.predictions();
+            }
+        } finally {
+            stream.rewind();
+        }
+        return sum / n / Math.log(2);
+    }
+
     private static int checkChunk(CarriedState state, TokenBatch chunk) {
         if (chunk.batchSize() != state.batchSize()) {
             throw new IllegalArgumentException("chunk of " + chunk.batchSize() + " streams for a carried state of "

@@ -253,6 +253,28 @@ class TruncatedBpttTest {
     }
 
     @Test
+    void streamEvaluationDoesNotDependOnTheChunkLength() {
+        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 2, false, true, false, 0);
+        int batch = 2;
+        int[] ids = randomTokens(12, 2 * 30 + 1, 0, VOCAB);
+        try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 4)) {
+            TokenStream stream = new TokenStream(ids, batch);
+            // One forward over each whole row (29 steps): the reference.
+            TokenBatch whole = stream.next(stream.stepsPerPass());
+            double reference;
+            try (Graph g = Graph.inference(KERNELS)) {
+                reference = SequenceTagger.loss(model.forward(g, whole.inputs(), whole.steps(), batch, null), whole.targets(), null)
+                        .value().get(0) / Math.log(2);
+            }
+            for (int chunk : new int[]{1, 4, 29, 50}) {
+                assertThat(TruncatedBptt.bitsPerToken(model, stream, chunk, KERNELS)).as("chunks of %d", chunk)
+                        .isCloseTo(reference, org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(stream.position()).isZero();
+            }
+        }
+    }
+
+    @Test
     void aShortLastChunkBackpropagatesThroughAtMostK2Steps() {
         RecurrentConfig config = new RecurrentConfig(CellMode.GRU, EMBED, HIDDEN, 1, false, true, false, 0);
         int batch = 2;
