@@ -68,8 +68,8 @@ public final class CharsTask implements TrainingTask {
     }
 
     /** The recurrent configuration of a chars model with an embedding of {@link #EMBEDDING}. */
-    static RecurrentConfig config(CellMode mode, int hidden, int layers) {
-        return new RecurrentConfig(mode, EMBEDDING, hidden, layers, false, true, false, 0);
+    static RecurrentConfig config(CellMode mode, int hidden, int layers, boolean bidirectional) {
+        return new RecurrentConfig(mode, EMBEDDING, hidden, layers, bidirectional, true, false, 0);
     }
 
     @Override

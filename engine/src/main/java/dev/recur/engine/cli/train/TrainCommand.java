@@ -167,7 +167,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 int steps = positive("--seq", seq, TaskDefaults.of(task).seq());
                 CharCorpus corpus = CharCorpus.load(text, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
-                yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers), steps, b, (float) dropout, seed);
+                yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers, bidirectional), steps, b, (float) dropout, seed);
             }
             case "forecast" -> {
                 if (csv == null || column == null) {
