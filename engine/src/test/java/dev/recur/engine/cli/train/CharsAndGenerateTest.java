@@ -153,6 +153,20 @@ class CharsAndGenerateTest {
         assertThat(bidirectional.err()).contains("--bidirectional").hasLineCount(1);
     }
 
+    @Test
+    void aResumedRunReproducesTheUninterruptedOne(@TempDir Path dir) throws Exception {
+        Path whole = dir.resolve("whole"), split = dir.resolve("split");
+        assertThat(train(whole, "--steps", "20").exit()).isZero();
+        assertThat(train(split, "--steps", "10").exit()).isZero();
+        assertThat(train(split, "--steps", "20", "--resume").exit()).isZero();
+        assertThat(lossColumns(split)).isEqualTo(lossColumns(whole));
+    }
+
+    static java.util.List<String> lossColumns(Path run) throws Exception {
+        return Files.readAllLines(run.resolve("metrics.csv")).stream()
+                .map(line -> String.join(",", Arrays.copyOfRange(line.split(",", -1), 0, 6))).toList();
+    }
+
     /** Greedy generation with the state carried one step at a time = argmax after re-reading the whole prefix. */
     @ParameterizedTest
     @EnumSource(value = CellMode.class, names = {"LSTM", "GRU", "RNN_TANH"})

@@ -95,6 +95,22 @@ class ForecastTaskTest {
         assertThat(ckpt.metadata()).containsEntry("task.name", "forecast").containsEntry("model.window", Integer.toString(W));
     }
 
+    /** Mid-epoch resume: the sampler's shuffled order continues where it stopped. */
+    @Test
+    void aResumedRunReproducesTheUninterruptedOne(@TempDir Path dir) throws Exception {
+        String file = csv(dir).toString();
+        String[] common = {"--csv", file, "--column", "value", "--window", Integer.toString(W), "--hidden", "8",
+                "--batch", "16", "--log-every", "3", "--eval-every", "7"};
+        Path whole = dir.resolve("whole"), split = dir.resolve("split");
+        assertThat(train(Stream.concat(Arrays.stream(common), Stream.of("--steps", "21", "--out", whole.toString()))
+                .toArray(String[]::new)).exit()).isZero();
+        assertThat(train(Stream.concat(Arrays.stream(common), Stream.of("--steps", "7", "--out", split.toString()))
+                .toArray(String[]::new)).exit()).isZero();
+        assertThat(train(Stream.concat(Arrays.stream(common), Stream.of("--steps", "21", "--out", split.toString(), "--resume"))
+                .toArray(String[]::new)).exit()).isZero();
+        assertThat(CharsAndGenerateTest.lossColumns(split)).isEqualTo(CharsAndGenerateTest.lossColumns(whole));
+    }
+
     /** With every parameter 0 the model predicts the training mean: its MAE is |target - mean|, in the series' units. */
     @Test
     void maeIsInTheSeriesUnits() {
