@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * the checkpoint, metrics.json, metrics.csv and curves.png. Every flag has a default that suits
  * the task, so {@code recur train} alone trains an LSTM on the adding problem.
  */
-@Command(name = "train", description = "Train an RNN/GRU/LSTM on a task; writes checkpoint.safetensors, "
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an RNN/GRU/LSTM on a task; writes checkpoint.safetensors, "
         + "metrics.json, metrics.csv and curves.png into --out.")
 public final class TrainCommand implements Callable<Integer> {
     static final List<String> TASKS = List.of("adding", "chars", "forecast");
