@@ -92,10 +92,6 @@ public final class CharsTask implements TrainingTask {
         return model;
     }
 
-    public SequenceTagger tagger() {
-        return model;
-    }
-
     public Vocabulary vocabulary() {
         return corpus.vocabulary();
     }

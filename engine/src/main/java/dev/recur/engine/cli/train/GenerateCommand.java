@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
  * state (h, and c for an LSTM) carried from step to step. Prints the prompt followed by the
  * generated characters.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Sample text from a character model trained with recur train --task chars.")
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Sample text from a character model trained with recur train --task chars.")
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "checkpoint.safetensors of a chars run")
     Path checkpoint;

@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
  * the checkpoint, metrics.json, metrics.csv and curves.png. Every flag has a default that suits
  * the task, so {@code recur train} alone trains an LSTM on the adding problem.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an RNN/GRU/LSTM on a task; writes checkpoint.safetensors, "
-        + "metrics.json, metrics.csv and curves.png into --out.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an RNN/GRU/LSTM on a task; writes "
+        + "checkpoint.safetensors, metrics.json, metrics.csv and curves.png into --out.")
 public final class TrainCommand implements Callable<Integer> {
     static final List<String> TASKS = List.of("adding", "chars", "forecast");
 
@@ -167,17 +167,18 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 int steps = positive("--seq", seq, TaskDefaults.of(task).seq());
                 CharCorpus corpus = CharCorpus.load(text, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
-                yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers, bidirectional), steps, b, (float) dropout, seed);
+                yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers, bidirectional), steps, b,
+                        (float) dropout, seed);
             }
             case "forecast" -> {
                 if (csv == null || column == null) {
                     throw new UserError("--task forecast needs --csv FILE and --column NAME");
                 }
                 if (seq != null) throw new UserError("--seq does not apply to --task forecast: use --window");
-                ForecastData series = ForecastData.fromCsv(csv, column, positive("--window", window, ForecastTask.DEFAULT_WINDOW),
-                        ForecastData.DEFAULT_HORIZON);
-                yield new ForecastTask(series, csv.toString(), new RecurrentConfig(mode, 1, h, layers, bidirectional, true, false, 0),
-                        b, (float) dropout, seed);
+                int w = positive("--window", window, ForecastTask.DEFAULT_WINDOW);
+                ForecastData series = ForecastData.fromCsv(csv, column, w, ForecastData.DEFAULT_HORIZON);
+                yield new ForecastTask(series, csv.toString(),
+                        new RecurrentConfig(mode, 1, h, layers, bidirectional, true, false, 0), b, (float) dropout, seed);
             }
             default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
         };
