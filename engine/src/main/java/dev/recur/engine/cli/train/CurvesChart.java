@@ -5,6 +5,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import javax.imageio.ImageIO;
@@ -55,7 +56,10 @@ public final class CurvesChart {
         System.setProperty("java.awt.headless", "true"); // before the first AWT class: no display needed
         XYChart chart = new XYChartBuilder().width(PANEL_WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("step").yAxisTitle(yTitle).build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE).setMarkerSize(0).setLegendVisible(true);
+        chart.getStyler().setXAxisDecimalPattern("#")       // "12500", not "12,500" running into its neighbour
+                .setXAxisTickMarkSpacingHint(90);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE).setMarkerSize(0).setLegendVisible(true)
+                .setLegendPosition(Styler.LegendPosition.InsideNE);
         return chart;
     }
 
