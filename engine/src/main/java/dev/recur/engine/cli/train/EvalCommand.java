@@ -103,7 +103,8 @@ public final class EvalCommand implements Callable<Integer> {
                 Path file = data != null ? data : trainedOn != null ? Path.of(trainedOn) : null;
                 if (file == null) throw new UserError(checkpoint + ": metadata has no task.data: pass --data FILE");
                 TensorsDataset d = TensorsDataset.load(file);
-                boolean heldOut = trainedOn != null && Files.exists(file) && Files.isSameFile(file, Path.of(trainedOn));
+                boolean heldOut = trainedOn != null && Files.exists(Path.of(trainedOn))
+                        && Files.isSameFile(file, Path.of(trainedOn));
                 int[] indices = heldOut ? TensorsTask.split(file, d).validation() : Batches.range(d.size());
                 int outputs = intValue(saved.modelConfig(), "model.", "outputs");
                 yield new Built(TensorsTask.forEvaluation(file, d, indices, recurrent(saved, d.features()), outputs),

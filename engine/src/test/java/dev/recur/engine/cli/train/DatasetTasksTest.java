@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 /**
  * {@code recur train --task fashion-mnist | tensors}, {@code --init} and {@code recur eval}, end to end
@@ -267,7 +268,7 @@ class DatasetTasksTest {
                 .contains("initialised at random: head.weight, head.bias");
         // One Adam step moves each weight by about lr: the run started from the file's 0.25.
         double[] whh = SafeTensorsFile.read(out.resolve(Trainer.CHECKPOINT)).readDoubles("rnn.weight_hh_l0");
-        for (double v : whh) assertThat(v).isCloseTo(0.25, org.assertj.core.data.Offset.offset(2e-4));
+        for (double v : whh) assertThat(v).isCloseTo(0.25, offset(2e-4));
 
         // A checkpoint (own names) loads whole.
         Path again = dir.resolve("again");
@@ -337,6 +338,10 @@ class DatasetTasksTest {
                 tensors("test.safetensors", 20, "classes").toString());
         assertThat(whole.exit()).as(whole.err()).isZero();
         assertThat(whole.out()).contains("all 20 samples of");
+
+        Run same = recur("eval", "--checkpoint", ckpt.toString(), "--data", classes.toString());
+        assertThat(same.exit()).as(same.err()).isZero();
+        assertThat(same.out()).contains("the held-out 4 of 40 samples");
 
         Run missing = recur("eval", "--checkpoint", dir.resolve("nope.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
