@@ -111,10 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
                     + "): pass --resume to continue it, or choose another --out");
         }
         try (TrainingTask t = createTask(mode, h, b)) {
-            Files.createDirectories(dir);
             if (init != null && !(resume && Files.exists(dir.resolve(Trainer.CHECKPOINT)))) {
                 System.out.println(InitialWeights.load(init, t.model()));
             }
+            Files.createDirectories(dir);
             long totalSteps = totalSteps(t, defaults);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("task", task);
