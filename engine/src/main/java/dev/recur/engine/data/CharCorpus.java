@@ -61,6 +61,16 @@ public final class CharCorpus {
         return validation.length;
     }
 
+    /** The training part's ids, in order (a copy): a continuous stream for truncated BPTT. */
+    public int[] trainIds() {
+        return train.clone();
+    }
+
+    /** The validation part's ids, in order (a copy). */
+    public int[] validationIds() {
+        return validation.clone();
+    }
+
     /** B random windows of the training part: inputs [T, B], targets [T, B]. */
     public TokenBatch trainBatch(Rng rng, int steps, int batchSize) {
         requireFits(train.length, steps, "training");

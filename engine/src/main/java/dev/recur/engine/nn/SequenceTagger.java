@@ -44,6 +44,22 @@ public final class SequenceTagger implements Module {
         return forward(g, body.embed(g, tokens, steps, batch), lengths);
     }
 
+    /** Logits [T, B, classes] (time-major) and the final recurrent state: a stateful run, for streaming and generation. */
+    public record StatefulOutput(Var logits, Var hN, Var cN) {
+    }
+
+    /**
+     * Token ids, time-major [T·B] (batch-major when batch-first), from the state (h0 [L·D,B,P],
+     * c0 [L·D,B,H] for LSTM; null: zeros) -> logits [T, B, classes] and h_n, c_n: what truncated
+     * BPTT and generation carry from one chunk to the next.
+     */
+    public StatefulOutput forward(Graph g, int[] tokens, int steps, int batch, Var h0, Var c0) {
+        Recurrent.Output out = encode(g, body.embed(g, tokens, steps, batch), null, h0, c0);
+        Var y = out.output();
+        Var logits = head.forward(g, body.rnn.config().batchFirst() ? Shapes.swapLeadingAxes(y) : y);
+        return new StatefulOutput(logits, out.hN(), out.cN());
+    }
+
     /** Cross-entropy over valid steps only, averaged over them; targets time-major [T·B]. */
     public static Var loss(Var logits, int[] targets, int[] lengths) {
         return TimeDistributedHead.loss(logits, targets, lengths);

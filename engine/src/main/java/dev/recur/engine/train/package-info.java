@@ -36,5 +36,27 @@
  * atomic; {@code restore} checks the whole file against the model, optimizer and schedule before
  * it changes any of them, and reports a mismatch as one line naming the file and the key
  * ({@link dev.recur.engine.train.CheckpointException}, an {@code IOException}).
+ *
+ * <p>Truncated backpropagation through time for a language model read as a continuous stream:
+ * {@link dev.recur.engine.train.TokenStream} cuts a token sequence into B parallel rows and
+ * consecutive chunks (PyTorch word_language_model's {@code batchify}/{@code get_batch}),
+ * {@link dev.recur.engine.train.CarriedState} holds the detached h (and c) each row carries from
+ * chunk to chunk, and {@link dev.recur.engine.train.TruncatedBptt} runs TBPTT(k1, k2) on one chunk
+ * (its javadoc gives the exact semantics); the caller clips and steps as above:
+ * <pre>{@code
+ * TokenStream stream = new TokenStream(corpus.trainIds(), batch);
+ * TruncatedBptt tbptt = new TruncatedBptt(k1, k2);
+ * try (CarriedState state = CarriedState.zeros(model.rnn().config(), batch)) {
+ *     while (stream.hasNext()) {
+ *         adam.zeroGrad();
+ *         TruncatedBptt.Result r = tbptt.step(model, state, stream.next(k1), kernels);
+ *         GradientClipping.clipGradNorm(adam.parameters(), 1.0);
+ *         adam.step();
+ *     }
+ * }
+ * }</pre>
+ * A checkpoint keeps the carried state with the parameters
+ * ({@link dev.recur.engine.train.CarriedState#checkpointEntries()}) and the stream's position
+ * (e.g. in its task map), so a resumed run continues exactly.
  */
 package dev.recur.engine.train;

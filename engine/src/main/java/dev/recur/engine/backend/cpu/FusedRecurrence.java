@@ -38,6 +38,8 @@ final class FusedRecurrence {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Column vectors per micro-kernel tile: 4·L gh columns. */
     private static final int TILE_VECTORS = 4;
+    /** Bytes per row of a packed panel (and of a dense tile): 4 vectors. */
+    private static final long PANEL_ROW = TILE_VECTORS * VB;
     /** Below this many FLOPs per step a second thread costs more (barrier, cache traffic) than it saves. */
     private static final double TEAM_MIN_STEP_FLOPS = 200_000;
 
@@ -90,7 +92,7 @@ final class FusedRecurrence {
         // One workspace, from malloc: a shared arena's close (a handshake with every thread) would
         // cost more than a short sequence. Layout: gh [B, G·H], one edge tile per member, then
         // (training only) packed W_hh.
-        long ghBytes = (long) batch * ldGh * Float.BYTES, edgeBytes = 4L * TILE_VECTORS * VB;
+        long ghBytes = (long) batch * ldGh * Float.BYTES, edgeBytes = 4 * PANEL_ROW;
         long edgesBytes = CpuParallel.threads() * edgeBytes;
         long workspaceBytes = ghBytes + edgesBytes + (r.keepAll() ? packedBytes : 0);
         MemorySegment workspace = NativeMemory.allocateUnscoped(workspaceBytes, 64);
@@ -187,18 +189,18 @@ final class FusedRecurrence {
         for (; b + 4 <= batch; b += 4) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
             if (full) {
-                rows4(hidden, states, h, ldh, packed, packedOff, gh, b * ldOut, ldOut, c0, c1, c2, c3);
+                rows4(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, gh, b * ldOut, ldOut, c0, c1, c2, c3);
             } else {
-                rows4(hidden, states, h, ldh, packed, packedOff, edge, 0, TILE_VECTORS * VB, 0, VB, 2 * VB, 3 * VB);
+                rows4(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
                 copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
             }
         }
         for (; b < batch; b++) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
             if (full) {
-                rows1(hidden, states, h, packed, packedOff, gh, b * ldOut, c0, c1, c2, c3);
+                rows1(hidden, states, h, packed, packedOff, PANEL_ROW, gh, b * ldOut, c0, c1, c2, c3);
             } else {
-                rows1(hidden, states, h, packed, packedOff, edge, 0, 0, VB, 2 * VB, 3 * VB);
+                rows1(hidden, states, h, packed, packedOff, PANEL_ROW, edge, 0, 0, VB, 2 * VB, 3 * VB);
                 copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
             }
         }
@@ -219,17 +221,23 @@ final class FusedRecurrence {
     }
 
     /**
-     * out[4 rows][4 vectors] = h[4 rows, 0..k) · packed tile; 16 accumulators. Offsets in bytes;
-     * row i of the output starts at outOff + i·ldOut and its vectors at c0..c3 from there.
+     * out[4 rows][4 vectors] = h[4 rows, 0..k) · w[0..k, 4 vectors]; 16 accumulators. Offsets and
+     * strides in bytes: row q of w (4 consecutive vectors) starts at wOff + q·ldw (a packed panel:
+     * {@link #PANEL_ROW}; W_hh read in place: H floats); row i of the output at outOff + i·ldOut,
+     * its vectors at c0..c3 from there.
+     *
+     * <p>Small enough for C1: a kernel C1 cannot compile ("out of virtual registers") never gets
+     * the profile C2 needs and runs forever in tier-2 code, where every vector op allocates — a
+     * read-add-store variant of this kernel did that, ~30x slower. Hence {@link #addTile}.
      */
-    private static void rows4(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff,
+    private static void rows4(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff, long ldw,
                               MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         long hEnd = hOff + (long) k * Float.BYTES;
-        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += TILE_VECTORS * VB) {
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, wp, ORDER);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, wp + VB, ORDER);
             FloatVector w2 = FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER);
@@ -274,12 +282,12 @@ final class FusedRecurrence {
         a33.intoMemorySegment(out, outOff + 3 * ldOut + c3, ORDER);
     }
 
-    /** out[1 row][4 vectors] = h[0..k) · packed tile (the GEMV of batch 1, bound by reading W). */
-    private static void rows1(int k, MemorySegment h, long hOff, MemorySegment w, long wOff,
+    /** out[1 row][4 vectors] = h[0..k) · w[0..k, 4 vectors] (the GEMV of batch 1, bound by reading w); as {@link #rows4}. */
+    private static void rows1(int k, MemorySegment h, long hOff, MemorySegment w, long wOff, long ldw,
                               MemorySegment out, long outOff, long c0, long c1, long c2, long c3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         long hEnd = hOff + (long) k * Float.BYTES;
-        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += TILE_VECTORS * VB) {
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
             FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
             a0 = x.fma(FloatVector.fromMemorySegment(F, w, wp, ORDER), a0);
             a1 = x.fma(FloatVector.fromMemorySegment(F, w, wp + VB, ORDER), a1);
@@ -307,12 +315,14 @@ final class FusedRecurrence {
         final double stepFlops = 2.0 * batch * ldGh * hidden;
         final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
         final long stepGates = (long) batch * ldGh, stepHidden = (long) batch * hidden;
-        // Workspace: the other dh buffer [B, H], and LSTM's per-step dCand [B, H].
-        long dhBytes = stepHidden * Float.BYTES;
-        MemorySegment workspace = NativeMemory.allocateUnscoped(2 * dhBytes, 64);
+        // Workspace: the other dh buffer [B, H], LSTM's per-step dCand [B, H], one 4x4-vector tile per member.
+        long dhBytes = stepHidden * Float.BYTES, tileBytes = 4 * PANEL_ROW;
+        long tilesOffset = (2 * dhBytes + 63) / 64 * 64;
+        MemorySegment workspace = NativeMemory.allocateUnscoped(tilesOffset + CpuParallel.threads() * tileBytes, 64);
         try {
             MemorySegment dhOther = workspace.asSlice(0, dhBytes), dCand = workspace.asSlice(dhBytes, dhBytes);
             CpuParallel.team(wanted, (member, members, barrier) -> {
+                MemorySegment tile = workspace.asSlice(tilesOffset + member * tileBytes, tileBytes);
                 int u0 = Math.min(hidden, blocks * member / members * blockUnits);
                 int u1 = Math.min(hidden, blocks * (member + 1) / members * blockUnits);
                 MemorySegment dh = d.dh(), dhPrev = dhOther;
@@ -327,7 +337,7 @@ final class FusedRecurrence {
                         cellStepBackward(r, d, t, u0, u1, dh, dhPrev, dCand, prev, next);
                     }
                     barrier.await();
-                    dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1);
+                    dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1, tile);
                     MemorySegment swap = dh;
                     dh = dhPrev;
                     dhPrev = swap;
@@ -363,8 +373,12 @@ final class FusedRecurrence {
         }
     }
 
-    /** dhPrev[b, u0..u1) += dgh[b, :] · W_hh[:, u0..u1) for every batch row (W_hh is [G·H, H], row-major). */
-    private static void dhPrevTimesWeights(Recurrence r, MemorySegment dgh, long dghOff, MemorySegment dhPrev, int u0, int u1) {
+    /**
+     * dhPrev[b, u0..u1) += dgh[b, :] · W_hh[:, u0..u1) for every batch row (W_hh is [G·H, H],
+     * row-major); {@code tile} is the member's scratch of 4 rows x 4 vectors.
+     */
+    private static void dhPrevTimesWeights(Recurrence r, MemorySegment dgh, long dghOff, MemorySegment dhPrev, int u0, int u1,
+                                           MemorySegment tile) {
         int batch = r.batch(), hidden = r.hidden(), k = r.mode().gates() * hidden;
         MemorySegment w = r.wHh();
         long ldw = (long) hidden * Float.BYTES, lda = (long) k * Float.BYTES;
@@ -374,11 +388,13 @@ final class FusedRecurrence {
             long wCol = (long) p * Float.BYTES;
             int b = 0;
             for (; b + 4 <= batch; b += 4) {
-                addRows4(k, dgh, (dghOff + (long) b * k) * Float.BYTES, lda, w, wCol, ldw, dhPrev,
-                        ((long) b * hidden + p) * Float.BYTES, ldw);
+                rows4(k, dgh, (dghOff + (long) b * k) * Float.BYTES, lda, w, wCol, ldw, tile, 0, PANEL_ROW,
+                        0, VB, 2 * VB, 3 * VB);
+                addTile(4, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldw);
             }
             for (; b < batch; b++) {
-                addRows1(k, dgh, (dghOff + (long) b * k) * Float.BYTES, w, wCol, ldw, dhPrev, ((long) b * hidden + p) * Float.BYTES);
+                rows1(k, dgh, (dghOff + (long) b * k) * Float.BYTES, w, wCol, ldw, tile, 0, 0, VB, 2 * VB, 3 * VB);
+                addTile(1, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldw);
             }
         }
         // Units past the last whole block (H not a multiple of 4·L): plain dot products, same order.
@@ -395,78 +411,15 @@ final class FusedRecurrence {
         }
     }
 
-    /** out[4 rows][4 vectors] += a[4 rows, 0..k) · w[0..k, 4 vectors]; w rows ldw bytes apart. Offsets in bytes. */
-    private static void addRows4(int k, MemorySegment a, long aOff, long lda, MemorySegment w, long wOff, long ldw,
-                                 MemorySegment out, long outOff, long ldOut) {
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-        long aEnd = aOff + (long) k * Float.BYTES;
-        for (long ap = aOff, wp = wOff; ap < aEnd; ap += Float.BYTES, wp += ldw) {
-            FloatVector w0 = FloatVector.fromMemorySegment(F, w, wp, ORDER);
-            FloatVector w1 = FloatVector.fromMemorySegment(F, w, wp + VB, ORDER);
-            FloatVector w2 = FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER);
-            FloatVector w3 = FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER);
-            FloatVector x = FloatVector.broadcast(F, a.get(FLOAT, ap));
-            a00 = x.fma(w0, a00);
-            a01 = x.fma(w1, a01);
-            a02 = x.fma(w2, a02);
-            a03 = x.fma(w3, a03);
-            x = FloatVector.broadcast(F, a.get(FLOAT, ap + lda));
-            a10 = x.fma(w0, a10);
-            a11 = x.fma(w1, a11);
-            a12 = x.fma(w2, a12);
-            a13 = x.fma(w3, a13);
-            x = FloatVector.broadcast(F, a.get(FLOAT, ap + 2 * lda));
-            a20 = x.fma(w0, a20);
-            a21 = x.fma(w1, a21);
-            a22 = x.fma(w2, a22);
-            a23 = x.fma(w3, a23);
-            x = FloatVector.broadcast(F, a.get(FLOAT, ap + 3 * lda));
-            a30 = x.fma(w0, a30);
-            a31 = x.fma(w1, a31);
-            a32 = x.fma(w2, a32);
-            a33 = x.fma(w3, a33);
+    /** out[rows][4 vectors] (rows ldOut bytes apart) += tile[rows][4 vectors] (dense). Offsets in bytes. */
+    private static void addTile(int rows, MemorySegment tile, MemorySegment out, long outOff, long ldOut) {
+        for (int i = 0; i < rows; i++) {
+            for (int v = 0; v < TILE_VECTORS; v++) {
+                long o = outOff + i * ldOut + v * VB;
+                FloatVector.fromMemorySegment(F, tile, (long) (i * TILE_VECTORS + v) * VB, ORDER)
+                        .add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
+            }
         }
-        // Read-add-store in place (see rows4 on why not through a helper).
-        a00.add(FloatVector.fromMemorySegment(F, out, outOff, ORDER)).intoMemorySegment(out, outOff, ORDER);
-        a01.add(FloatVector.fromMemorySegment(F, out, outOff + VB, ORDER)).intoMemorySegment(out, outOff + VB, ORDER);
-        a02.add(FloatVector.fromMemorySegment(F, out, outOff + 2 * VB, ORDER)).intoMemorySegment(out, outOff + 2 * VB, ORDER);
-        a03.add(FloatVector.fromMemorySegment(F, out, outOff + 3 * VB, ORDER)).intoMemorySegment(out, outOff + 3 * VB, ORDER);
-        long o = outOff + ldOut;
-        a10.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
-        a11.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
-        a12.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
-        a13.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
-        o += ldOut;
-        a20.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
-        a21.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
-        a22.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
-        a23.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
-        o += ldOut;
-        a30.add(FloatVector.fromMemorySegment(F, out, o, ORDER)).intoMemorySegment(out, o, ORDER);
-        a31.add(FloatVector.fromMemorySegment(F, out, o + VB, ORDER)).intoMemorySegment(out, o + VB, ORDER);
-        a32.add(FloatVector.fromMemorySegment(F, out, o + 2 * VB, ORDER)).intoMemorySegment(out, o + 2 * VB, ORDER);
-        a33.add(FloatVector.fromMemorySegment(F, out, o + 3 * VB, ORDER)).intoMemorySegment(out, o + 3 * VB, ORDER);
-    }
-
-    /** out[1 row][4 vectors] += a[0..k) · w[0..k, 4 vectors]. */
-    private static void addRows1(int k, MemorySegment a, long aOff, MemorySegment w, long wOff, long ldw,
-                                 MemorySegment out, long outOff) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        long aEnd = aOff + (long) k * Float.BYTES;
-        for (long ap = aOff, wp = wOff; ap < aEnd; ap += Float.BYTES, wp += ldw) {
-            FloatVector x = FloatVector.broadcast(F, a.get(FLOAT, ap));
-            a0 = x.fma(FloatVector.fromMemorySegment(F, w, wp, ORDER), a0);
-            a1 = x.fma(FloatVector.fromMemorySegment(F, w, wp + VB, ORDER), a1);
-            a2 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER), a2);
-            a3 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER), a3);
-        }
-        a0.add(FloatVector.fromMemorySegment(F, out, outOff, ORDER)).intoMemorySegment(out, outOff, ORDER);
-        a1.add(FloatVector.fromMemorySegment(F, out, outOff + VB, ORDER)).intoMemorySegment(out, outOff + VB, ORDER);
-        a2.add(FloatVector.fromMemorySegment(F, out, outOff + 2 * VB, ORDER)).intoMemorySegment(out, outOff + 2 * VB, ORDER);
-        a3.add(FloatVector.fromMemorySegment(F, out, outOff + 3 * VB, ORDER)).intoMemorySegment(out, outOff + 3 * VB, ORDER);
     }
 
     /** The fused cell step of step t on hidden units [u0, u1), reading gh's columns of those units. */

@@ -1,0 +1,163 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.data.Batches;
+import dev.recur.engine.data.EpochSampler;
+import dev.recur.engine.data.ForecastData;
+import dev.recur.engine.data.Rng;
+import dev.recur.engine.data.SequenceBatch;
+import dev.recur.engine.data.SequenceDataset;
+import dev.recur.engine.nn.ManyToOneHead;
+import dev.recur.engine.nn.Module;
+import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.SequenceRegressor;
+import dev.recur.engine.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code --task forecast}: a univariate series ({@link ForecastData}: split 70/15/15 in time,
+ * normalised with the training part's mean and standard deviation) cut into windows of the past W
+ * values; a recurrent stack reads the W values and a linear head on its last step predicts the next
+ * {@value ForecastData#DEFAULT_HORIZON} (sequence-to-vector). The loss is the MSE on normalised
+ * values; the metric is the mean absolute error over all predicted values, in the series' own units.
+ * metrics.json also carries the naive forecast's MAE ("every future value equals the window's last
+ * value") on the validation and the test windows.
+ */
+public final class ForecastTask implements TrainingTask {
+    static final int DEFAULT_WINDOW = 28;
+    static final int EVALUATION_BATCH = 256;
+
+    private final ForecastData data;
+    private final RecurrentConfig rnn;
+    private final SequenceRegressor model;
+    private final SequenceDataset train;
+    private final EpochSampler sampler;
+    private final List<SequenceBatch> validation;
+    private final List<SequenceBatch> test;
+    private final String source;
+
+    public ForecastTask(ForecastData data, String source, RecurrentConfig rnn, int batchSize, float dropout, long seed) {
+        this.data = data;
+        this.source = source;
+        this.rnn = rnn;
+        this.model = new SequenceRegressor(rnn, data.horizon(), ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+        this.train = data.part(ForecastData.Part.TRAIN);
+        this.sampler = new EpochSampler(Batches.range(train.size()), batchSize, false, new Rng(seed ^ 0x5DEECE66DL));
+        this.validation = batches(ForecastData.Part.VALIDATION);
+        this.test = batches(ForecastData.Part.TEST);
+    }
+
+    private List<SequenceBatch> batches(ForecastData.Part part) {
+        SequenceDataset d = data.part(part);
+        return Batches.inOrder(d, Batches.range(d.size()), EVALUATION_BATCH);
+    }
+
+    @Override
+    public String id() {
+        return "forecast";
+    }
+
+    @Override
+    public String metricName() {
+        return "val_mae";
+    }
+
+    @Override
+    public boolean higherIsBetter() {
+        return false;
+    }
+
+    @Override
+    public Module model() {
+        return model;
+    }
+
+    public ForecastData data() {
+        return data;
+    }
+
+    @Override
+    public Map<String, String> modelConfig() {
+        Map<String, String> head = new LinkedHashMap<>();
+        head.put("head", "regression");
+        head.put("outputs", Integer.toString(data.horizon()));
+        head.put("window", Integer.toString(data.window()));
+        return TaskConfigs.recurrent(rnn, head);
+    }
+
+    /** The series' source and the normalisation a later forecast must apply (Double.toString round-trips exactly). */
+    @Override
+    public Map<String, String> taskInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("name", id());
+        info.put("csv", source);
+        info.put("window", Integer.toString(data.window()));
+        info.put("horizon", Integer.toString(data.horizon()));
+        info.put("mean", Double.toString(data.mean()));
+        info.put("std", Double.toString(data.std()));
+        return info;
+    }
+
+    @Override
+    public StepLoss trainingLoss(Graph g) {
+        SequenceBatch batch = Batches.pad(train, sampler.next());
+        Var prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null);
+        return new StepLoss(SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena()))),
+                batch.batchSize());
+    }
+
+    /** Mean MSE (normalised units) and MAE (the series' units) over every window of the split. */
+    @Override
+    public Evaluation evaluate(Kernels kernels, Split split) {
+        double squared = 0, absolute = 0;
+        long count = 0;
+        for (SequenceBatch batch : split == Split.TEST ? test : validation) {
+            try (Graph g = Graph.inference(kernels)) {
+                Tensor prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null).value(); // [B, K]
+                float[] target = batch.valueTargets();                                                          // [B, K]
+                for (int i = 0; i < target.length; i++) {
+                    double d = prediction.get(i) - target[i];
+                    squared += d * d;
+                    absolute += Math.abs(d);
+                }
+                count += target.length;
+            }
+        }
+        // Normalisation is affine, so an error of d normalised units is d * std in the series' units.
+        return new Evaluation(squared / count, absolute / count * data.std());
+    }
+
+    @Override
+    public Map<String, Double> baselines() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("naive_val_mae", data.naiveMae(ForecastData.Part.VALIDATION));
+        out.put("naive_test_mae", data.naiveMae(ForecastData.Part.TEST));
+        return out;
+    }
+
+    @Override
+    public long stepsPerEpoch() {
+        return sampler.batchesPerEpoch();
+    }
+
+    @Override
+    public long[] dataState() {
+        return sampler.state();
+    }
+
+    @Override
+    public void restoreDataState(long[] state) {
+        sampler.restore(state);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+}

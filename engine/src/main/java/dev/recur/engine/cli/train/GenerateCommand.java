@@ -1,0 +1,178 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.KernelsOption;
+import dev.recur.engine.cli.ThreadsOption;
+import dev.recur.engine.cli.UserError;
+import dev.recur.engine.data.Rng;
+import dev.recur.engine.data.Vocabulary;
+import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.SequenceTagger;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.train.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recur generate}: samples text from a {@code --task chars} checkpoint. The model is rebuilt
+ * from the checkpoint's {@code model.*} metadata and its vocabulary from {@code task.vocabulary};
+ * the prompt runs through the network once, then each new character is drawn from the last step's
+ * logits ({@link TokenSampler}: top-k, temperature) and fed back one step at a time, the recurrent
+ * state (h, and c for an LSTM) carried from step to step. Prints the prompt followed by the
+ * generated characters.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Sample text from a character model trained with recur train --task chars.")
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "checkpoint.safetensors of a chars run")
+    Path checkpoint;
+    @Option(names = "--prompt", description = "text to start from; every character must be in the model's vocabulary "
+            + "(default: none, the model starts after a newline)")
+    String prompt = "";
+    @Option(names = "--length", paramLabel = "N", description = "characters to generate (default 500)")
+    int length = 500;
+    @Option(names = "--temperature", paramLabel = "T", description = "softmax temperature: below 1 safer, above 1 wilder; "
+            + "0 = greedy, always the most likely character (default 0.8)")
+    double temperature = 0.8;
+    @Option(names = "--top-k", paramLabel = "K", description = "draw among the K most likely characters only; 0 = all (default)")
+    int topK;
+    @Option(names = "--seed", description = "seed of the draws (default: a random one, printed on stderr)")
+    Long seed;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (length < 0) throw new UserError("--length must be >= 0, got " + length);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature);
+        }
+        if (topK < 0) throw new UserError("--top-k must be >= 0 (0: no cut), got " + topK);
+        threads.apply();
+        Kernels k = kernels.kernels();
+        Checkpoint saved = Checkpoint.read(checkpoint);
+        String task = saved.task().get("name");
+        if (!"chars".equals(task) || saved.task().get("vocabulary") == null) {
+            throw new UserError(checkpoint + ": is a checkpoint of " + (task == null ? "no task" : "task '" + task + "'")
+                    + ", not a character model: train one with recur train --task chars --text FILE");
+        }
+        Vocabulary vocabulary;
+        try {
+            vocabulary = CharsTask.decodeVocabulary(saved.task().get("vocabulary"));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
+        }
+        int[] promptIds = promptIds(vocabulary);
+        long drawSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
+        boolean greedy = temperature == 0 || topK == 1;
+        if (seed == null && !greedy) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
+        PrintWriter out = spec.commandLine().getOut();
+        try (SequenceTagger model = rebuild(saved, vocabulary)) {
+            Checkpoint.loadParameters(checkpoint, model.parameters());
+            out.print(prompt);
+            out.flush();
+            generate(model, k, promptIds, length, new TokenSampler(temperature, topK, new Rng(drawSeed)), id -> {
+                out.print(Character.toChars(vocabulary.codePoint(id)));
+                out.flush();
+            });
+            out.println();
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** The prompt's ids; an empty prompt starts after a newline (when the vocabulary has one). */
+    private int[] promptIds(Vocabulary vocabulary) {
+        if (!prompt.isEmpty()) {
+            try {
+                return vocabulary.encode(prompt);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--prompt: " + e.getMessage());
+            }
+        }
+        int newline = vocabulary.id('\n');
+        if (newline < 0) throw new UserError("--prompt is needed: the model's vocabulary has no newline to start from");
+        return new int[]{newline};
+    }
+
+    /** The model the checkpoint describes, with fresh parameters; refuses anything but a chars language model. */
+    static SequenceTagger rebuild(Checkpoint saved, Vocabulary vocabulary) throws IOException {
+        Map<String, String> m = saved.modelConfig();
+        CellMode mode;
+        try {
+            mode = CellMode.parse(m.getOrDefault("cell", ""));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(saved.path() + ": model.cell '" + m.get("cell") + "' is not a recurrent cell");
+        }
+        RecurrentConfig rnn = new RecurrentConfig(mode, intKey(saved, "input"), intKey(saved, "hidden"),
+                intKey(saved, "layers"), false, true, false, intKey(saved, "proj_size"));
+        saved.requireModelConfig(CharsTask.modelConfig(rnn, vocabulary.size()));
+        return new SequenceTagger(rnn, vocabulary.size(), vocabulary.size(), 0f, 0);
+    }
+
+    private static int intKey(Checkpoint saved, String key) {
+        String v = saved.modelConfig().get(key);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UserError(saved.path() + ": model." + key + " is " + (v == null ? "missing" : "'" + v + "'")
+                    + ", expected a whole number");
+        }
+    }
+
+    /** Receives each generated token id as it is drawn. */
+    interface TokenSink {
+        void accept(int id);
+    }
+
+    /**
+     * Runs the prompt (ids, at least one) through the model, then draws {@code length} tokens, each
+     * fed back as the next step's input with the state carried over; returns the drawn ids. One
+     * inference graph per step: the state is copied out of the closing graph and into the next.
+     */
+    static int[] generate(SequenceTagger model, Kernels kernels, int[] prompt, int length, TokenSampler sampler,
+                          TokenSink sink) {
+        int[] drawn = new int[length];
+        int[] input = prompt;
+        float[] h = null, c = null;
+        int[] hShape = null, cShape = null;
+        for (int s = 0; s < length; s++) {
+            float[] logits;
+            try (Graph g = Graph.inference(kernels)) {
+                Var h0 = h == null ? null : g.constant(g.arena().of(h, hShape));
+                Var c0 = c == null ? null : g.constant(g.arena().of(c, cShape));
+                SequenceTagger.StatefulOutput o = model.forward(g, input, input.length, 1, h0, c0);
+                Tensor all = o.logits().value(); // [T, 1, V]
+                logits = all.rows(input.length - 1, input.length).toArray();
+                h = o.hN().value().toArray();
+                hShape = o.hN().value().shape();
+                if (o.cN() != null) {
+                    c = o.cN().value().toArray();
+                    cShape = o.cN().value().shape();
+                }
+            }
+            int next = sampler.next(logits);
+            drawn[s] = next;
+            sink.accept(next);
+            input = new int[]{next};
+        }
+        return drawn;
+    }
+}
