@@ -302,6 +302,44 @@ class DatasetTasksTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // recur eval of the chars and forecast tasks
+
+    @Test
+    void evalRebuildsCharsAndForecastModels() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        Rng rng = new Rng(3);
+        String[] words = {"the", "cat", "sat", "on", "a", "mat"};
+        while (sb.length() < 3000) sb.append(words[rng.nextInt(words.length)]).append(rng.nextInt(8) == 0 ? ".\n" : " ");
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, sb);
+        Path chars = dir.resolve("chars");
+        assertThat(recur("train", "--task", "chars", "--text", text.toString(), "--seq", "16", "--hidden", "8",
+                "--batch", "4", "--steps", "3", "--out", chars.toString()).exit()).isZero();
+        Run eval = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("the validation part of").contains("test_bits_per_char");
+        Path other = dir.resolve("other.txt");
+        Files.writeString(other, sb.toString().replace('t', 'T'));
+        Run vocabulary = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString(), "--text", other.toString());
+        assertThat(vocabulary.exit()).isEqualTo(2);
+        assertThat(vocabulary.err()).contains("not the vocabulary").hasLineCount(1);
+
+        StringBuilder csv = new StringBuilder("day,value\n");
+        for (int i = 0; i < 300; i++) csv.append(i).append(',').append(10 + 5 * Math.sin(i / 4.0)).append('\n');
+        Path series = dir.resolve("series.csv");
+        Files.writeString(series, csv);
+        Path forecast = dir.resolve("forecast");
+        assertThat(recur("train", "--task", "forecast", "--csv", series.toString(), "--column", "value", "--window", "20",
+                "--hidden", "8", "--steps", "3", "--out", forecast.toString()).exit()).isZero();
+        Run f = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString(), "--column", "value");
+        assertThat(f.exit()).as(f.err()).isZero();
+        assertThat(f.out()).contains("the test part of column value").contains("test_mae");
+        Run noColumn = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString());
+        assertThat(noColumn.exit()).isEqualTo(2);
+        assertThat(noColumn.err()).contains("--column").hasLineCount(1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // recur eval refusals
 
     @Test
