@@ -62,7 +62,8 @@ abstract class DatasetTask implements TrainingTask {
         this.model = switch (kind) {
             case CLASS_PER_SAMPLE ->
                     new SequenceClassifier(rnn, 0, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
-            case VALUE_PER_SAMPLE -> new SequenceRegressor(rnn, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+            case VALUE_PER_SAMPLE ->
+                    new SequenceRegressor(rnn, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
             case CLASS_PER_STEP, VALUE_PER_STEP -> new SequenceTagger(rnn, 0, outputs, dropout, seed);
         };
         int[] train = split.train();

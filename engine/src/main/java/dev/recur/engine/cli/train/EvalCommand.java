@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
  * last part of the series; for chars (which has no test part), the validation part of the text. A checkpoint of
  * another task or architecture is a one-line error (exit code 2). Nothing is written.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Print the test-split loss and metric of a recur train checkpoint.")
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Print the test-split loss and metric of a recur train checkpoint.")
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint written by recur train")
     Path checkpoint;
@@ -145,7 +146,9 @@ public final class EvalCommand implements Callable<Integer> {
             case "forecast" -> {
                 Path file = csv != null ? csv : pathOf(saved, "csv", "--csv FILE");
                 String col = column != null ? column : saved.task().get("column");
-                if (col == null) throw new UserError("--task forecast needs --column NAME (the checkpoint does not name it)");
+                if (col == null) {
+                    throw new UserError("--task forecast needs --column NAME (the checkpoint does not name it)");
+                }
                 ForecastData series = ForecastData.fromCsv(file, col, intValue(saved.task(), "task.", "window"),
                         intValue(saved.task(), "task.", "horizon"));
                 String mean = saved.task().get("mean"), std = saved.task().get("std");
@@ -193,7 +196,8 @@ public final class EvalCommand implements Callable<Integer> {
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new UserError(checkpoint + ": key '" + prefix + key + "' is " + (text == null ? "missing" : "'" + text + "'")
+            throw new UserError(checkpoint + ": key '" + prefix + key + "' is "
+                    + (text == null ? "missing" : "'" + text + "'")
                     + ", expected an integer");
         }
     }

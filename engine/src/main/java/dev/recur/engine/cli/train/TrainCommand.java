@@ -202,7 +202,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             case "tensors" -> {
                 refuse("--seq", seq != null);
-                if (data == null) throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
+                if (data == null) {
+                    throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
+                }
                 TensorsDataset d = TensorsDataset.load(data);
                 yield TensorsTask.forTraining(data, d, recurrent(mode, d.features(), h), b, (float) dropout, seed);
             }
