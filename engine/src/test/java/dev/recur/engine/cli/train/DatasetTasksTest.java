@@ -2,10 +2,15 @@ package dev.recur.engine.cli.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.data.Batches;
 import dev.recur.engine.data.Rng;
+import dev.recur.engine.data.TensorsDataset;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.io.SafeTensorsWriter;
+import dev.recur.engine.nn.RecurrentConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -244,6 +249,65 @@ class DatasetTasksTest {
         Run missing = train(out, "--task", "tensors", "--data", dir.resolve("none.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("none.safetensors").contains("does not exist").hasLineCount(1);
+    }
+
+    /**
+     * Per-step heads: what the padded steps of x and y hold changes neither the loss nor the metric, and a
+     * padded batch scores exactly what its samples score one by one, averaged over valid steps.
+     */
+    @Test
+    void paddedStepsNeverEnterPerStepLossesOrMetrics() throws IOException {
+        int n = 6, t = 5, features = 2;
+        int[] lengths = {5, 2, 3, 1, 4, 5};
+        for (boolean classes : new boolean[]{true, false}) {
+            double[][] results = new double[2][];
+            for (int variant = 0; variant < 2; variant++) {
+                Rng rng = new Rng(7);
+                float[] x = new float[n * t * features];
+                long[] yc = new long[n * t];
+                float[] yv = new float[n * t];
+                for (int i = 0; i < n; i++) {
+                    for (int s = 0; s < t; s++) {
+                        boolean padded = s >= lengths[i];
+                        for (int f = 0; f < features; f++) {
+                            float v = (float) rng.nextGaussian();
+                            x[(i * t + s) * features + f] = padded && variant == 1 ? 1e3f : v;
+                        }
+                        int c = rng.nextInt(3);
+                        float value = (float) rng.nextGaussian();
+                        yc[i * t + s] = padded && variant == 1 ? 2 : c;
+                        yv[i * t + s] = padded && variant == 1 ? -1e3f : value;
+                    }
+                }
+                SafeTensorsWriter w = new SafeTensorsWriter().putF32("x", x, n, t, features).putI32("lengths", lengths, n);
+                if (classes) w.putI64("y", yc, n, t);
+                else w.putF32("y", yv, n, t);
+                Path file = w.write(dir.resolve("padded" + variant + ".safetensors"));
+                TensorsDataset d = TensorsDataset.load(file);
+                var rnn = new RecurrentConfig(CellMode.GRU, features, 4, 1,
+                        false, true, false, 0);
+                try (TensorsTask task = TensorsTask.forEvaluation(file, d, Batches.range(n), rnn,
+                        classes ? 3 : 1)) {
+                    TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(),
+                            TrainingTask.Split.TEST);
+                    results[variant] = new double[]{e.loss(), e.metric()};
+                }
+                // Each sample alone (no padding at all), averaged over valid steps: the batched result.
+                double loss = 0, metric = 0;
+                int steps = 0;
+                for (int i = 0; i < n; i++) {
+                    try (TensorsTask task = TensorsTask.forEvaluation(file, d, new int[]{i}, rnn, classes ? 3 : 1)) {
+                        TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(), TrainingTask.Split.TEST);
+                        loss += e.loss() * lengths[i];
+                        metric += e.metric() * lengths[i];
+                        steps += lengths[i];
+                    }
+                }
+                assertThat(loss / steps).isCloseTo(results[variant][0], offset(1e-5));
+                assertThat(metric / steps).isCloseTo(results[variant][1], offset(1e-5));
+            }
+            assertThat(results[1]).as(classes ? "classes" : "values").containsExactly(results[0]);
+        }
     }
 
     /** A PyTorch nn.LSTM(3, 8) state_dict: PyTorch's names, no "rnn." prefix. */
