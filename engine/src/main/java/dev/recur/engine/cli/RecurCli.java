@@ -2,15 +2,16 @@ package dev.recur.engine.cli;
 
 import dev.recur.engine.cli.bench.BenchCommand;
 import dev.recur.engine.cli.train.GenerateCommand;
+import dev.recur.engine.cli.train.EvalCommand;
 import dev.recur.engine.cli.train.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}. */
+/** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}, {@code eval}. */
 @Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",
         description = "Recurrent neural networks (RNN, GRU, LSTM) on the JVM, with PyTorch's semantics.",
         subcommands = {InfoCommand.class, DemoCommand.class, InferCommand.class, BenchCommand.class, TrainCommand.class,
-                GenerateCommand.class})
+                GenerateCommand.class, EvalCommand.class})
 public final class RecurCli implements Runnable {
     /** Exit code for bad input and unavailable devices: one line on stderr, nothing written. */
     public static final int USAGE_ERROR = 2;

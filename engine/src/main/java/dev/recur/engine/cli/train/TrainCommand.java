@@ -8,6 +8,8 @@ import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.ForecastData;
+import dev.recur.engine.data.FashionMnist;
+import dev.recur.engine.data.TensorsDataset;
 import dev.recur.engine.nn.RecurrentConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,9 +32,10 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train an RNN/GRU/LSTM on a task; writes "
         + "checkpoint.safetensors, metrics.json, metrics.csv and curves.png into --out.")
 public final class TrainCommand implements Callable<Integer> {
-    static final List<String> TASKS = List.of("adding", "chars", "forecast");
+    static final List<String> TASKS = List.of("adding", "chars", "forecast", "fashion-mnist", "tensors");
 
-    @Option(names = "--task", description = "adding (default), chars (--text) or forecast (--csv, --column)")
+    @Option(names = "--task", description = "adding (default), chars (--text), forecast (--csv, --column), "
+            + "fashion-mnist or tensors (--data)")
     String task = "adding";
     @Option(names = "--cell", description = "lstm (default), gru, rnn_tanh or rnn_relu")
     String cell = "lstm";
@@ -78,6 +81,12 @@ public final class TrainCommand implements Callable<Integer> {
     int logEvery = 50;
     @Option(names = "--eval-every", paramLabel = "N", description = "steps between validations and checkpoints (default 250)")
     int evalEvery = 250;
+    @Option(names = "--data", paramLabel = "FILE", description = "--task tensors: the data set, a safetensors file "
+            + "with x [N,T,I] float32, y [N] or [N,T] (int64 classes or float32 values), optional lengths [N]")
+    Path data;
+    @Option(names = "--init", paramLabel = "FILE", description = "start from these weights: a checkpoint, or a PyTorch "
+            + "nn.LSTM/GRU/RNN state_dict (safetensors) for the recurrent layers")
+    Path init;
     @Option(names = "--resume", description = "continue from --out's checkpoint (same flags) instead of starting over")
     boolean resume;
 
@@ -109,12 +118,15 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
         }
         Path dir = out != null ? out : Path.of("runs", task);
-        Files.createDirectories(dir);
         if (!resume && Files.exists(dir.resolve(Trainer.CHECKPOINT))) {
             throw new UserError("--out " + dir + " already holds a run (" + Trainer.CHECKPOINT
                     + "): pass --resume to continue it, or choose another --out");
         }
         try (TrainingTask t = createTask(mode, h, b)) {
+            if (init != null && !(resume && Files.exists(dir.resolve(Trainer.CHECKPOINT)))) {
+                System.out.println(InitialWeights.load(init, t.model()));
+            }
+            Files.createDirectories(dir);
             long totalSteps = totalSteps(t, defaults);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("task", task);
@@ -132,6 +144,8 @@ public final class TrainCommand implements Callable<Integer> {
             config.put("seed", seed);
             config.put("threads", threadCount);
             config.put("kernels", k.name());
+            if (data != null) config.put("data", data.toString());
+            if (init != null) config.put("init", init.toString());
             if (seq != null || defaults.seq() > 0) config.put("seq", seq != null ? seq : defaults.seq());
             if (text != null) config.put("text", text.toString());
             if (t instanceof ForecastTask f) {
@@ -180,8 +194,30 @@ public final class TrainCommand implements Callable<Integer> {
                 yield new ForecastTask(series, csv.toString(),
                         new RecurrentConfig(mode, 1, h, layers, bidirectional, true, false, 0), b, (float) dropout, seed);
             }
+            case "fashion-mnist" -> {
+                refuse("--seq", seq != null);
+                refuse("--data", data != null);
+                yield FashionMnistTask.forTraining(FashionMnistTask.dataDir(), recurrent(mode, FashionMnist.SIDE, h), b,
+                        (float) dropout, seed);
+            }
+            case "tensors" -> {
+                refuse("--seq", seq != null);
+                if (data == null) {
+                    throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
+                }
+                TensorsDataset d = TensorsDataset.load(data);
+                yield TensorsTask.forTraining(data, d, recurrent(mode, d.features(), h), b, (float) dropout, seed);
+            }
             default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
         };
+    }
+
+    private RecurrentConfig recurrent(CellMode mode, int input, int h) {
+        return new RecurrentConfig(mode, input, h, layers, bidirectional, true, false, 0);
+    }
+
+    private void refuse(String flag, boolean given) {
+        if (given) throw new UserError(flag + " does not apply to --task " + task);
     }
 
     /** --steps and --epochs: whichever ends first; the task's default when neither is given. */
@@ -215,6 +251,9 @@ public final class TrainCommand implements Callable<Integer> {
                 case "chars" -> new TaskDefaults(256, 64, 2e-3, 4000, 0, 100);
                 // Small series (hundreds to thousands of windows): 30 epochs of batches of 32.
                 case "forecast" -> new TaskDefaults(64, 32, 1e-3, 0, 30, 0);
+                // Issue 5's PyTorch reference: LSTM 128, Adam 2e-3, batch 128 reaches 89% test accuracy after 12 epochs.
+                case "fashion-mnist" -> new TaskDefaults(128, 128, 2e-3, 0, 12, 0);
+                case "tensors" -> new TaskDefaults(128, 64, 1e-3, 0, 10, 0);
                 default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
             };
         }

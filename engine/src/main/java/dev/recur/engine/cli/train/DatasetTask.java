@@ -1,0 +1,213 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.autodiff.Elementwise;
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Losses;
+import dev.recur.engine.autodiff.Masking;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.data.Batches;
+import dev.recur.engine.data.EpochSampler;
+import dev.recur.engine.data.IndexSplit;
+import dev.recur.engine.data.Rng;
+import dev.recur.engine.data.SequenceBatch;
+import dev.recur.engine.data.SequenceDataset;
+import dev.recur.engine.data.TargetKind;
+import dev.recur.engine.nn.ManyToOneHead;
+import dev.recur.engine.nn.Module;
+import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.SequenceClassifier;
+import dev.recur.engine.nn.SequenceRegressor;
+import dev.recur.engine.nn.SequenceTagger;
+import dev.recur.engine.nn.TimeDistributedHead;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the tasks over a fixed data set (fashion-mnist, tensors) share. The model follows the
+ * targets' kind: one class per sample -> {@link SequenceClassifier} (many-to-one, the output at each
+ * sample's last valid step), values per sample -> {@link SequenceRegressor}, one class per step ->
+ * {@link SequenceTagger} on raw features, values per step -> a {@link SequenceTagger} whose
+ * time-distributed head predicts the values (MSE over valid steps only). The training part is
+ * shuffled each epoch by an {@link EpochSampler}, whose state is the task's data state (so
+ * {@code --resume} draws the same batches); the validation and test parts are read in order.
+ * Metric: accuracy (over samples, or over valid steps) or MSE.
+ */
+abstract class DatasetTask implements TrainingTask {
+    /** Samples per evaluation batch: larger than a training batch, as nothing is kept for backward. */
+    static final int EVAL_BATCH = 500;
+
+    private final SequenceDataset data;
+    private final int[] validationIndices;
+    private final RecurrentConfig rnn;
+    private final TargetKind kind;
+    private final int outputs;
+    private final Module model;
+    private final EpochSampler sampler;
+    private List<SequenceBatch> validation;
+
+    /**
+     * @param split   training and validation indices into {@code data}; an empty training part makes an
+     *                evaluation-only task ({@code recur eval})
+     * @param outputs classes (classification) or values per target (regression)
+     */
+    DatasetTask(SequenceDataset data, IndexSplit split, RecurrentConfig rnn, int outputs, int batchSize, float dropout,
+                long seed) {
+        this.data = data;
+        this.validationIndices = split.validation();
+        this.rnn = rnn;
+        this.kind = data.targetKind();
+        this.outputs = outputs;
+        this.model = switch (kind) {
+            case CLASS_PER_SAMPLE ->
+                    new SequenceClassifier(rnn, 0, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+            case VALUE_PER_SAMPLE ->
+                    new SequenceRegressor(rnn, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+            case CLASS_PER_STEP, VALUE_PER_STEP -> new SequenceTagger(rnn, 0, outputs, dropout, seed);
+        };
+        int[] train = split.train();
+        this.sampler = train.length == 0 ? null
+                : new EpochSampler(train, batchSize, false, new Rng(seed ^ 0x5DEECE66DL));
+    }
+
+    /** The validation part's batches, made once. */
+    final List<SequenceBatch> evaluationBatches() {
+        if (validation == null) validation = Batches.inOrder(data, validationIndices, EVAL_BATCH);
+        return validation;
+    }
+
+    /** The test part's batches (fashion-mnist: the 10000 test images). */
+    abstract List<SequenceBatch> testBatches();
+
+    /** The head's facts for {@code model.*}: its kind and width. */
+    static String headName(TargetKind kind) {
+        return switch (kind) {
+            case CLASS_PER_SAMPLE -> "classifier";
+            case VALUE_PER_SAMPLE -> "regression";
+            case CLASS_PER_STEP -> "tagger";
+            case VALUE_PER_STEP -> "step_regression";
+        };
+    }
+
+    TargetKind kind() {
+        return kind;
+    }
+
+    @Override
+    public String metricName() {
+        return kind.isClassification() ? "val_accuracy" : "val_mse";
+    }
+
+    @Override
+    public boolean higherIsBetter() {
+        return kind.isClassification();
+    }
+
+    @Override
+    public Module model() {
+        return model;
+    }
+
+    @Override
+    public Map<String, String> modelConfig() {
+        return TaskConfigs.recurrent(rnn, Map.of("head", headName(kind), "outputs", Integer.toString(outputs)));
+    }
+
+    @Override
+    public long stepsPerEpoch() {
+        return sampler == null ? 0 : sampler.batchesPerEpoch();
+    }
+
+    @Override
+    public StepLoss trainingLoss(Graph g) {
+        if (sampler == null) throw new IllegalStateException(id() + " was built for evaluation only");
+        SequenceBatch batch = Batches.pad(data, sampler.next());
+        return new StepLoss(forward(g, batch).loss(), batch.batchSize());
+    }
+
+    @Override
+    public Evaluation evaluate(Kernels kernels, Split split) {
+        List<SequenceBatch> batches = split == Split.TEST ? testBatches() : evaluationBatches();
+        double lossSum = 0, metricSum = 0;
+        long count = 0;
+        for (SequenceBatch batch : batches) {
+            try (Graph g = Graph.inference(kernels)) {
+                Scored s = forward(g, batch);
+                lossSum += (double) s.loss().value().get(0) * s.count();
+                metricSum += s.metricSum();
+                count += s.count();
+            }
+        }
+        if (count == 0) throw new IllegalStateException(id() + ": the " + split + " part is empty");
+        return new Evaluation(lossSum / count, metricSum / count);
+    }
+
+    /** A batch's mean loss, the sum of the metric over its units (samples or valid steps), and their count. */
+    private record Scored(Var loss, double metricSum, long count) {
+    }
+
+    private Scored forward(Graph g, SequenceBatch batch) {
+        Var x = g.constant(batch.inputTensor(g.arena()));
+        int[] lengths = batch.isFull() ? null : batch.lengths();
+        int b = batch.batchSize();
+        return switch (model) {
+            case SequenceClassifier c -> {
+                Var logits = c.forward(g, x, lengths);
+                Var loss = SequenceClassifier.loss(logits, batch.classTargets());
+                yield new Scored(loss, correct(logits, batch.classTargets(), null), b);
+            }
+            case SequenceRegressor r -> {
+                Var loss = SequenceRegressor.loss(r.forward(g, x, lengths), g.constant(batch.valueTargetTensor(g.arena())));
+                yield new Scored(loss, (double) loss.value().get(0) * b, b);
+            }
+            case SequenceTagger t -> {
+                Var y = t.forward(g, x, lengths); // [T, B, outputs]
+                long valid = 0;
+                for (int l : batch.lengths()) valid += l;
+                if (kind == TargetKind.CLASS_PER_STEP) {
+                    Var loss = SequenceTagger.loss(y, batch.classTargets(), batch.lengths());
+                    float[] mask = TimeDistributedHead.stepMask(batch.steps(), b, batch.lengths());
+                    yield new Scored(loss, correct(y, batch.classTargets(), mask), valid);
+                }
+                // Padded steps: prediction zeroed, target 0 (Batches pads with zeros), so they add nothing
+                // to the sum; rescale the mean over all T·B·K elements to a mean over the valid ones.
+                Var masked = Masking.zeroPadded(y, batch.lengths());
+                Var target = g.constant(batch.valueTargetTensor(g.arena()));
+                long all = (long) batch.steps() * b;
+                Var loss = Elementwise.scale(Losses.mse(masked, target), (float) all / valid);
+                yield new Scored(loss, (double) loss.value().get(0) * valid, valid);
+            }
+            default -> throw new IllegalStateException("unexpected model " + model);
+        };
+    }
+
+    /** Rows of {@code logits} (any shape [..., C]) whose argmax is the target, counting rows with mask > 0 (null: all). */
+    private static long correct(Var logits, int[] targets, float[] mask) {
+        float[] z = logits.value().toArray();
+        int classes = logits.dim(logits.shape().length - 1);
+        long right = 0;
+        for (int r = 0; r < targets.length; r++) {
+            if (mask != null && mask[r] == 0f) continue;
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (z[r * classes + c] > z[r * classes + best]) best = c;
+            if (best == targets[r]) right++;
+        }
+        return right;
+    }
+
+    @Override
+    public long[] dataState() {
+        return sampler == null ? new long[0] : sampler.state();
+    }
+
+    @Override
+    public void restoreDataState(long[] state) {
+        if (sampler != null) sampler.restore(state);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,204 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.DeviceOption;
+import dev.recur.engine.cli.KernelsOption;
+import dev.recur.engine.cli.ThreadsOption;
+import dev.recur.engine.cli.UserError;
+import dev.recur.engine.data.Batches;
+import dev.recur.engine.data.CharCorpus;
+import dev.recur.engine.data.FashionMnist;
+import dev.recur.engine.data.ForecastData;
+import dev.recur.engine.data.TensorsDataset;
+import dev.recur.engine.io.DataFileException;
+import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.train.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recur eval}: rebuilds a {@code recur train} task's model from a checkpoint's {@code model.*}
+ * metadata, loads its parameters and prints the loss and the task's metric on the test split:
+ * fashion-mnist's 10000 test images; for tensors, the held-out 10% of the training file, or all of
+ * the file given with {@code --data}; for adding, 1000 sequences from a fixed seed; for forecast, the
+ * last part of the series; for chars (which has no test part), the validation part of the text. A checkpoint of
+ * another task or architecture is a one-line error (exit code 2). Nothing is written.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Print the test-split loss and metric of a recur train checkpoint.")
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint written by recur train")
+    Path checkpoint;
+    @Option(names = "--task", description = "adding, chars, forecast, fashion-mnist or tensors (default: the checkpoint's)")
+    String task;
+    @Option(names = "--data", paramLabel = "FILE", description = "--task tensors: a test file, evaluated whole "
+            + "(default: the held-out part of the file the model was trained on)")
+    Path data;
+    @Option(names = "--seq", paramLabel = "T", description = "--task adding: sequence length (default: the training run's)")
+    Integer seq;
+    @Option(names = "--text", paramLabel = "FILE", description = "--task chars: the text (default: the training run's)")
+    Path text;
+    @Option(names = "--csv", paramLabel = "FILE", description = "--task forecast: the series (default: the training run's)")
+    Path csv;
+    @Option(names = "--column", paramLabel = "NAME", description = "--task forecast: the column (needed unless the "
+            + "checkpoint names it)")
+    String column;
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    /** The model built for the checkpoint and a description of the test split. */
+    private record Built(TrainingTask task, String split) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        device.requireUsable();
+        threads.apply();
+        Kernels k = kernels.kernels();
+        DataFileException.requireFile(checkpoint, "checkpoint");
+        Checkpoint saved = Checkpoint.read(checkpoint);
+        String savedTask = saved.task().get("name");
+        String name = task != null ? task : savedTask;
+        if (name == null) throw new UserError(checkpoint + ": metadata has no task.name: pass --task");
+        if (savedTask != null && !savedTask.equals(name)) {
+            throw new UserError(checkpoint + ": is a checkpoint of --task " + savedTask + ", not " + name);
+        }
+        Built built = build(name, saved);
+        try (TrainingTask t = built.task()) {
+            saved.requireModelConfig(t.modelConfig());
+            Checkpoint.loadParameters(checkpoint, t.model().parameters());
+            long start = System.nanoTime();
+            TrainingTask.Evaluation e = t.evaluate(k, TrainingTask.Split.TEST);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, String> m = saved.modelConfig();
+            System.out.printf(Locale.ROOT, "recur eval: %s (task %s, %s H=%s L=%s%s, step %d) on %s%n", checkpoint, name,
+                    m.get("cell"), m.get("hidden"), m.get("layers"),
+                    "true".equals(m.get("bidirectional")) ? " bidirectional" : "", saved.progress().step(), built.split());
+            System.out.printf(Locale.ROOT, "test_loss %.5g, %s %.5g (%.1f s)%n", e.loss(),
+                    t.metricName().replaceFirst("^val_", "test_"), e.metric(), seconds);
+        }
+        return 0;
+    }
+
+    private Built build(String name, Checkpoint saved) throws IOException {
+        if (seq != null && !name.equals("adding") && !name.equals("chars")) {
+            throw new UserError("--seq does not apply to --task " + name);
+        }
+        if (data != null && !name.equals("tensors")) throw new UserError("--data does not apply to --task " + name);
+        if (text != null && !name.equals("chars")) throw new UserError("--text does not apply to --task " + name);
+        if ((csv != null || column != null) && !name.equals("forecast")) {
+            throw new UserError("--csv and --column do not apply to --task " + name);
+        }
+        return switch (name) {
+            case "adding" -> {
+                int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
+                if (steps < 1) throw new UserError("--seq must be at least 1, got " + steps);
+                yield new Built(new AddingTask(recurrent(saved, 2), steps, 1, 0f, 1),
+                        AddingTask.VALIDATION_SEQUENCES + " test sequences of " + steps + " steps (fixed seed)");
+            }
+            case "fashion-mnist" -> {
+                FashionMnistTask t = FashionMnistTask.forEvaluation(FashionMnistTask.dataDir(),
+                        recurrent(saved, FashionMnist.SIDE));
+                yield new Built(t, "the " + t.testSize() + " test images of " + FashionMnistTask.dataDir());
+            }
+            case "tensors" -> {
+                String trainedOn = saved.task().get("data");
+                Path file = data != null ? data : trainedOn != null ? Path.of(trainedOn) : null;
+                if (file == null) throw new UserError(checkpoint + ": metadata has no task.data: pass --data FILE");
+                TensorsDataset d = TensorsDataset.load(file);
+                boolean heldOut = trainedOn != null && Files.exists(Path.of(trainedOn))
+                        && Files.isSameFile(file, Path.of(trainedOn));
+                int[] indices = heldOut ? TensorsTask.split(file, d).validation() : Batches.range(d.size());
+                int outputs = intValue(saved.modelConfig(), "model.", "outputs");
+                yield new Built(TensorsTask.forEvaluation(file, d, indices, recurrent(saved, d.features()), outputs),
+                        (heldOut ? "the held-out " + indices.length + " of " + d.size() + " samples of "
+                                : "all " + d.size() + " samples of ") + file);
+            }
+            case "chars" -> {
+                Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
+                int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
+                if (steps < 1) throw new UserError("--seq must be at least 1, got " + steps);
+                CharCorpus corpus = CharCorpus.load(file, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
+                String vocabulary = saved.task().get("vocabulary");
+                if (vocabulary != null && !vocabulary.equals(CharsTask.encodeVocabulary(corpus.vocabulary()))) {
+                    throw new UserError(file + ": its characters are not the vocabulary the checkpoint was trained on");
+                }
+                Map<String, String> m = saved.modelConfig();
+                CharsTask t = new CharsTask(corpus, file.toString(), CharsTask.config(recurrent(saved, 1).mode(),
+                        intValue(m, "model.", "hidden"), intValue(m, "model.", "layers"),
+                        Boolean.parseBoolean(m.get("bidirectional"))), steps, 64, 0f, 1);
+                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters)");
+            }
+            case "forecast" -> {
+                Path file = csv != null ? csv : pathOf(saved, "csv", "--csv FILE");
+                String col = column != null ? column : saved.task().get("column");
+                if (col == null) {
+                    throw new UserError("--task forecast needs --column NAME (the checkpoint does not name it)");
+                }
+                ForecastData series = ForecastData.fromCsv(file, col, intValue(saved.task(), "task.", "window"),
+                        intValue(saved.task(), "task.", "horizon"));
+                String mean = saved.task().get("mean"), std = saved.task().get("std");
+                if (mean != null && std != null && !(mean.equals(Double.toString(series.mean()))
+                        && std.equals(Double.toString(series.std())))) {
+                    throw new UserError(file + ": column " + col + "'s training part has mean " + series.mean() + " and std "
+                            + series.std() + ", the checkpoint was trained with " + mean + " and " + std
+                            + " (another series?)");
+                }
+                yield new Built(new ForecastTask(series, file.toString(), recurrent(saved, 1), 1, 0f, 1),
+                        "the test part of column " + col + " of " + file);
+            }
+            default -> throw new UserError("recur eval knows --task adding, chars, forecast, fashion-mnist and tensors, "
+                    + "not '" + name + "'");
+        };
+    }
+
+    /** The recurrent stack the checkpoint describes, reading {@code input} features per step. */
+    private RecurrentConfig recurrent(Checkpoint saved, int input) {
+        Map<String, String> m = saved.modelConfig();
+        String cell = m.get("cell");
+        CellMode mode;
+        try {
+            mode = CellMode.parse(cell == null ? "" : cell);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(checkpoint + ": key 'model.cell' is " + (cell == null ? "missing" : "'" + cell + "'")
+                    + ", expected lstm, gru, rnn_tanh or rnn_relu");
+        }
+        try {
+            return new RecurrentConfig(mode, input, intValue(m, "model.", "hidden"), intValue(m, "model.", "layers"),
+                    Boolean.parseBoolean(m.get("bidirectional")), true, false, intValue(m, "model.", "proj_size"));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(checkpoint + ": model metadata does not describe a recurrent stack: " + e.getMessage());
+        }
+    }
+
+    private Path pathOf(Checkpoint saved, String key, String flag) {
+        String value = saved.task().get(key);
+        if (value == null) throw new UserError(checkpoint + ": metadata has no task." + key + ": pass " + flag);
+        return Path.of(value);
+    }
+
+    private int intValue(Map<String, String> map, String prefix, String key) {
+        String text = map.get(key);
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new UserError(checkpoint + ": key '" + prefix + key + "' is "
+                    + (text == null ? "missing" : "'" + text + "'")
+                    + ", expected an integer");
+        }
+    }
+}
