@@ -36,6 +36,9 @@ public interface Kernels extends Sgemm {
     /** y += alpha * x */
     void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff);
 
+    /** y[c, r] += x[r, c] for x [rows, cols] and y [cols, rows], both dense row-major. */
+    void addTransposed(int rows, int cols, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
     /** dx += dy * a (the backward of a product, and masking) */
     void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff);
 

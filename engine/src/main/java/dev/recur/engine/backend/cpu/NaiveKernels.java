@@ -76,6 +76,16 @@ public class NaiveKernels implements Kernels {
     }
 
     @Override
+    public void addTransposed(int rows, int cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                long at = yOff + (long) c * rows + r;
+                put(y, at, get(y, at) + get(x, xOff + (long) r * cols + c));
+            }
+        }
+    }
+
+    @Override
     public void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff) {
         for (int i = 0; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
     }

@@ -158,7 +158,7 @@ public final class EvalCommand implements Callable<Integer> {
                             + series.std() + ", the checkpoint was trained with " + mean + " and " + std
                             + " (another series?)");
                 }
-                yield new Built(new ForecastTask(series, file.toString(), recurrent(saved, 1), 1, 0f, 1),
+                yield new Built(new ForecastTask(series, file.toString(), col, recurrent(saved, 1), 1, 0f, 1),
                         "the test part of column " + col + " of " + file);
             }
             default -> throw new UserError("recur eval knows --task adding, chars, forecast, fashion-mnist and tensors, "

@@ -40,10 +40,14 @@ public final class ForecastTask implements TrainingTask {
     private final List<SequenceBatch> validation;
     private final List<SequenceBatch> test;
     private final String source;
+    private final String column;
 
-    public ForecastTask(ForecastData data, String source, RecurrentConfig rnn, int batchSize, float dropout, long seed) {
+    /** {@code source} and {@code column}: where the series came from, recorded in the checkpoint for {@code recur eval}. */
+    public ForecastTask(ForecastData data, String source, String column, RecurrentConfig rnn, int batchSize, float dropout,
+                        long seed) {
         this.data = data;
         this.source = source;
+        this.column = column;
         this.rnn = rnn;
         this.model = new SequenceRegressor(rnn, data.horizon(), ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
         this.train = data.part(ForecastData.Part.TRAIN);
@@ -96,6 +100,7 @@ public final class ForecastTask implements TrainingTask {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("name", id());
         info.put("csv", source);
+        info.put("column", column);
         info.put("window", Integer.toString(data.window()));
         info.put("horizon", Integer.toString(data.horizon()));
         info.put("mean", Double.toString(data.mean()));

@@ -273,6 +273,16 @@ class KernelTwinsTest {
     }
 
     @Test
+    void addTransposed() {
+        for (int rows : new int[]{1, 3, 17, 33}) {
+            for (int cols : SIZES) {
+                new Case("addTransposed " + rows + "x" + cols) {{ in("x", rows * cols); inOut("y", rows * cols); }}
+                        .run((k, s) -> k.addTransposed(rows, cols, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            }
+        }
+    }
+
+    @Test
     void activations() {
         for (int n : SIZES) {
             new Case("sigmoid n=" + n) {{ in("x", n, -12f, 12f); out("y", n); }}
