@@ -61,4 +61,18 @@ class VectorMathTest {
         assertThat(maxError(VectorMath::tanh, Math::tanh, xs, 1)).isLessThan(3e-7);
         assertThat(maxError(VectorMath::sigmoid, VectorMathTest::sigmoid, xs, 1)).isLessThan(3e-7);
     }
+
+    /** Tiny and subnormal inputs (flushed before the polynomials, see VectorMath.TINY) keep full accuracy. */
+    @Test
+    void tinyAndSubnormalInputsAreExact() {
+        float[] xs = new float[VectorMath.L * 8];
+        for (int i = 0; i < xs.length; i++) {
+            float magnitude = (float) Math.pow(2, -20 - 2 * i);   // 2^-20 down to subnormals and 0
+            xs[i] = (i % 2 == 0 ? 1 : -1) * magnitude;
+        }
+        xs[xs.length - 1] = Float.MIN_VALUE;
+        xs[xs.length - 2] = -0f;
+        assertThat(maxError(VectorMath::tanh, Math::tanh, xs, 1e-45)).isLessThan(5e-7);
+        assertThat(maxError(VectorMath::sigmoid, VectorMathTest::sigmoid, xs, 1)).isLessThan(3e-7);
+    }
 }
