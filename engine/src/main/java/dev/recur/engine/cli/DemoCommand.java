@@ -33,8 +33,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final double TARGET_MSE = 0.01;
     private static final CellMode[] CELLS = {CellMode.RNN_TANH, CellMode.GRU, CellMode.LSTM};
 
-    @Option(names = "--budget", paramLabel = "SECONDS", description = "training time per cell (default 100)")
-    double budget = 100;
+    @Option(names = "--budget", paramLabel = "SECONDS", description = "training time per cell (default 150)")
+    double budget = 150;
     @Option(names = "--steps", paramLabel = "N", description = "at most this many steps per cell (default 8000)")
     long steps = 8000;
     @Option(names = "--seq", paramLabel = "T", description = "sequence length (default 100)")
