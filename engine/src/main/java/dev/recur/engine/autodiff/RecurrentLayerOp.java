@@ -124,8 +124,17 @@ public final class RecurrentLayerOp {
                 long firstPrev = reverse ? stepOut : 0;
                 addWeightGradient(k, mem, n, gh, out, dgh.data(), S, firstPrev, wHh.grad());
             }
-            if (bIh != null && bIh.requiresGrad()) k.sumRows(n, gh, dgx.data(), 0, gh, bIh.grad().data(), 0);
-            if (bHh != null && bHh.requiresGrad()) k.sumRows(n, gh, dgh.data(), 0, gh, bHh.grad().data(), 0);
+            boolean bothBiases = bIh != null && bIh.requiresGrad() && bHh != null && bHh.requiresGrad();
+            if (bothBiases && dgh == dgx) {
+                // LSTM and RNN: both bias gradients are the same column sums; one pass over dG, not two.
+                Tensor sums = mem.zeros(gh);
+                k.sumRows(n, gh, dgx.data(), 0, gh, sums.data(), 0);
+                k.axpy(gh, 1f, sums.data(), 0, bIh.grad().data(), 0);
+                k.axpy(gh, 1f, sums.data(), 0, bHh.grad().data(), 0);
+            } else {
+                if (bIh != null && bIh.requiresGrad()) k.sumRows(n, gh, dgx.data(), 0, gh, bIh.grad().data(), 0);
+                if (bHh != null && bHh.requiresGrad()) k.sumRows(n, gh, dgh.data(), 0, gh, bHh.grad().data(), 0);
+            }
             if (wHr != null && wHr.requiresGrad()) {
                 k.sgemm(true, false, out, hidden, n, 1f, dCand.data(), 0, out, m.data(), 0, hidden, 1f,
                         wHr.grad().data(), 0, hidden);
