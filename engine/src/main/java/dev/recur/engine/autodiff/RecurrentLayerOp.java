@@ -38,16 +38,17 @@ public final class RecurrentLayerOp {
     }
 
     /**
-     * grad[G·H, cols] += dG^T · X, with dG [n, G·H] and X [n, cols] from float xOff: a weight
+     * grad[rows, cols] += dG^T · X, with dG [n, rows] and X [n, cols] from float xOff: a weight
      * gradient summed over every step and sample. Computed as (X^T · dG)^T into a scratch tile and
      * added transposed: the GEMM then transposes the narrow X while packing (cols x n floats)
-     * instead of the wide dG (G·H x n, 4x more for LSTM), the costliest part of this GEMM.
+     * instead of the wide dG (G·H x n for W_ih and W_hh, 4x more for LSTM), the costliest part of
+     * this GEMM.
      */
-    private static void addWeightGradient(Kernels k, TensorArena mem, int n, int gh, int cols, MemorySegment dG,
+    private static void addWeightGradient(Kernels k, TensorArena mem, int n, int rows, int cols, MemorySegment dG,
                                           MemorySegment x, long xOff, Tensor grad) {
-        Tensor product = mem.empty(cols, gh);
-        k.sgemm(true, false, cols, gh, n, 1f, x, xOff, cols, dG, 0, gh, 0f, product.data(), 0, gh);
-        k.addTransposed(cols, gh, product.data(), 0, grad.data(), 0);
+        Tensor product = mem.empty(cols, rows);
+        k.sgemm(true, false, cols, rows, n, 1f, x, xOff, cols, dG, 0, rows, 0f, product.data(), 0, rows);
+        k.addTransposed(cols, rows, product.data(), 0, grad.data(), 0);
     }
 
     public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
@@ -136,8 +137,7 @@ public final class RecurrentLayerOp {
                 if (bHh != null && bHh.requiresGrad()) k.sumRows(n, gh, dgh.data(), 0, gh, bHh.grad().data(), 0);
             }
             if (wHr != null && wHr.requiresGrad()) {
-                k.sgemm(true, false, out, hidden, n, 1f, dCand.data(), 0, out, m.data(), 0, hidden, 1f,
-                        wHr.grad().data(), 0, hidden);
+                addWeightGradient(k, mem, n, out, hidden, dCand.data(), m.data(), 0, wHr.grad());
             }
             if (x.requiresGrad()) {
                 k.sgemm(false, false, n, in, gh, 1f, dgx.data(), 0, gh, wIh.value().data(), 0, in, 1f, x.grad().data(), 0, in);

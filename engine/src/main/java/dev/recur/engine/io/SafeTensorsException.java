@@ -36,7 +36,7 @@ public final class SafeTensorsException extends IOException {
     }
 
     /** Escapes line breaks and other control characters so the text prints as one line. */
-    static String oneLine(String text) {
+    public static String oneLine(String text) {
         StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -1,5 +1,7 @@
 package dev.recur.engine.train;
 
+import dev.recur.engine.io.SafeTensorsException;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,7 +21,7 @@ public final class CheckpointException extends IOException {
     }
 
     CheckpointException(Path file, String key, String problem, Throwable cause) {
-        super(oneLine(file + ": " + (key == null ? "" : "key '" + key + "' ") + problem), cause);
+        super(SafeTensorsException.oneLine(file + ": " + (key == null ? "" : "key '" + key + "' ") + problem), cause);
         this.file = file;
         this.key = key;
     }
@@ -32,18 +34,5 @@ public final class CheckpointException extends IOException {
     /** The tensor name or metadata key the problem concerns, if it concerns one. */
     public Optional<String> key() {
         return Optional.ofNullable(key);
-    }
-
-    private static String oneLine(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

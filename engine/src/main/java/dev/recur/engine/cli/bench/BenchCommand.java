@@ -212,16 +212,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
         }
-        int b = positive("--batch", batch, 64), t = positive("--seq", seq, 50), i = positive("--input", input, 256);
-        int h = positive("--hidden", hidden, 512), l = positive("--layers", layers, 1);
+        int b = UserError.positive("--batch", batch, 64), t = UserError.positive("--seq", seq, 50);
+        int i = UserError.positive("--input", input, 256), h = UserError.positive("--hidden", hidden, 512);
+        int l = UserError.positive("--layers", layers, 1);
         return new BenchShape(c, b, t, i, h, l, Boolean.TRUE.equals(bidirectional),
                 modeFilter == null ? BenchShape.Mode.INFERENCE : modeFilter);
-    }
-
-    private static int positive(String flag, Integer value, int fallback) {
-        if (value == null) return fallback;
-        if (value < 1) throw new UserError(flag + " must be at least 1, got " + value);
-        return value;
     }
 
     private List<BenchShape> suiteShapes(BenchSuite chosen, BenchShape.Mode modeFilter) {

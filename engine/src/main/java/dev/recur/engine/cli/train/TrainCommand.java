@@ -103,8 +103,8 @@ public final class TrainCommand implements Callable<Integer> {
         int threadCount = threads.apply();
         Kernels k = kernels.kernels();
         TaskDefaults defaults = TaskDefaults.of(task);
-        int h = positive("--hidden", hidden, defaults.hidden());
-        int b = positive("--batch", batch, defaults.batch());
+        int h = UserError.positive("--hidden", hidden, defaults.hidden());
+        int b = UserError.positive("--batch", batch, defaults.batch());
         double rate = lr == null ? defaults.lr() : lr;
         if (!(rate > 0)) throw new UserError("--lr must be positive, got " + rate);
         if (!(dropout >= 0 && dropout < 1)) throw new UserError("--dropout must be in [0, 1), got " + dropout);
@@ -170,7 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
     private TrainingTask createTask(CellMode mode, int h, int b) throws IOException {
         return switch (task) {
             case "adding" -> {
-                int steps = positive("--seq", seq, TaskDefaults.of(task).seq());
+                int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
                 yield new AddingTask(new RecurrentConfig(mode, 2, h, layers, bidirectional, true, false, 0), steps, b,
                         (float) dropout, seed);
             }
@@ -179,7 +179,7 @@ public final class TrainCommand implements Callable<Integer> {
                     throw new UserError("--task chars needs --text FILE: a UTF-8 text file or a folder of them "
                             + "(e.g. /usr/share/games/fortunes)");
                 }
-                int steps = positive("--seq", seq, TaskDefaults.of(task).seq());
+                int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
                 CharCorpus corpus = CharCorpus.load(text, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
                 yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers, bidirectional), steps, b,
                         (float) dropout, seed);
@@ -189,7 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
                     throw new UserError("--task forecast needs --csv FILE and --column NAME");
                 }
                 if (seq != null) throw new UserError("--seq does not apply to --task forecast: use --window");
-                int w = positive("--window", window, ForecastTask.DEFAULT_WINDOW);
+                int w = UserError.positive("--window", window, ForecastTask.DEFAULT_WINDOW);
                 ForecastData series = ForecastData.fromCsv(csv, column, w, ForecastData.DEFAULT_HORIZON);
                 yield new ForecastTask(series, csv.toString(), column,
                         new RecurrentConfig(mode, 1, h, layers, bidirectional, true, false, 0), b, (float) dropout, seed);
@@ -233,12 +233,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (steps != null) return steps;
         if (byEpochs != null) return byEpochs;
         return defaults.epochs() > 0 && perEpoch > 0 ? defaults.epochs() * perEpoch : defaults.steps();
-    }
-
-    private static int positive(String flag, Integer value, int fallback) {
-        if (value == null) return fallback;
-        if (value < 1) throw new UserError(flag + " must be at least 1, got " + value);
-        return value;
     }
 
     /** A task's defaults: the setting a newcomer gets with no flags. */

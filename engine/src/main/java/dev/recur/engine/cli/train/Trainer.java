@@ -2,6 +2,7 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.UserError;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.train.Checkpoint;
 import dev.recur.engine.train.GradientClipping;
@@ -79,7 +80,7 @@ public final class Trainer {
                     intervalSamples += stepLoss.samples();
                 }
                 if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("the training loss became " + loss + " at step " + step
+                    throw new UserError("the training loss became " + loss + " at step " + step
                             + "; try a smaller --lr or --clip");
                 }
                 if (s.clip() > 0) GradientClipping.clipGradNorm(parameters, s.clip());

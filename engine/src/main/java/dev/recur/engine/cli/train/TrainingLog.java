@@ -7,12 +7,14 @@ import dev.recur.engine.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What a training run records: one {@link Row} per logging interval, written as {@code metrics.csv},
@@ -61,9 +63,9 @@ public final class TrainingLog {
      * log); none when the file is absent.
      */
     public static List<Row> readRows(Path csv, long lastStep) throws IOException {
-        if (!java.nio.file.Files.exists(csv)) return List.of();
+        if (!Files.exists(csv)) return List.of();
         List<Row> out = new ArrayList<>();
-        List<String> lines = java.nio.file.Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).split(",", -1);
             if (f.length != 8) throw new IOException(csv + ": line " + (i + 1) + " has " + f.length + " fields, expected 8");
@@ -138,7 +140,7 @@ public final class TrainingLog {
                 json(finalMetrics, samplesPerSecond, wallSeconds).getBytes(StandardCharsets.UTF_8));
     }
 
-    private double lastFinite(java.util.function.ToDoubleFunction<Row> column) {
+    private double lastFinite(ToDoubleFunction<Row> column) {
         for (int i = rows.size() - 1; i >= 0; i--) {
             double v = column.applyAsDouble(rows.get(i));
             if (Double.isFinite(v)) return v;
