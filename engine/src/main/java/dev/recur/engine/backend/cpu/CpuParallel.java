@@ -1,5 +1,6 @@
 package dev.recur.engine.backend.cpu;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,6 +33,22 @@ public final class CpuParallel {
     /** The number of threads {@link #parallelFor} uses, the caller included (at least 1). */
     public static int threads() {
         return THREADS;
+    }
+
+    /**
+     * True when the pool's threads may access every one of {@code segments}: a kernel's caller may
+     * pass memory of a confined arena, which only its owner thread can touch.
+     */
+    public static boolean sharedWithWorkers(MemorySegment... segments) {
+        if (POOL == null) {
+            return true;
+        }
+        for (MemorySegment s : segments) {
+            if (!s.isAccessibleBy(POOL.workers[0])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

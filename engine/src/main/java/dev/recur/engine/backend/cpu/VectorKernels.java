@@ -27,6 +27,10 @@ public final class VectorKernels implements Kernels {
     /** Doubles in a vector of the same shape: a float vector converts into two of them. */
     static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Below this many floats a row operation runs on the calling thread: a hand-off costs more than it saves. */
+    private static final long PARALLEL_MIN_FLOATS = 1 << 16;
+    /** Columns per task of {@link #sumRows}: two float vectors, that is four double accumulators. */
+    private static final int SUM_BLOCK = 2 * L;
 
     private final Sgemm gemm;
 
@@ -211,30 +215,58 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void addRowVector(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment bias, long biasOff) {
-        for (int r = 0; r < rows; r++) add(cols, x, xOff + (long) r * ldx, bias, biasOff, x, xOff + (long) r * ldx);
+        // Rows in chunks of ~16K floats, split over the CPU threads (an input projection's bias add
+        // is [T·B, G·H]: single-threaded it was the largest serial part of a training step).
+        int chunk = Math.max(1, (1 << 14) / Math.max(1, cols));
+        boolean parallel = (long) rows * cols >= PARALLEL_MIN_FLOATS && CpuParallel.sharedWithWorkers(x, bias);
+        int tasks = parallel ? (rows + chunk - 1) / chunk : 1;
+        int rowsPerTask = (rows + tasks - 1) / tasks;
+        CpuParallel.parallelFor(tasks, task -> {
+            for (int r = task * rowsPerTask, end = Math.min(rows, r + rowsPerTask); r < end; r++) {
+                long row = xOff + (long) r * ldx;
+                add(cols, x, row, bias, biasOff, x, row);
+            }
+        });
     }
 
     @Override
     public void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff) {
         // Accumulated in double per column, in row order, then added to sum once: the same operations as
         // NaiveKernels. (Adding each row into the float sum lost everything to cancellation when a column's
-        // total is small against its terms, as bias gradients over many rows often are.)
-        double[] acc = new double[cols];
-        int vend = vectorBound(cols);
-        int dl = D.length();
-        for (int r = 0; r < rows; r++) {
-            long row = xOff + (long) r * ldx;
-            int j = 0;
-            for (; j < vend; j += L) {
-                FloatVector v = load(x, row + j);
-                DoubleVector lo = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector hi = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
-                DoubleVector.fromArray(D, acc, j).add(lo).intoArray(acc, j);
-                DoubleVector.fromArray(D, acc, j + dl).add(hi).intoArray(acc, j + dl);
-            }
-            for (; j < cols; j++) acc[j] += get(x, row + j);
+        // total is small against its terms, as bias gradients over many rows often are.) Each task owns
+        // a block of columns and keeps its sums in registers over all rows, so the result does not
+        // depend on the thread count.
+        int blocks = (cols + SUM_BLOCK - 1) / SUM_BLOCK;
+        if ((long) rows * cols < PARALLEL_MIN_FLOATS || !CpuParallel.sharedWithWorkers(x, sum)) {
+            for (int block = 0; block < blocks; block++) sumColumns(rows, cols, block, x, xOff, ldx, sum, sumOff);
+        } else {
+            CpuParallel.parallelFor(blocks, block -> sumColumns(rows, cols, block, x, xOff, ldx, sum, sumOff));
         }
-        for (int j = 0; j < cols; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j]);
+    }
+
+    /** {@link #sumRows} for the columns of one block. */
+    private static void sumColumns(int rows, int cols, int block, MemorySegment x, long xOff, int ldx,
+                                   MemorySegment sum, long sumOff) {
+        int j0 = block * SUM_BLOCK, j1 = Math.min(cols, j0 + SUM_BLOCK);
+        double[] acc = new double[SUM_BLOCK];
+        int dl = D.length();
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            DoubleVector lo = DoubleVector.zero(D), hi = DoubleVector.zero(D);
+            for (int r = 0; r < rows; r++) {
+                FloatVector v = load(x, xOff + (long) r * ldx + j);
+                lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
+                hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
+            }
+            lo.intoArray(acc, j - j0);
+            hi.intoArray(acc, j - j0 + dl);
+        }
+        for (; j < j1; j++) {
+            double a = 0;
+            for (int r = 0; r < rows; r++) a += get(x, xOff + (long) r * ldx + j);
+            acc[j - j0] = a;
+        }
+        for (j = j0; j < j1; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j - j0]);
     }
 
     /** Without projection: {@link FusedRecurrence}, a persistent team; with it, the stepwise reference loop. */

@@ -334,6 +334,31 @@ class KernelTwinsTest {
         }
     }
 
+    /**
+     * Large row operations split over the CPU threads when their memory is shared: still bit for bit
+     * the naive twin's result (each column sum is one thread's, in row order).
+     */
+    @Test
+    void rowOpsOnSharedMemorySplitOverThreads() {
+        int rows = 700, cols = 513, ld = cols + 3;
+        long span = (long) (rows - 1) * ld + cols;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = arena.allocate(span * Float.BYTES, 64), bias = arena.allocate(cols * Float.BYTES, 64);
+            MemorySegment naiveX = arena.allocate(span * Float.BYTES, 64);
+            MemorySegment sums = arena.allocate(2L * cols * Float.BYTES, 64);
+            for (long i = 0; i < span; i++) x.setAtIndex(JAVA_FLOAT, i, (float) rng.nextGaussian());
+            for (int j = 0; j < cols; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rng.nextGaussian());
+            naiveX.copyFrom(x);
+            VECTOR.sumRows(rows, cols, x, 0, ld, sums, 0);
+            NAIVE.sumRows(rows, cols, x, 0, ld, sums, cols);
+            VECTOR.addRowVector(rows, cols, x, 0, ld, bias, 0);
+            NAIVE.addRowVector(rows, cols, naiveX, 0, ld, bias, 0);
+            assertThat(sums.asSlice(0, cols * Float.BYTES).mismatch(sums.asSlice(cols * Float.BYTES))).as("sumRows, seed " + seed)
+                    .isEqualTo(-1L);
+            assertThat(x.mismatch(naiveX)).as("addRowVector, seed " + seed).isEqualTo(-1L);
+        }
+    }
+
     @Test
     void rowOps() {
         for (int rows : SIZES) {
