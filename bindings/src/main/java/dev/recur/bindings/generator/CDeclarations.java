@@ -66,6 +66,7 @@ final class CDeclarations {
     private final Map<String, Prototype> prototypes = new LinkedHashMap<>();
     private final Map<String, String> unreadable = new HashMap<>();
 
+    /** Reads preprocessed C (no {@code extern "C"} blocks: they sit under {@code __cplusplus}, left undefined). */
     void read(List<String> tokens) {
         int i = 0;
         while (i < tokens.size()) {
@@ -83,17 +84,13 @@ final class CDeclarations {
                     depth++;
                 } else if (t.equals("}")) {
                     depth--;
-                    // A function definition ends at its closing brace; a stray brace (extern "C") is dropped.
-                    if (depth < 0) { start = i; depth = 0; continue; }
+                    // A function definition (static inline) ends at its closing brace, with no ';'.
                     if (depth == 0 && sawParenthesis && !tokens.get(start).equals("typedef")) break;
                 } else if (t.equals(";") && depth == 0) {
                     break;
                 }
             }
             List<String> declaration = tokens.subList(start, Math.max(start, i - 1));
-            if (declaration.size() >= 2 && declaration.get(0).equals("extern") && declaration.get(1).startsWith("\"")) {
-                continue; // extern "C" { ... }: only under __cplusplus, which the generator leaves undefined
-            }
             try {
                 readDeclaration(declaration);
             } catch (RuntimeException e) {
