@@ -1,9 +1,7 @@
 package dev.recur.engine.cli;
 
+import dev.recur.bindings.CudaAvailability;
 import picocli.CommandLine.Option;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.SymbolLookup;
 
 /** {@code --device cpu|cuda}, shared by every command that computes. */
 public final class DeviceOption {
@@ -24,13 +22,13 @@ public final class DeviceOption {
         }
     }
 
-    /** Why CUDA cannot be used on this machine, in one line. */
+    /**
+     * Why the engine cannot compute on CUDA here, in one line: what the bindings' probe found
+     * (no driver, no device, no cuBLAS, ...), or, where all of that is there, that the engine's
+     * CUDA backend is not built yet.
+     */
     public static String cudaStatus() {
-        try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup.libraryLookup("libcuda.so.1", arena);
-        } catch (IllegalArgumentException | IllegalCallerException e) {
-            return "no NVIDIA driver (libcuda.so.1 not found)";
-        }
-        return "an NVIDIA driver is present, but this build has no CUDA backend yet (CPU only)";
+        CudaAvailability.Status status = CudaAvailability.status();
+        return status.usable() ? status.line() + "; but the engine's CUDA backend is not built yet (CPU only)" : status.line();
     }
 }
