@@ -4,7 +4,7 @@
 // `__host__ __device__` function, the item's whole body (`..._at(index, ...)`), defined in the
 // family's header. The host test runs those same functions over every index on the CPU, so the
 // arithmetic and the indexing a GPU would run are tested without a GPU; only the loop itself and
-// the few block reductions (reduce.cu) are device-only.
+// the block reductions (recur_block_reduce.cuh) are device-only.
 //
 // Arithmetic is written to give the CPU engine's float32 results: the build passes -fmad=false
 // so that nvcc never fuses a*b+c behind our back (torch.optim's rules, as the engine's TorchOps
