@@ -84,7 +84,8 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             for (int j = 0; j < c.input; j++)
-                x[((size_t)t * B + b) * c.input + j] = t < lengths_v[b] ? file_input[time_major_index(t, b, c.input, j)] : 0.0f;
+                x[((size_t)t * B + b) * c.input + j] = t < lengths_v[b] ? file_input[time_major_index(t, b, c.input,
+                        j)] : 0.0f;
     const Floats h0 = c.h0 ? f.floats("in.h0") : Floats((size_t)c.layers * D * B * P, 0.0f);
     const Floats c0 = c.c0 ? f.floats("in.c0") : Floats((size_t)c.layers * D * B * H, 0.0f);
 
@@ -110,7 +111,8 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
             if (c.bias) {
                 Floats folded = s.b_ih;
                 for (int j = 0; j < (gru ? 2 * H : GH); j++) recur::axpy_at(j, 1.0f, s.b_hh.data(), folded.data());
-                for_each_item(T * B * GH, [&](int i) { recur::add_row_vector_at(i, GH, gx.data(), GH, folded.data()); });
+                for_each_item(T * B * GH, [&](int i) { recur::add_row_vector_at(i, GH, gx.data(), GH,
+                        folded.data()); });
             }
             const float* b_hn = gru && c.bias ? s.b_hh.data() + 2 * H : nullptr;
             // 2. the recurrence; states by time index (forward: slot t precedes step t; reverse: slot t+1)
@@ -132,12 +134,15 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
                 if (lstm) {
                     float* h_out = projected ? s.m.data() + t * cslot : s.states.data() + next * hslot;
                     for_each_item(B * H, [&](int i) {
-                        recur::lstm_forward_at(i, H, t, lengths, gx_t, gh.data(), s.cells.data() + prev * cslot, s.act.data() + t * gstep,
-                                               s.cells.data() + next * cslot, projected ? nullptr : s.states.data() + prev * hslot,
+                        recur::lstm_forward_at(i, H, t, lengths, gx_t, gh.data(), s.cells.data() + prev * cslot,
+                                s.act.data() + t * gstep,
+                                               s.cells.data() + next * cslot,
+                                                       projected ? nullptr : s.states.data() + prev * hslot,
                                                h_out, projected ? nullptr : y_t, D * P);
                     });
                     if (projected) {
-                        gemm(false, true, B, P, H, s.m.data() + t * cslot, H, s.w_hr.data(), H, h_cand.data(), P, false);
+                        gemm(false, true, B, P, H, s.m.data() + t * cslot, H, s.w_hr.data(), H, h_cand.data(), P,
+                                false);
                         for_each_item(B * P, [&](int i) {
                             recur::masked_step_at(i, P, t, lengths, h_cand.data(), s.states.data() + prev * hslot,
                                                   s.states.data() + next * hslot, y_t, D * P);
@@ -146,7 +151,8 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
                 } else if (gru) {
                     for_each_item(B * H, [&](int i) {
                         recur::gru_forward_at(i, H, t, lengths, gx_t, gh.data(), b_hn, s.states.data() + prev * hslot,
-                                              s.act.data() + t * gstep, s.ghn.data() + t * cslot, s.states.data() + next * hslot, y_t, D * P);
+                                              s.act.data() + t * gstep, s.ghn.data() + t * cslot,
+                                                      s.states.data() + next * hslot, y_t, D * P);
                     });
                 } else {
                     for_each_item(B * H, [&](int i) {
@@ -167,8 +173,10 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
     Floats output_file_layout(output.size());
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
-            for (int j = 0; j < D * P; j++) output_file_layout[time_major_index(t, b, D * P, j)] = output[((size_t)t * B + b) * D * P + j];
-    forward_error = std::max(relative_l2(output_file_layout, f.doubles("out.output")), relative_l2(h_n, f.doubles("out.h_n")));
+            for (int j = 0; j < D * P; j++) output_file_layout[time_major_index(t, b, D * P,
+                    j)] = output[((size_t)t * B + b) * D * P + j];
+    forward_error = std::max(relative_l2(output_file_layout, f.doubles("out.output")), relative_l2(h_n,
+            f.doubles("out.h_n")));
     if (lstm) forward_error = std::max(forward_error, relative_l2(c_n, f.doubles("out.c_n")));
 
     // Backward of sum(output * dy.output) + sum(h_n * dy.h_n) [+ sum(c_n * dy.c_n)].
@@ -177,7 +185,8 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
     Floats d_layer_output((size_t)T * B * D * P);  // time-major; garbage at padded steps, as in the file
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
-            for (int j = 0; j < D * P; j++) d_layer_output[((size_t)t * B + b) * D * P + j] = dy_file[time_major_index(t, b, D * P, j)];
+            for (int j = 0; j < D * P; j++)
+                d_layer_output[((size_t)t * B + b) * D * P + j] = dy_file[time_major_index(t, b, D * P, j)];
     gradient_error = 0;
     Floats grad_h0((size_t)c.layers * D * B * P), grad_c0((size_t)c.layers * D * B * H);
     for (int l = c.layers - 1; l >= 0; l--) {
@@ -190,23 +199,27 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
             const bool reverse = d == 1;
             const size_t hslot = (size_t)B * P, cslot = (size_t)B * H, gstep = (size_t)B * GH;
             Floats dh(dh_n.begin() + (l * D + d) * hslot, dh_n.begin() + (l * D + d + 1) * hslot), dh_prev(hslot);
-            Floats dc = lstm ? Floats(dc_n.begin() + (l * D + d) * cslot, dc_n.begin() + (l * D + d + 1) * cslot) : Floats();
+            Floats dc = lstm ? Floats(dc_n.begin() + (l * D + d) * cslot,
+                    dc_n.begin() + (l * D + d + 1) * cslot) : Floats();
             Floats dgx((size_t)T * gstep), dgh_gru(gru ? (size_t)T * gstep : 0), d_cand((size_t)T * hslot), dm(cslot);
             Floats& dgh = gru ? dgh_gru : dgx;  // LSTM and RNN: the gradient of gh is the gradient of gx
             for (int step = T - 1; step >= 0; step--) {
                 const int t = reverse ? T - 1 - step : step, prev = reverse ? t + 1 : t, next = reverse ? t : t + 1;
                 const float* dy_t = d_layer_output.data() + (size_t)t * B * D * P + d * P;
-                for_each_item(B * P, [&](int i) { recur::add_active_rows_at(i, P, t, lengths, dy_t, D * P, dh.data()); });
+                for_each_item(B * P, [&](int i) { recur::add_active_rows_at(i, P, t, lengths, dy_t, D * P,
+                        dh.data()); });
                 if (lstm) {
                     float* d_cand_t = d_cand.data() + t * hslot;
-                    for_each_item(B * P, [&](int i) { recur::masked_step_backward_at(i, P, t, lengths, dh.data(), d_cand_t, dh_prev.data()); });
+                    for_each_item(B * P, [&](int i) { recur::masked_step_backward_at(i, P, t, lengths, dh.data(),
+                            d_cand_t, dh_prev.data()); });
                     const float* dm_t = d_cand_t;
                     if (projected) {
                         gemm(false, false, B, H, P, d_cand_t, P, s.w_hr.data(), H, dm.data(), H, false);
                         dm_t = dm.data();
                     }
                     for_each_item(B * H, [&](int i) {
-                        recur::lstm_backward_at(i, H, t, lengths, s.act.data() + t * gstep, s.cells.data() + prev * cslot,
+                        recur::lstm_backward_at(i, H, t, lengths, s.act.data() + t * gstep,
+                                s.cells.data() + prev * cslot,
                                                 s.cells.data() + next * cslot, dm_t, dc.data(), dgx.data() + t * gstep);
                     });
                 } else if (gru) {
@@ -228,9 +241,11 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
             if (lstm) std::copy(dc.begin(), dc.end(), grad_c0.begin() + (l * D + d) * cslot);
             // Weight gradients as single GEMMs over all T*B rows; the states preceding steps
             // 0..T-1 are one block: slots 0..T-1 forward, 1..T reverse.
-            Floats g_w_ih((size_t)GH * in, 0.0f), g_w_hh((size_t)GH * P, 0.0f), g_b_ih(GH, 0.0f), g_b_hh(GH, 0.0f), g_w_hr((size_t)P * H, 0.0f);
+            Floats g_w_ih((size_t)GH * in, 0.0f), g_w_hh((size_t)GH * P, 0.0f), g_b_ih(GH, 0.0f), g_b_hh(GH, 0.0f),
+                    g_w_hr((size_t)P * H, 0.0f);
             gemm(true, false, GH, in, T * B, dgx.data(), GH, X.data(), in, g_w_ih.data(), in, true);
-            gemm(true, false, GH, P, T * B, dgh.data(), GH, s.states.data() + (reverse ? hslot : 0), P, g_w_hh.data(), P, true);
+            gemm(true, false, GH, P, T * B, dgh.data(), GH, s.states.data() + (reverse ? hslot : 0), P, g_w_hh.data(),
+                    P, true);
             for_each_item(GH, [&](int j) { recur::column_sum_at(j, T * B, dgx.data(), GH, g_b_ih.data()); });
             for_each_item(GH, [&](int j) { recur::column_sum_at(j, T * B, dgh.data(), GH, g_b_hh.data()); });
             if (projected) gemm(true, false, P, H, T * B, d_cand.data(), P, s.m.data(), H, g_w_hr.data(), H, true);
@@ -241,14 +256,16 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
                 gradient_error = std::max(gradient_error, relative_l2(g_b_ih, f.doubles("out.grad.bias_ih" + suffix)));
                 gradient_error = std::max(gradient_error, relative_l2(g_b_hh, f.doubles("out.grad.bias_hh" + suffix)));
             }
-            if (projected) gradient_error = std::max(gradient_error, relative_l2(g_w_hr, f.doubles("out.grad.weight_hr" + suffix)));
+            if (projected) gradient_error = std::max(gradient_error, relative_l2(g_w_hr,
+                    f.doubles("out.grad.weight_hr" + suffix)));
         }
         d_layer_output = d_input;  // the gradient reaching the layer below's output
     }
     Floats grad_input_file(d_layer_output.size());
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
-            for (int j = 0; j < c.input; j++) grad_input_file[time_major_index(t, b, c.input, j)] = d_layer_output[((size_t)t * B + b) * c.input + j];
+            for (int j = 0; j < c.input; j++) grad_input_file[time_major_index(t, b, c.input,
+                    j)] = d_layer_output[((size_t)t * B + b) * c.input + j];
     gradient_error = std::max(gradient_error, relative_l2(grad_input_file, f.doubles("out.grad.input")));
     if (f.has("out.grad.h0")) gradient_error = std::max(gradient_error, relative_l2(grad_h0, f.doubles("out.grad.h0")));
     if (f.has("out.grad.c0")) gradient_error = std::max(gradient_error, relative_l2(grad_c0, f.doubles("out.grad.c0")));

@@ -166,7 +166,8 @@ class SafeTensors {
                     e.shape = parse_integers(s, at);
                 } else if (key == "data_offsets") {
                     const std::vector<long long> range = parse_integers(s, at);
-                    if (range.size() != 2 || range[1] < range[0] || (size_t)range[1] > data_.size()) fail("offsets of " + name);
+                    if (range.size() != 2 || range[1] < range[0] || (size_t)range[1] > data_.size())
+                        fail("offsets of " + name);
                     e.begin = (size_t)range[0];
                     e.end = (size_t)range[1];
                 } else {
