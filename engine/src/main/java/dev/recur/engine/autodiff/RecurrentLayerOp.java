@@ -82,7 +82,8 @@ public final class RecurrentLayerOp {
         int slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
         Tensor states = mem.empty(slots, batch, out);
         Tensor cells = lstm ? mem.empty(slots, batch, hidden) : null;
-        Tensor act = lstm || gru ? mem.empty(saved, batch, gh) : null;
+        // Training keeps every step's activations in place of its input projection (see Recurrence).
+        Tensor act = lstm || gru ? (keepAll ? gx : mem.empty(saved, batch, gh)) : null;
         Tensor ghn = gru ? mem.empty(saved, batch, hidden) : null;
         Tensor m = wHr != null ? mem.empty(saved, batch, hidden) : null;
         Tensor y = mem.empty(steps, batch, out);
@@ -112,7 +113,9 @@ public final class RecurrentLayerOp {
             if (hVar.hasGrad()) dh.copyFrom(hVar.grad());
             Tensor dc = lstm ? mem.zeros(batch, hidden) : null;
             if (lstm && cVar.hasGrad()) dc.copyFrom(cVar.grad());
-            Tensor dgx = mem.empty(steps * batch, gh);
+            // Each step's gate gradients replace its activations (or, for RNN, its spent input
+            // projection): the kernels read a step's act before writing its gradient there.
+            Tensor dgx = gx;
             Tensor dgh = gru ? mem.empty(steps * batch, gh) : dgx; // LSTM and RNN: dGh == dGx
             Tensor dCand = wHr != null ? mem.empty(steps, batch, out) : null;
             k.recurrentBackward(recurrence, new Recurrence.Grads(dY, dh.data(), lstm ? dc.data() : null, dgx.data(),

@@ -115,7 +115,8 @@ public interface Kernels extends Sgemm {
      * Writes act [B,4H] (gate activations), cNext [B,H], and hNext [B,H] = o * tanh(cNext).
      * hPrev (the previous h, [B,H]) is copied to hNext for inactive rows; when hPrev is null
      * (projection: hNext then holds o*tanh(c) before W_hr) inactive rows of hNext are set to 0.
-     * y [B, ldy] may be null.
+     * y [B, ldy] may be null. act may be gx itself (each element of gx is read before its place
+     * in act is written); inactive rows of act are then left as they were.
      */
     void lstmForward(int batch, int hidden, int t, int[] lengths,
                      MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,
@@ -127,7 +128,8 @@ public interface Kernels extends Sgemm {
     /**
      * LSTM step backward. dm [B,H] is the gradient reaching o*tanh(cNext) (equal to dh without
      * projection); dc [B,H] holds the gradient reaching cNext and is replaced by the gradient for
-     * cPrev. Writes da [B,4H] (pre-activation gradients, 0 for inactive rows).
+     * cPrev. Writes da [B,4H] (pre-activation gradients, 0 for inactive rows). da may be act
+     * itself (each element of act is read before its place in da is written).
      */
     void lstmBackward(int batch, int hidden, int t, int[] lengths,
                       MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
@@ -139,6 +141,7 @@ public interface Kernels extends Sgemm {
      * gh [B,3H] = hPrev·W_hh^T; bhn [H] (b_hn, null without bias).
      * r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r * (gh_n + b_hn)),
      * hNext = (1 - z) * n + z * hPrev. Writes act [B,3H] = (r, z, n) and ghn [B,H] = gh_n + b_hn.
+     * act may be gx itself, as for {@link #lstmForward}.
      */
     void gruForward(int batch, int hidden, int t, int[] lengths,
                     MemorySegment gx, long gxOff, MemorySegment gh, long ghOff,

@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  *   wHr    [P, H]       LSTM projection, or null
  *   states [S, B, P]    states by time index; the initial state goes in {@link #initialSlot}
  *   cells  [S, B, H]    LSTM cell states, same slots; null for other modes
- *   act    [T', B, G·H] gate activations (LSTM, GRU), kept for backward
+ *   act    [T', B, G·H] gate activations (LSTM, GRU), kept for backward; may be gx itself
  *   ghn    [T', B, H]   GRU's W_hn·h + b_hn, kept for backward
  *   m      [T', B, H]   LSTM with projection: o·tanh(c) before W_hr
  *   y      [T, B, P]    layer output, zero at padded steps
@@ -23,7 +23,9 @@ import java.lang.foreign.MemorySegment;
  * With {@code keepAll} (training: backward needs every step) S = T+1 and T' = T: the state that
  * precedes time t sits in slot t (forward) or t+1 (reverse), so the states preceding steps
  * 0..T-1 form one block aligned with gx. Without it (inference) S = 2, a ring, and T' = 1: act,
- * ghn and m are per-step scratch.
+ * ghn and m are per-step scratch. With keepAll, act may share gx's memory: step t's activations
+ * then replace step t's input projection, which nothing reads again. That halves what the
+ * forward writes to memory (a training step's workspace is far larger than the caches).
  */
 public record Recurrence(CellMode mode, int steps, int batch, int hidden, int out, int[] lengths, boolean reverse,
                          boolean keepAll, MemorySegment gx, MemorySegment wHh, MemorySegment bhn, MemorySegment wHr,

@@ -316,9 +316,11 @@ final class FusedRecurrence {
         final double stepFlops = 2.0 * batch * ldGh * hidden;
         final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
         final long stepGates = (long) batch * ldGh, stepHidden = (long) batch * hidden;
-        // Workspace: the other dh buffer [B, H], LSTM's per-step dCand [B, H], one 4x4-vector tile per
-        // member, and W_hh's whole column blocks packed as panels [G·H rows][4·L units] (see packColumns).
-        long dhBytes = stepHidden * Float.BYTES, tileBytes = 4 * PANEL_ROW;
+        // Workspace: the other dh buffer [B, H], LSTM's per-step dCand [B, H], one 4x4-vector tile and
+        // one row of H floats (LSTM's tanh(c)) per member, and W_hh's whole column blocks packed as
+        // panels [G·H rows][4·L units] (see packColumns).
+        long dhBytes = stepHidden * Float.BYTES, rowBytes = ((long) hidden * Float.BYTES + 63) / 64 * 64;
+        long tileBytes = 4 * PANEL_ROW + rowBytes;
         long tilesOffset = (2 * dhBytes + 63) / 64 * 64;
         long panelsOffset = tilesOffset + CpuParallel.threads() * tileBytes, panelBytes = ldGh * PANEL_ROW;
         int fullBlocks = hidden / blockUnits;
@@ -327,7 +329,8 @@ final class FusedRecurrence {
             MemorySegment dhOther = workspace.asSlice(0, dhBytes), dCand = workspace.asSlice(dhBytes, dhBytes);
             MemorySegment panels = workspace.asSlice(panelsOffset, fullBlocks * panelBytes);
             CpuParallel.team(wanted, (member, members, barrier) -> {
-                MemorySegment tile = workspace.asSlice(tilesOffset + member * tileBytes, tileBytes);
+                MemorySegment tile = workspace.asSlice(tilesOffset + member * tileBytes, 4 * PANEL_ROW);
+                MemorySegment tanhC = workspace.asSlice(tilesOffset + member * tileBytes + 4 * PANEL_ROW, rowBytes);
                 int u0 = Math.min(hidden, blocks * member / members * blockUnits);
                 int u1 = Math.min(hidden, blocks * (member + 1) / members * blockUnits);
                 for (int p = u0; p + blockUnits <= u1; p += blockUnits) {  // each member packs the blocks it reads
@@ -342,7 +345,7 @@ final class FusedRecurrence {
                             VectorKernels.addActiveRowsColumns(batch, hidden, u0, u1, t, r.lengths(), d.dY(), t * stepHidden,
                                     hidden, dh, 0);
                         }
-                        cellStepBackward(r, d, t, u0, u1, dh, dhPrev, dCand, prev, next);
+                        cellStepBackward(r, d, t, u0, u1, dh, dhPrev, dCand, prev, next, tanhC);
                     }
                     barrier.await();
                     dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1, panels, tile);
@@ -364,7 +367,8 @@ final class FusedRecurrence {
 
     /** The cell's backward at time t on units [u0, u1): gate gradients, and dh_prev's pass-through part. */
     private static void cellStepBackward(Recurrence r, Recurrence.Grads d, int t, int u0, int u1,
-                                         MemorySegment dh, MemorySegment dhPrev, MemorySegment dCand, long prev, long next) {
+                                         MemorySegment dh, MemorySegment dhPrev, MemorySegment dCand, long prev, long next,
+                                         MemorySegment tanhC) {
         int batch = r.batch(), hidden = r.hidden();
         long stepGates = (long) batch * r.mode().gates() * hidden, stepHidden = (long) batch * hidden;
         switch (r.mode()) {
@@ -376,7 +380,7 @@ final class FusedRecurrence {
             case LSTM -> {
                 VectorKernels.maskedStepBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), dh, 0, dCand, 0, dhPrev, 0);
                 VectorKernels.lstmBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.act(), t * stepGates,
-                        r.cells(), prev, r.cells(), next, dCand, 0, d.dc(), 0, d.dgx(), t * stepGates);
+                        r.cells(), prev, r.cells(), next, dCand, 0, d.dc(), 0, d.dgx(), t * stepGates, tanhC);
             }
         }
     }

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -448,15 +449,21 @@ public final class VectorKernels implements Kernels {
                              MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
                              MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
                              MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
-        lstmBackwardColumns(batch, hidden, 0, hidden, t, lengths, act, actOff, cPrev, cPrevOff, cNext, cNextOff,
-                dm, dmOff, dc, dcOff, da, daOff);
+        try (Arena scratch = Arena.ofConfined()) {
+            lstmBackwardColumns(batch, hidden, 0, hidden, t, lengths, act, actOff, cPrev, cPrevOff, cNext, cNextOff,
+                    dm, dmOff, dc, dcOff, da, daOff, scratch.allocate((long) hidden * Float.BYTES, 64));
+        }
     }
 
-    /** {@link #lstmBackward} restricted to hidden units [from, to); {@code from} is a multiple of L or equal to to. */
+    /**
+     * {@link #lstmBackward} restricted to hidden units [from, to); {@code from} is a multiple of L or
+     * equal to to. {@code tanhC} holds at least to - from floats: each row's tanh(cNext) goes there
+     * first, so that the math runs in VectorMath's loop (not into da, which may be act).
+     */
     static void lstmBackwardColumns(int batch, int hidden, int from, int to, int t, int[] lengths,
                                     MemorySegment act, long actOff, MemorySegment cPrev, long cPrevOff,
                                     MemorySegment cNext, long cNextOff, MemorySegment dm, long dmOff,
-                                    MemorySegment dc, long dcOff, MemorySegment da, long daOff) {
+                                    MemorySegment dc, long dcOff, MemorySegment da, long daOff, MemorySegment tanhC) {
         int g4 = 4 * hidden;
         int vend = from + (to - from) / L * L;
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -471,15 +478,14 @@ public final class VectorKernels implements Kernels {
                 continue;
             }
             long a0 = actOff + gRow, d0 = daOff + gRow;
-            // tanh(c) first, into the o slot of da (overwritten below), so the math runs in VectorMath's loop.
-            VectorMath.tanh(vend - from, cNext, cNextOff + row + from, da, d0 + 3 * hidden + from);
+            VectorMath.tanh(vend - from, cNext, cNextOff + row + from, tanhC, 0);
             int j = from;
             for (; j < vend; j += L) {
                 FloatVector i = load(act, a0 + j);
                 FloatVector f = load(act, a0 + hidden + j);
                 FloatVector g = load(act, a0 + 2 * hidden + j);
                 FloatVector o = load(act, a0 + 3 * hidden + j);
-                FloatVector tc = load(da, d0 + 3 * hidden + j);
+                FloatVector tc = load(tanhC, j - from);
                 FloatVector dmv = load(dm, dmOff + row + j);
                 FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dcOff + row + j));
                 store(dcTotal.mul(g).mul(i.mul(one.sub(i))), da, d0 + j);
