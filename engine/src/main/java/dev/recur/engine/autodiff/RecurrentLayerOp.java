@@ -51,6 +51,25 @@ public final class RecurrentLayerOp {
         k.addTransposed(cols, rows, product.data(), 0, grad.data(), 0);
     }
 
+    /**
+     * W_ih's and W_hh's gradients when both come from the same dG [n, rows] (LSTM, RNN): one GEMM
+     * over [x | h_prev] rows ([n, in + out], copied side by side) instead of two, so dG, the large
+     * operand (read from memory: it is far larger than the caches), is packed once, and the narrow
+     * x (I columns, a poor GEMM shape alone) rides along with h_prev.
+     */
+    private static void addInputAndRecurrentWeightGradients(Kernels k, TensorArena mem, int n, int rows, int in, int out,
+                                                            MemorySegment dG, MemorySegment x, MemorySegment hPrev,
+                                                            long hPrevOff, Tensor gradIh, Tensor gradHh) {
+        int cols = in + out;
+        Tensor xh = mem.empty(n, cols);
+        k.copyBlock(n, in, x, 0, in, xh.data(), 0, cols);
+        k.copyBlock(n, out, hPrev, hPrevOff, out, xh.data(), in, cols);
+        Tensor product = mem.empty(cols, rows);
+        k.sgemm(true, false, cols, rows, n, 1f, xh.data(), 0, cols, dG, 0, rows, 0f, product.data(), 0, rows);
+        k.addTransposed(in, rows, product.data(), 0, gradIh.data(), 0);
+        k.addTransposed(out, rows, product.data(), (long) in * rows, gradHh.data(), 0);
+    }
+
     public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
                                  Var h0, Var c0, int[] lengths, boolean reverse) {
         Graph g = x.graph();
@@ -121,12 +140,17 @@ public final class RecurrentLayerOp {
             k.recurrentBackward(recurrence, new Recurrence.Grads(dY, dh.data(), lstm ? dc.data() : null, dgx.data(),
                     dgh.data(), dCand == null ? null : dCand.data()));
             int n = steps * batch;
-            if (wIh.requiresGrad()) {
-                addWeightGradient(k, mem, n, gh, in, dgx.data(), x.value().data(), 0, wIh.grad());
-            }
-            if (wHh.requiresGrad()) {
-                long firstPrev = reverse ? stepOut : 0;
-                addWeightGradient(k, mem, n, gh, out, dgh.data(), S, firstPrev, wHh.grad());
+            long firstPrev = reverse ? stepOut : 0;   // h_prev of steps 0..T-1: one block of S
+            if (wIh.requiresGrad() && wHh.requiresGrad() && dgh == dgx) {
+                addInputAndRecurrentWeightGradients(k, mem, n, gh, in, out, dgx.data(), x.value().data(), S, firstPrev,
+                        wIh.grad(), wHh.grad());
+            } else {
+                if (wIh.requiresGrad()) {
+                    addWeightGradient(k, mem, n, gh, in, dgx.data(), x.value().data(), 0, wIh.grad());
+                }
+                if (wHh.requiresGrad()) {
+                    addWeightGradient(k, mem, n, gh, out, dgh.data(), S, firstPrev, wHh.grad());
+                }
             }
             boolean bothBiases = bIh != null && bIh.requiresGrad() && bHh != null && bHh.requiresGrad();
             if (bothBiases && dgh == dgx) {

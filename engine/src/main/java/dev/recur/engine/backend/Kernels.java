@@ -36,6 +36,9 @@ public interface Kernels extends Sgemm {
     /** y += alpha * x */
     void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff);
 
+    /** y[r, 0..cols) = x[r, 0..cols) for r in [0, rows): a block copy between row-major matrices (leading dimensions ldx, ldy). */
+    void copyBlock(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy);
+
     /** y[c, r] += x[r, c] for x [rows, cols] and y [cols, rows], both dense row-major. */
     void addTransposed(int rows, int cols, MemorySegment x, long xOff, MemorySegment y, long yOff);
 

@@ -76,6 +76,13 @@ public class NaiveKernels implements Kernels {
     }
 
     @Override
+    public void copyBlock(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) put(y, yOff + (long) r * ldy + c, get(x, xOff + (long) r * ldx + c));
+        }
+    }
+
+    @Override
     public void addTransposed(int rows, int cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {

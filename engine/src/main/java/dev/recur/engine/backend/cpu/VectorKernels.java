@@ -215,19 +215,41 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void copyBlock(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy) {
+        long bytes = (long) cols * Float.BYTES;
+        forRowChunks(rows, cols, CpuParallel.sharedWithWorkers(x, y), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                MemorySegment.copy(x, (xOff + (long) r * ldx) * Float.BYTES, y, (yOff + (long) r * ldy) * Float.BYTES, bytes);
+            }
+        });
+    }
+
+    @Override
     public void addRowVector(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment bias, long biasOff) {
-        // Rows in chunks of ~16K floats, split over the CPU threads (an input projection's bias add
-        // is [T·B, G·H]: single-threaded it was the largest serial part of a training step).
-        int chunk = Math.max(1, (1 << 14) / Math.max(1, cols));
-        boolean parallel = (long) rows * cols >= PARALLEL_MIN_FLOATS && CpuParallel.sharedWithWorkers(x, bias);
-        int tasks = parallel ? (rows + chunk - 1) / chunk : 1;
-        int rowsPerTask = (rows + tasks - 1) / tasks;
-        CpuParallel.parallelFor(tasks, task -> {
-            for (int r = task * rowsPerTask, end = Math.min(rows, r + rowsPerTask); r < end; r++) {
+        // (An input projection's bias add is [T·B, G·H]: single-threaded it was the largest serial
+        // part of a training step.)
+        forRowChunks(rows, cols, CpuParallel.sharedWithWorkers(x, bias), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
                 long row = xOff + (long) r * ldx;
                 add(cols, x, row, bias, biasOff, x, row);
             }
         });
+    }
+
+    /** Rows [r0, r1) of a row operation. */
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /**
+     * Runs a row operation over [0, rows) in chunks of ~16K floats split over the CPU threads, or
+     * on the calling thread when the block is small or its memory is not {@code shared} with them.
+     */
+    private static void forRowChunks(int rows, int cols, boolean shared, RowRange body) {
+        int chunk = Math.max(1, (1 << 14) / Math.max(1, cols));
+        int tasks = shared && (long) rows * cols >= PARALLEL_MIN_FLOATS ? (rows + chunk - 1) / chunk : 1;
+        int rowsPerTask = (rows + tasks - 1) / tasks;
+        CpuParallel.parallelFor(tasks, task -> body.run(task * rowsPerTask, Math.min(rows, (task + 1) * rowsPerTask)));
     }
 
     @Override

@@ -335,8 +335,9 @@ class KernelTwinsTest {
     }
 
     /**
-     * Large row operations split over the CPU threads when their memory is shared: still bit for bit
-     * the naive twin's result (each column sum is one thread's, in row order).
+     * Large row operations (sumRows, copyBlock, addRowVector) split over the CPU threads when their
+     * memory is shared: still bit for bit the naive twin's result (each column sum is one thread's,
+     * in row order).
      */
     @Test
     void rowOpsOnSharedMemorySplitOverThreads() {
@@ -351,11 +352,19 @@ class KernelTwinsTest {
             naiveX.copyFrom(x);
             VECTOR.sumRows(rows, cols, x, 0, ld, sums, 0);
             NAIVE.sumRows(rows, cols, x, 0, ld, sums, cols);
+            MemorySegment copies = arena.allocate(2 * span * Float.BYTES, 64);
+            VECTOR.copyBlock(rows, cols, x, 0, ld, copies, 0, ld);
+            NAIVE.copyBlock(rows, cols, x, 0, ld, copies, span, ld);
             VECTOR.addRowVector(rows, cols, x, 0, ld, bias, 0);
             NAIVE.addRowVector(rows, cols, naiveX, 0, ld, bias, 0);
             assertThat(sums.asSlice(0, cols * Float.BYTES).mismatch(sums.asSlice(cols * Float.BYTES))).as("sumRows, seed " + seed)
                     .isEqualTo(-1L);
             assertThat(x.mismatch(naiveX)).as("addRowVector, seed " + seed).isEqualTo(-1L);
+            for (int r = 0; r < rows; r++) {   // the gaps between rows (ld > cols) are not part of the block
+                long row = (long) r * ld * Float.BYTES, bytes = (long) cols * Float.BYTES;
+                assertThat(copies.asSlice(row, bytes).mismatch(copies.asSlice(span * Float.BYTES + row, bytes)))
+                        .as("copyBlock row " + r + ", seed " + seed).isEqualTo(-1L);
+            }
         }
     }
 
@@ -368,6 +377,10 @@ class KernelTwinsTest {
                 new Case("addRowVector " + rows + "x" + cols) {{ inOut("x", span); in("bias", cols); }}
                         .run((k, s) -> k.addRowVector(rows, cols, s.s("x"), s.o("x"), ld, s.s("bias"), s.o("bias")))
                         .compare();
+                int ldy = cols + 5, spanY = (rows - 1) * ldy + cols;
+                Case cb = new Case("copyBlock " + rows + "x" + cols) {{ in("x", span); inOut("y", spanY); }}
+                        .run((k, s) -> k.copyBlock(rows, cols, s.s("x"), s.o("x"), ld, s.s("y"), s.o("y"), ldy)).compare();
+                assertThat(cb.vector.get("y")).as(cb.label + " exact").isEqualTo(cb.naive.get("y"));
                 Case sr = new Case("sumRows " + rows + "x" + cols) {{ in("x", span); inOut("sum", cols); }}
                         .run((k, s) -> k.sumRows(rows, cols, s.s("x"), s.o("x"), ld, s.s("sum"), s.o("sum"))).compare();
                 // Both accumulate each column in double in row order: the twins agree bit for bit.
