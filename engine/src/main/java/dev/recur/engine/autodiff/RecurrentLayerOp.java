@@ -52,6 +52,12 @@ public final class RecurrentLayerOp {
     }
 
     /**
+     * Below this input size W_ih's gradient stays a GEMM of its own: with I = 2 (the adding
+     * problem) the [x | h_prev] copy cost more than packing dG again saved.
+     */
+    private static final int COMBINED_MIN_INPUT = 16;
+
+    /**
      * W_ih's and W_hh's gradients when both come from the same dG [n, rows] (LSTM, RNN): one GEMM
      * over [x | h_prev] rows ([n, in + out], copied side by side) instead of two, so dG, the large
      * operand (read from memory: it is far larger than the caches), is packed once, and the narrow
@@ -141,7 +147,7 @@ public final class RecurrentLayerOp {
                     dgh.data(), dCand == null ? null : dCand.data()));
             int n = steps * batch;
             long firstPrev = reverse ? stepOut : 0;   // h_prev of steps 0..T-1: one block of S
-            if (wIh.requiresGrad() && wHh.requiresGrad() && dgh == dgx) {
+            if (wIh.requiresGrad() && wHh.requiresGrad() && dgh == dgx && in >= COMBINED_MIN_INPUT) {
                 addInputAndRecurrentWeightGradients(k, mem, n, gh, in, out, dgx.data(), x.value().data(), S, firstPrev,
                         wIh.grad(), wHh.grad());
             } else {
