@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * then a table (cell, steps, steps per second, validation MSE) and one PNG of the three validation
  * curves: the picture that shows why gated cells exist. Always predicting 1.0 scores about 0.167.
  */
-@Command(name = "demo", description = "Train RNN, GRU and LSTM on the adding problem (T=100) for the same time "
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Train RNN, GRU and LSTM on the adding problem (T=100) for the same time "
         + "each; print a table and write one PNG of their validation curves.")
 public final class DemoCommand implements Callable<Integer> {
     /** The validation MSE the issue asks LSTM and GRU to reach. */

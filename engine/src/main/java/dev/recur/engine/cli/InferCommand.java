@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * backend and a researcher checks kernels. Every input is validated before anything is written;
  * the output file is written atomically at the end.
  */
-@Command(name = "infer", description = "Run an nn.LSTM/GRU/RNN state_dict (safetensors) on inputs; optionally backward.")
+@Command(name = "infer", mixinStandardHelpOptions = true, description = "Run an nn.LSTM/GRU/RNN state_dict (safetensors) on inputs; optionally backward.")
 public final class InferCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, description = "state_dict() of nn.LSTM/GRU/RNN as safetensors (float32)")
     Path weights;

@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 
 /** What this machine offers Recur. */
-@Command(name = "info", description = "JDK, vector species and width, cores, kernels, CUDA availability.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "JDK, vector species and width, cores, kernels, CUDA availability.")
 public final class InfoCommand implements Runnable {
     @Override
     public void run() {
