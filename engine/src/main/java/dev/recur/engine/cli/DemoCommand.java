@@ -94,6 +94,11 @@ public final class DemoCommand implements Callable<Integer> {
                     r.finalEvaluation().metric(), best, r.finalEvaluation().metric() < TARGET_MSE ? "  < " + TARGET_MSE : "");
         }
         System.out.printf(Locale.ROOT, "always predicting 1.0: MSE %.4f%n", baseline);
+        if (!Charts.available()) {
+            System.out.println("wrote, per cell, " + out.resolve("<cell>") + "/{checkpoint.safetensors,metrics.json,metrics.csv}; "
+                    + Charts.UNAVAILABLE);
+            return 0;
+        }
         Path png = out.resolve("adding-demo.png");
         CurvesChart.writeComparison(png, "adding problem, T=" + t + ": validation MSE", "validation MSE (log scale)", logs,
                 TrainingLog.Row::metric, true);

@@ -3,6 +3,7 @@ package dev.recur.engine.cli.bench;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
@@ -117,6 +118,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (png != null && peer == null) {
             throw new UserError("--png charts the torch/Recur time ratio: it needs --peer torch");
+        }
+        if (png != null && !Charts.available()) {
+            throw new UserError("--png: " + Charts.UNAVAILABLE);
         }
         requireWritableDirectory("--json", json);
         requireWritableDirectory("--png", png);

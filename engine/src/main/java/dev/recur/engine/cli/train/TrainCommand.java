@@ -2,6 +2,7 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
@@ -162,7 +163,8 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
                     result.steps(), result.wallSeconds(), result.samplesPerSecond(), last.loss(), t.metricName(), last.metric());
             t.baselines().forEach((name, value) -> System.out.printf(Locale.ROOT, "%s: %.5g%n", name, value));
-            System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + ", metrics.json, metrics.csv, curves.png");
+            System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + ", metrics.json, metrics.csv"
+                    + (Charts.available() ? ", curves.png" : " (" + Charts.UNAVAILABLE + ")"));
         }
         return 0;
     }

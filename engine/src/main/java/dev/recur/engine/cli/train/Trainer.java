@@ -2,6 +2,7 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.train.Checkpoint;
@@ -138,6 +139,6 @@ public final class Trainer {
             throws IOException {
         Map<String, Double> finals = new LinkedHashMap<>(task.baselines());
         log.write(out, finals, samples / Math.max(elapsed, 1e-9), elapsed);
-        CurvesChart.write(out.resolve("curves.png"), task.id(), log);
+        if (Charts.available()) CurvesChart.write(out.resolve("curves.png"), task.id(), log);
     }
 }
