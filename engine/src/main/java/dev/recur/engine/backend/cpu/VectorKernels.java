@@ -30,8 +30,8 @@ public final class VectorKernels implements Kernels {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /** Below this many floats a row operation runs on the calling thread: a hand-off costs more than it saves. */
     private static final long PARALLEL_MIN_FLOATS = 1 << 16;
-    /** Columns per task of {@link #sumRows}: two float vectors, that is four double accumulators. */
-    private static final int SUM_BLOCK = 2 * L;
+    /** Columns per task of {@link #sumRows} (G·H = 512 columns: 8 tasks). */
+    private static final int SUM_BLOCK = 4 * L;
 
     private final Sgemm gemm;
 
@@ -270,8 +270,7 @@ public final class VectorKernels implements Kernels {
         // Accumulated in double per column, in row order, then added to sum once: the same operations as
         // NaiveKernels. (Adding each row into the float sum lost everything to cancellation when a column's
         // total is small against its terms, as bias gradients over many rows often are.) Each task owns
-        // a block of columns and keeps its sums in registers over all rows, so the result does not
-        // depend on the thread count.
+        // a block of columns, so the result does not depend on the thread count.
         int blocks = (cols + SUM_BLOCK - 1) / SUM_BLOCK;
         if ((long) rows * cols < PARALLEL_MIN_FLOATS || !CpuParallel.sharedWithWorkers(x, sum)) {
             for (int block = 0; block < blocks; block++) sumColumns(rows, cols, block, x, xOff, ldx, sum, sumOff);
@@ -280,29 +279,26 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@link #sumRows} for the columns of one block. */
+    /** {@link #sumRows} for the columns of one block, row by row into a small double array (in L1). */
     private static void sumColumns(int rows, int cols, int block, MemorySegment x, long xOff, int ldx,
                                    MemorySegment sum, long sumOff) {
         int j0 = block * SUM_BLOCK, j1 = Math.min(cols, j0 + SUM_BLOCK);
+        int vend = j0 + (j1 - j0) / L * L;
         double[] acc = new double[SUM_BLOCK];
         int dl = D.length();
-        int j = j0;
-        for (; j + L <= j1; j += L) {
-            DoubleVector lo = DoubleVector.zero(D), hi = DoubleVector.zero(D);
-            for (int r = 0; r < rows; r++) {
-                FloatVector v = load(x, xOff + (long) r * ldx + j);
-                lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
-                hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
+        for (int r = 0; r < rows; r++) {
+            long row = xOff + (long) r * ldx;
+            int j = j0;
+            for (; j < vend; j += L) {
+                FloatVector v = load(x, row + j);
+                DoubleVector lo = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector hi = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+                DoubleVector.fromArray(D, acc, j - j0).add(lo).intoArray(acc, j - j0);
+                DoubleVector.fromArray(D, acc, j - j0 + dl).add(hi).intoArray(acc, j - j0 + dl);
             }
-            lo.intoArray(acc, j - j0);
-            hi.intoArray(acc, j - j0 + dl);
+            for (; j < j1; j++) acc[j - j0] += get(x, row + j);
         }
-        for (; j < j1; j++) {
-            double a = 0;
-            for (int r = 0; r < rows; r++) a += get(x, xOff + (long) r * ldx + j);
-            acc[j - j0] = a;
-        }
-        for (j = j0; j < j1; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j - j0]);
+        for (int j = j0; j < j1; j++) put(sum, sumOff + j, get(sum, sumOff + j) + (float) acc[j - j0]);
     }
 
     /** Without projection: {@link FusedRecurrence}, a persistent team; with it, the stepwise reference loop. */
