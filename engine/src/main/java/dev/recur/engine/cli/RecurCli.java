@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",
         description = "Recurrent neural networks (RNN, GRU, LSTM) on the JVM, with PyTorch's semantics.",
         subcommands = {InfoCommand.class, DemoCommand.class, InferCommand.class, BenchCommand.class, TrainCommand.class,
-                GenerateCommand.class, EvalCommand.class})
+                GenerateCommand.class, EvalCommand.class, GpuCheckCommand.class})
 public final class RecurCli implements Runnable {
     /** Exit code for bad input and unavailable devices: one line on stderr, nothing written. */
     public static final int USAGE_ERROR = 2;
