@@ -9,17 +9,23 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
  * The recurrence of a layer direction (no projection) as one persistent team of threads.
  *
- * <p>Each member owns a contiguous slice of hidden units and, for the whole sequence, the rows of
- * W_hh that produce their gates. Per step a member computes its units' gate pre-activations
- * gh[B, its columns] = h_prev · W_hh[its rows]^T, runs the fused cell step on its units, and
- * waits at the team's barrier until h_next is complete. So a step costs one barrier (a few
- * hundred nanoseconds) instead of a pool round trip per GEMM and per pointwise kernel, and each
- * core streams only its own half of W_hh, which then stays in its L2 across steps.
+ * <p>Large W_hh: each member owns a contiguous slice of hidden units and, for the whole sequence,
+ * the rows of W_hh that produce their gates. Per step a member computes its units' gate
+ * pre-activations gh[B, its columns] = h_prev · W_hh[its rows]^T, runs the fused cell step on its
+ * units, and waits at the team's barrier until h_next is complete. So a step costs one barrier (a
+ * few hundred nanoseconds) instead of a pool round trip per GEMM and per pointwise kernel, and
+ * each core streams only its own half of W_hh, which then stays in its L2 across steps.
+ *
+ * <p>Small W_hh (up to {@link #ROWS_SPLIT_MAX_WEIGHT_BYTES}) with a batch of 16 or more: each
+ * member owns a contiguous slice of batch rows instead, all units, and runs them through every
+ * step without waiting for anyone (rows of a batch are independent sequences); all of W_hh fits
+ * in each core's L2. Results are the same either way, bit for bit.
  *
  * <p>W_hh is packed into k-major panels (as the B operand of a GEMM): a panel
  * covers {@code 4·L} columns of gh — for LSTM the four gates of L units, for RNN 4·L units,
@@ -42,6 +48,16 @@ final class FusedRecurrence {
     private static final long PANEL_ROW = TILE_VECTORS * VB;
     /** Below this many FLOPs per step a second thread costs more (barrier, cache traffic) than it saves. */
     private static final double TEAM_MIN_STEP_FLOPS = 200_000;
+    /**
+     * Up to this size of W_hh the team splits the batch rows instead of the hidden units: each
+     * member then runs its rows through every step on its own, reading all of W_hh (which stays in
+     * its L2) and needing no barrier per step. With the units split, a step waits for its slowest
+     * member, and at H = 128 those waits were ~30 % of the team's time (the cell step's memory
+     * traffic makes each member's step time vary by ±20 %).
+     */
+    private static final long ROWS_SPLIT_MAX_WEIGHT_BYTES = 512 * 1024;
+    /** The fewest batch rows a member of a rows split gets. */
+    private static final int ROWS_PER_MEMBER_MIN = 8;
 
     /** Gather indexes that read column kk of an L x L row-major block: kk, kk + L, kk + 2L, ... */
     private static final int[] BLOCK_COLUMN = IntStream.range(0, L).map(i -> i * L).toArray();
@@ -82,7 +98,8 @@ final class FusedRecurrence {
         final long tileBytes = (long) hidden * TILE_VECTORS * VB;    // one packed tile: [k = H][4 vectors]
         final int ldGh = gates * hidden;
         final double stepFlops = 2.0 * batch * ldGh * hidden;
-        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
+        final boolean rowsSplit = splitsRows(r);
+        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : rowsSplit ? batch / ROWS_PER_MEMBER_MIN : blocks;
         final long packedBytes = blocks * tiles * tileBytes;
         // Inference reuses panels packed by an earlier call with the same weights; training packs
         // into its workspace (its weights change every step).
@@ -102,27 +119,32 @@ final class FusedRecurrence {
                     : workspace.asSlice(ghBytes + edgesBytes, packedBytes);
             boolean mustPack = cached == null;
             CpuParallel.team(wanted, (member, members, barrier) -> {
-                int b0 = blocks * member / members, b1 = blocks * (member + 1) / members;
-                int u0 = Math.min(hidden, b0 * geo.unitsPerBlock()), u1 = Math.min(hidden, b1 * geo.unitsPerBlock());
-                if (mustPack) { // each member packs the panels it will read: they start in its own cache
-                    for (int block = b0; block < b1; block++) {
+                boolean byRows = rowsSplit && members > 1;
+                // Packing is split by blocks either way: each member packs the panels it reads most.
+                int p0 = blocks * member / members, p1 = blocks * (member + 1) / members;
+                if (mustPack) {
+                    for (int block = p0; block < p1; block++) {
                         for (int q = 0; q < tiles; q++) {
                             pack(r.wHh(), geo, block, q, packed, (block * tiles + q) * tileBytes);
                         }
                     }
+                    if (byRows) barrier.await();   // every member reads every panel
                 }
+                int b0 = byRows ? 0 : p0, b1 = byRows ? blocks : p1;
+                int u0 = Math.min(hidden, b0 * geo.unitsPerBlock()), u1 = Math.min(hidden, b1 * geo.unitsPerBlock());
+                Rows rows = byRows ? Rows.of(r, member, members) : Rows.all(r);
                 MemorySegment edge = workspace.asSlice(ghBytes + member * edgeBytes, edgeBytes);
                 for (int s = 0; s < steps; s++) {
                     int t = r.time(s);
                     long prevRow = (long) r.prevSlot(t) * batch * hidden;
                     for (int block = b0; block < b1; block++) {
                         for (int q = 0; q < tiles; q++) {
-                            gateTile(r.states(), prevRow, batch, hidden, geo, block, q, packed,
+                            gateTile(r.states(), prevRow, rows.from(), rows.to(), hidden, geo, block, q, packed,
                                     (block * tiles + q) * tileBytes, gh, ldGh, edge);
                         }
                     }
-                    cellStep(r, t, gh, u0, u1);
-                    barrier.await();
+                    cellStep(r, t, gh, u0, u1, rows);
+                    if (!byRows) barrier.await();
                 }
             });
             if (fresh != null) {
@@ -176,8 +198,8 @@ final class FusedRecurrence {
         return Math.clamp(geo.hidden() - unit0, 0, L);
     }
 
-    /** gh[b, tile's columns] = h_prev[b, :] · W_hh[tile's rows, :]^T for every batch row. */
-    private static void gateTile(MemorySegment states, long prevRow, int batch, int hidden, Geometry geo, int block,
+    /** gh[b, tile's columns] = h_prev[b, :] · W_hh[tile's rows, :]^T for batch rows [bFrom, bTo). */
+    private static void gateTile(MemorySegment states, long prevRow, int bFrom, int bTo, int hidden, Geometry geo, int block,
                                  int tile, MemorySegment packed, long packedOff, MemorySegment gh, int ldGh,
                                  MemorySegment edge) {
         boolean full = validLanes(geo, block, tile, TILE_VECTORS - 1) == L;
@@ -185,8 +207,8 @@ final class FusedRecurrence {
         long c0 = geo.column(block, tile, 0) * (long) Float.BYTES, c1 = geo.column(block, tile, 1) * (long) Float.BYTES;
         long c2 = geo.column(block, tile, 2) * (long) Float.BYTES, c3 = geo.column(block, tile, 3) * (long) Float.BYTES;
         long ldOut = (long) ldGh * Float.BYTES;
-        int b = 0;
-        for (; b + 4 <= batch; b += 4) {
+        int b = bFrom;
+        for (; b + 4 <= bTo; b += 4) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
             if (full) {
                 rows4(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, gh, b * ldOut, ldOut, c0, c1, c2, c3);
@@ -195,7 +217,7 @@ final class FusedRecurrence {
                 copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
             }
         }
-        for (; b < batch; b++) {
+        for (; b < bTo; b++) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
             if (full) {
                 rows1(hidden, states, h, packed, packedOff, PANEL_ROW, gh, b * ldOut, c0, c1, c2, c3);
@@ -301,11 +323,12 @@ final class FusedRecurrence {
     }
 
     /**
-     * The backward of {@link #forward} (keepAll), as a team over blocks of 4·L hidden units. Per
-     * step a member runs the cell's backward on its units (gradients of its gate columns, and the
-     * pass-through part of dh_prev for its units), waits at the barrier until every gate gradient
-     * of the step is there, then adds dGh · W_hh[:, its units] into its units of dh_prev. A member
-     * reads only its own units of dh, so one barrier per step suffices. Row q of W_hh is row q of
+     * The backward of {@link #forward} (keepAll), as a team over blocks of 4·L hidden units (or,
+     * as in the forward, over batch rows, with no barrier per step). Per step a member runs the
+     * cell's backward on its units (gradients of its gate columns, and the pass-through part of
+     * dh_prev for its units), waits at the barrier until every gate gradient of the step is there,
+     * then adds dGh · W_hh[:, its units] into its units of dh_prev. A member reads only its own
+     * units of dh, so one barrier per step suffices. Row q of W_hh is row q of
      * that GEMM's B operand (already k-major); each member first copies its whole blocks of columns
      * into dense panels ({@link #packColumns}); units past the last whole block read W_hh in place.
      */
@@ -314,7 +337,8 @@ final class FusedRecurrence {
         final int blockUnits = TILE_VECTORS * L, blocks = (hidden + blockUnits - 1) / blockUnits;
         final int ldGh = gates * hidden;
         final double stepFlops = 2.0 * batch * ldGh * hidden;
-        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : blocks;
+        final boolean rowsSplit = splitsRows(r);
+        final int wanted = stepFlops < TEAM_MIN_STEP_FLOPS ? 1 : rowsSplit ? batch / ROWS_PER_MEMBER_MIN : blocks;
         final long stepGates = (long) batch * ldGh, stepHidden = (long) batch * hidden;
         // Workspace: the other dh buffer [B, H], LSTM's per-step dCand [B, H], one 4x4-vector tile and
         // one row of H floats (LSTM's tanh(c)) per member, and W_hh's whole column blocks packed as
@@ -331,30 +355,35 @@ final class FusedRecurrence {
             CpuParallel.team(wanted, (member, members, barrier) -> {
                 MemorySegment tile = workspace.asSlice(tilesOffset + member * tileBytes, 4 * PANEL_ROW);
                 MemorySegment tanhC = workspace.asSlice(tilesOffset + member * tileBytes + 4 * PANEL_ROW, rowBytes);
-                int u0 = Math.min(hidden, blocks * member / members * blockUnits);
-                int u1 = Math.min(hidden, blocks * (member + 1) / members * blockUnits);
-                for (int p = u0; p + blockUnits <= u1; p += blockUnits) {  // each member packs the blocks it reads
+                boolean byRows = rowsSplit && members > 1;
+                int p0 = Math.min(hidden, blocks * member / members * blockUnits);
+                int p1 = Math.min(hidden, blocks * (member + 1) / members * blockUnits);
+                for (int p = p0; p + blockUnits <= p1; p += blockUnits) {  // each member packs the blocks it reads most
                     packColumns(r.wHh(), ldGh, hidden, p, panels, (long) (p / blockUnits) * panelBytes);
                 }
+                if (byRows) barrier.await();   // every member reads every panel
+                int u0 = byRows ? 0 : p0, u1 = byRows ? hidden : p1;
+                Rows rows = byRows ? Rows.of(r, member, members) : Rows.all(r);
+                long h0 = (long) rows.from() * hidden;
                 MemorySegment dh = d.dh(), dhPrev = dhOther;
                 for (int s = steps - 1; s >= 0; s--) {
                     int t = r.time(s);
-                    long prev = r.prevSlot(t) * stepHidden, next = r.nextSlot(t) * stepHidden;
-                    if (u0 < u1) {
+                    if (u0 < u1 && rows.count() > 0) {
                         if (d.dY() != null) {
-                            VectorKernels.addActiveRowsColumns(batch, hidden, u0, u1, t, r.lengths(), d.dY(), t * stepHidden,
-                                    hidden, dh, 0);
+                            VectorKernels.addActiveRowsColumns(rows.count(), hidden, u0, u1, t, rows.lengths(), d.dY(),
+                                    t * stepHidden + h0, hidden, dh, h0);
                         }
-                        cellStepBackward(r, d, t, u0, u1, dh, dhPrev, dCand, prev, next, tanhC);
+                        cellStepBackward(r, d, t, u0, u1, rows, dh, dhPrev, dCand, tanhC);
                     }
-                    barrier.await();
-                    dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1, panels, tile);
+                    // Units split: dh_prev of a member's units needs every unit's gate gradients.
+                    if (!byRows) barrier.await();
+                    dhPrevTimesWeights(r, d.dgh(), t * stepGates, dhPrev, u0, u1, rows, panels, tile);
                     MemorySegment swap = dh;
                     dh = dhPrev;
                     dhPrev = swap;
                 }
                 if (dh != d.dh() && u0 < u1) {
-                    for (int b = 0; b < batch; b++) {
+                    for (int b = rows.from(); b < rows.to(); b++) {
                         long at = ((long) b * hidden + u0) * Float.BYTES;
                         MemorySegment.copy(dh, at, d.dh(), at, (long) (u1 - u0) * Float.BYTES);
                     }
@@ -365,52 +394,58 @@ final class FusedRecurrence {
         }
     }
 
-    /** The cell's backward at time t on units [u0, u1): gate gradients, and dh_prev's pass-through part. */
-    private static void cellStepBackward(Recurrence r, Recurrence.Grads d, int t, int u0, int u1,
-                                         MemorySegment dh, MemorySegment dhPrev, MemorySegment dCand, long prev, long next,
-                                         MemorySegment tanhC) {
-        int batch = r.batch(), hidden = r.hidden();
-        long stepGates = (long) batch * r.mode().gates() * hidden, stepHidden = (long) batch * hidden;
+    /**
+     * The cell's backward at time t on units [u0, u1) of the given rows: gate gradients, and
+     * dh_prev's pass-through part.
+     */
+    private static void cellStepBackward(Recurrence r, Recurrence.Grads d, int t, int u0, int u1, Rows rows,
+                                         MemorySegment dh, MemorySegment dhPrev, MemorySegment dCand, MemorySegment tanhC) {
+        int batch = r.batch(), hidden = r.hidden(), n = rows.count();
+        long ldGates = (long) r.mode().gates() * hidden;
+        long stepGates = batch * ldGates, stepHidden = (long) batch * hidden;
+        long g0 = rows.from() * ldGates, h0 = (long) rows.from() * hidden;   // row rows.from() of each buffer
+        long prev = r.prevSlot(t) * stepHidden + h0, next = r.nextSlot(t) * stepHidden + h0;
+        int[] lengths = rows.lengths();
         switch (r.mode()) {
-            case RNN_TANH, RNN_RELU -> VectorKernels.rnnBackwardColumns(batch, hidden, u0, u1, t, r.lengths(),
-                    r.mode() == CellMode.RNN_RELU, r.states(), next, dh, 0, d.dgx(), t * stepGates, dhPrev, 0);
-            case GRU -> VectorKernels.gruBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.act(), t * stepGates,
-                    r.ghn(), t * stepHidden, r.states(), prev, dh, 0, d.dgx(), t * stepGates, d.dgh(), t * stepGates,
-                    dhPrev, 0);
+            case RNN_TANH, RNN_RELU -> VectorKernels.rnnBackwardColumns(n, hidden, u0, u1, t, lengths,
+                    r.mode() == CellMode.RNN_RELU, r.states(), next, dh, h0, d.dgx(), t * stepGates + g0, dhPrev, h0);
+            case GRU -> VectorKernels.gruBackwardColumns(n, hidden, u0, u1, t, lengths, r.act(), t * stepGates + g0,
+                    r.ghn(), t * stepHidden + h0, r.states(), prev, dh, h0, d.dgx(), t * stepGates + g0, d.dgh(),
+                    t * stepGates + g0, dhPrev, h0);
             case LSTM -> {
-                VectorKernels.maskedStepBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), dh, 0, dCand, 0, dhPrev, 0);
-                VectorKernels.lstmBackwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.act(), t * stepGates,
-                        r.cells(), prev, r.cells(), next, dCand, 0, d.dc(), 0, d.dgx(), t * stepGates, tanhC);
+                VectorKernels.maskedStepBackwardColumns(n, hidden, u0, u1, t, lengths, dh, h0, dCand, h0, dhPrev, h0);
+                VectorKernels.lstmBackwardColumns(n, hidden, u0, u1, t, lengths, r.act(), t * stepGates + g0,
+                        r.cells(), prev, r.cells(), next, dCand, h0, d.dc(), h0, d.dgx(), t * stepGates + g0, tanhC);
             }
         }
     }
 
     /**
-     * dhPrev[b, u0..u1) += dgh[b, :] · W_hh[:, u0..u1) for every batch row (W_hh is [G·H, H],
+     * dhPrev[b, u0..u1) += dgh[b, :] · W_hh[:, u0..u1) for the given batch rows (W_hh is [G·H, H],
      * row-major); {@code tile} is the member's scratch of 4 rows x 4 vectors.
      */
     private static void dhPrevTimesWeights(Recurrence r, MemorySegment dgh, long dghOff, MemorySegment dhPrev, int u0, int u1,
-                                           MemorySegment panels, MemorySegment tile) {
-        int batch = r.batch(), hidden = r.hidden(), k = r.mode().gates() * hidden;
+                                           Rows rows, MemorySegment panels, MemorySegment tile) {
+        int hidden = r.hidden(), k = r.mode().gates() * hidden, bTo = rows.to();
         MemorySegment w = r.wHh();
         long ldh = (long) hidden * Float.BYTES, lda = (long) k * Float.BYTES;
         int blockUnits = TILE_VECTORS * L;
         int fullEnd = u0 + (u1 - u0) / blockUnits * blockUnits;
         for (int p = u0; p < fullEnd; p += blockUnits) {
             long panel = (long) (p / blockUnits) * k * PANEL_ROW;
-            int b = 0;
-            for (; b + 4 <= batch; b += 4) {
+            int b = rows.from();
+            for (; b + 4 <= bTo; b += 4) {
                 rows4(k, dgh, (dghOff + (long) b * k) * Float.BYTES, lda, panels, panel, PANEL_ROW, tile, 0, PANEL_ROW,
                         0, VB, 2 * VB, 3 * VB);
                 addTile(4, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldh);
             }
-            for (; b < batch; b++) {
+            for (; b < bTo; b++) {
                 rows1(k, dgh, (dghOff + (long) b * k) * Float.BYTES, panels, panel, PANEL_ROW, tile, 0, 0, VB, 2 * VB, 3 * VB);
                 addTile(1, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldh);
             }
         }
         // Units past the last whole block (H not a multiple of 4·L): plain dot products, same order.
-        for (int b = 0; b < batch; b++) {
+        for (int b = rows.from(); b < bTo; b++) {
             for (int p = fullEnd; p < u1; p++) {
                 float sum = 0f;
                 for (int q = 0; q < k; q++) {
@@ -447,23 +482,52 @@ final class FusedRecurrence {
     }
 
     /** The fused cell step of step t on hidden units [u0, u1), reading gh's columns of those units. */
-    private static void cellStep(Recurrence r, int t, MemorySegment gh, int u0, int u1) {
-        if (u0 >= u1) {
+    private static void cellStep(Recurrence r, int t, MemorySegment gh, int u0, int u1, Rows rows) {
+        if (u0 >= u1 || rows.count() == 0) {
             return;
         }
-        int batch = r.batch(), hidden = r.hidden();
-        long stepGates = (long) batch * r.mode().gates() * hidden, stepHidden = (long) batch * hidden;
-        long prev = r.prevSlot(t) * stepHidden, next = r.nextSlot(t) * stepHidden;
+        int batch = r.batch(), hidden = r.hidden(), n = rows.count();
+        long ldGates = (long) r.mode().gates() * hidden;
+        long stepGates = batch * ldGates, stepHidden = (long) batch * hidden;
+        // Offsets of row rows.from() of each [B, ...] buffer.
+        long g0 = rows.from() * ldGates, h0 = (long) rows.from() * hidden;
+        long prev = r.prevSlot(t) * stepHidden + h0, next = r.nextSlot(t) * stepHidden + h0;
+        int[] lengths = rows.lengths();
         switch (r.mode()) {
-            case RNN_TANH, RNN_RELU -> VectorKernels.rnnForwardColumns(batch, hidden, u0, u1, t, r.lengths(),
-                    r.mode() == CellMode.RNN_RELU, r.gx(), t * stepGates, gh, 0, r.states(), prev, r.states(), next,
-                    r.y(), t * stepHidden, hidden);
-            case GRU -> VectorKernels.gruForwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.gx(), t * stepGates,
-                    gh, 0, r.bhn(), 0, r.states(), prev, r.act(), r.saved(t) * stepGates, r.ghn(), r.saved(t) * stepHidden,
-                    r.states(), next, r.y(), t * stepHidden, hidden);
-            case LSTM -> VectorKernels.lstmForwardColumns(batch, hidden, u0, u1, t, r.lengths(), r.gx(), t * stepGates,
-                    gh, 0, r.cells(), prev, r.act(), r.saved(t) * stepGates, r.cells(), next, r.states(), prev,
-                    r.states(), next, r.y(), t * stepHidden, hidden);
+            case RNN_TANH, RNN_RELU -> VectorKernels.rnnForwardColumns(n, hidden, u0, u1, t, lengths,
+                    r.mode() == CellMode.RNN_RELU, r.gx(), t * stepGates + g0, gh, g0, r.states(), prev, r.states(), next,
+                    r.y(), t * stepHidden + h0, hidden);
+            case GRU -> VectorKernels.gruForwardColumns(n, hidden, u0, u1, t, lengths, r.gx(), t * stepGates + g0,
+                    gh, g0, r.bhn(), 0, r.states(), prev, r.act(), r.saved(t) * stepGates + g0, r.ghn(),
+                    r.saved(t) * stepHidden + h0, r.states(), next, r.y(), t * stepHidden + h0, hidden);
+            case LSTM -> VectorKernels.lstmForwardColumns(n, hidden, u0, u1, t, lengths, r.gx(), t * stepGates + g0,
+                    gh, g0, r.cells(), prev, r.act(), r.saved(t) * stepGates + g0, r.cells(), next, r.states(), prev,
+                    r.states(), next, r.y(), t * stepHidden + h0, hidden);
+        }
+    }
+
+    /** True when the team splits batch rows rather than hidden units (see {@link #ROWS_SPLIT_MAX_WEIGHT_BYTES}). */
+    private static boolean splitsRows(Recurrence r) {
+        return r.batch() >= 2 * ROWS_PER_MEMBER_MIN && r.wHh().byteSize() <= ROWS_SPLIT_MAX_WEIGHT_BYTES;
+    }
+
+    /** A member's batch rows [from, to) and their lengths (indexed from 0; null without lengths). */
+    private record Rows(int from, int to, int[] lengths) {
+        static Rows all(Recurrence r) {
+            return new Rows(0, r.batch(), r.lengths());
+        }
+
+        /** Member's share, cut at multiples of 4 rows (the micro-kernel's row group). */
+        static Rows of(Recurrence r, int member, int members) {
+            int batch = r.batch();
+            int from = member == 0 ? 0 : batch * member / members / 4 * 4;
+            int to = member == members - 1 ? batch : batch * (member + 1) / members / 4 * 4;
+            int[] lengths = r.lengths() == null ? null : Arrays.copyOfRange(r.lengths(), from, to);
+            return new Rows(from, to, lengths);
+        }
+
+        int count() {
+            return to - from;
         }
     }
 }
