@@ -56,13 +56,11 @@ public final class VectorKernels implements Kernels {
      * whose gates saturate multiplies its gradients by factors near zero step after step; once
      * they fall below 2^-126 every operation on them is a microcode assist (~100 cycles), and
      * a vanilla RNN on the adding problem ran 3-4x slower from step ~4400 of a run on. A gradient
-     * of 2^-64 (5e-20) is far below anything float32 training can act on.
+     * of 2^-64 (5e-20) is far below anything float32 training can act on. Written out in each
+     * loop, not as a helper: a helper taking a vector that C2 declines to inline (it did, in the
+     * LSTM backward: "NodeCountInliningCutoff") boxes its vectors and ran the loop 20% slower.
      */
     private static final float TINY_GRADIENT = 0x1p-64f;
-
-    private static FloatVector flushTiny(FloatVector v) {
-        return v.blend(0f, v.abs().compare(VectorOperators.LT, TINY_GRADIENT));
-    }
 
     private static FloatVector load(MemorySegment s, long floatIndex) {
         return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, NATIVE);
@@ -411,7 +409,7 @@ public final class VectorKernels implements Kernels {
                 FloatVector h = load(hNext, hNextOff + row + j);
                 FloatVector d = relu ? g.blend(0f, h.compare(VectorOperators.LE, 0f))
                         : g.mul(h.neg().fma(h, FloatVector.broadcast(S, 1f)));
-                store(flushTiny(d), da, daOff + row + j);
+                store(d.blend(0f, d.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, daOff + row + j);
             }
             NaiveKernels.rnnBackwardColumns(j, to, relu, hNext, hNextOff + row, dh, dhOff + row, da, daOff + row);
         }
@@ -497,7 +495,6 @@ public final class VectorKernels implements Kernels {
                                     MemorySegment dc, long dcOff, MemorySegment da, long daOff, MemorySegment tanhC) {
         int g4 = 4 * hidden;
         int vend = from + (to - from) / L * L;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g4;
@@ -510,23 +507,41 @@ public final class VectorKernels implements Kernels {
             }
             long a0 = actOff + gRow, d0 = daOff + gRow;
             VectorMath.tanh(vend - from, cNext, cNextOff + row + from, tanhC, 0);
-            int j = from;
-            for (; j < vend; j += L) {
-                FloatVector i = load(act, a0 + j);
-                FloatVector f = load(act, a0 + hidden + j);
-                FloatVector g = load(act, a0 + 2 * hidden + j);
-                FloatVector o = load(act, a0 + 3 * hidden + j);
-                FloatVector tc = load(tanhC, j - from);
-                FloatVector dmv = load(dm, dmOff + row + j);
-                FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dcOff + row + j));
-                store(flushTiny(dcTotal.mul(g).mul(i.mul(one.sub(i)))), da, d0 + j);
-                store(flushTiny(dcTotal.mul(load(cPrev, cPrevOff + row + j)).mul(f.mul(one.sub(f)))), da, d0 + hidden + j);
-                store(flushTiny(dcTotal.mul(i).mul(g.neg().fma(g, one))), da, d0 + 2 * hidden + j);
-                store(flushTiny(dmv.mul(tc).mul(o.mul(one.sub(o)))), da, d0 + 3 * hidden + j);
-                store(flushTiny(dcTotal.mul(f)), dc, dcOff + row + j);
-            }
-            NaiveKernels.lstmBackwardColumns(hidden, j, to, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row,
+            lstmBackwardVectors(hidden, from, vend, act, a0, cPrev, cPrevOff + row, dm, dmOff + row, dc, dcOff + row,
+                    da, d0, tanhC);
+            NaiveKernels.lstmBackwardColumns(hidden, vend, to, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row,
                     dm, dmOff + row, dc, dcOff + row, da, d0);
+        }
+    }
+
+    /**
+     * The vector part of one active row of {@link #lstmBackwardColumns}, columns [from, vend); offsets
+     * are the row's starts. A method of its own because with the row loop around it the LSTM
+     * backward outgrew C2's inlining budget ("NodeCountInliningCutoff"): load and store then stayed
+     * calls that box their vectors.
+     */
+    private static void lstmBackwardVectors(int hidden, int from, int vend, MemorySegment act, long a0,
+                                            MemorySegment cPrev, long cp0, MemorySegment dm, long dm0,
+                                            MemorySegment dc, long dc0, MemorySegment da, long d0, MemorySegment tanhC) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int j = from; j < vend; j += L) {
+            FloatVector i = load(act, a0 + j);
+            FloatVector f = load(act, a0 + hidden + j);
+            FloatVector g = load(act, a0 + 2 * hidden + j);
+            FloatVector o = load(act, a0 + 3 * hidden + j);
+            FloatVector tc = load(tanhC, j - from);
+            FloatVector dmv = load(dm, dm0 + j);
+            FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dc0 + j));
+            FloatVector di = dcTotal.mul(g).mul(i.mul(one.sub(i)));
+            FloatVector df = dcTotal.mul(load(cPrev, cp0 + j)).mul(f.mul(one.sub(f)));
+            FloatVector dg = dcTotal.mul(i).mul(g.neg().fma(g, one));
+            FloatVector dO = dmv.mul(tc).mul(o.mul(one.sub(o)));
+            FloatVector dcPrev = dcTotal.mul(f);
+            store(di.blend(0f, di.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + j);
+            store(df.blend(0f, df.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + hidden + j);
+            store(dg.blend(0f, dg.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + 2 * hidden + j);
+            store(dO.blend(0f, dO.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + 3 * hidden + j);
+            store(dcPrev.blend(0f, dcPrev.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dc, dc0 + j);
         }
     }
 
@@ -625,16 +640,17 @@ public final class VectorKernels implements Kernels {
                 FloatVector dn = g.mul(one.sub(z)).mul(n.neg().fma(n, one));
                 FloatVector dz = g.mul(load(hPrev, hPrevOff + row + j).sub(n)).mul(z.mul(one.sub(z)));
                 FloatVector dr = dn.mul(load(ghn, ghnOff + row + j)).mul(r.mul(one.sub(r)));
-                dr = flushTiny(dr);
-                dz = flushTiny(dz);
-                dn = flushTiny(dn);
+                dr = dr.blend(0f, dr.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+                dz = dz.blend(0f, dz.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+                dn = dn.blend(0f, dn.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+                FloatVector dhn = dn.mul(r), dhp = g.mul(z);
                 store(dr, dgx, dgxOff + gRow + j);
                 store(dz, dgx, dgxOff + gRow + hidden + j);
                 store(dn, dgx, dgxOff + gRow + 2 * hidden + j);
                 store(dr, dgh, dghOff + gRow + j);
                 store(dz, dgh, dghOff + gRow + hidden + j);
-                store(flushTiny(dn.mul(r)), dgh, dghOff + gRow + 2 * hidden + j);
-                store(flushTiny(g.mul(z)), dhPrev, dhPrevOff + row + j);
+                store(dhn.blend(0f, dhn.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dgh, dghOff + gRow + 2 * hidden + j);
+                store(dhp.blend(0f, dhp.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dhPrev, dhPrevOff + row + j);
             }
             NaiveKernels.gruBackwardColumns(hidden, j, to, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
                     dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
