@@ -64,6 +64,8 @@ public final class VectorSgemm implements Sgemm {
     static final int MC_LARGE = 256;
     /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
     static final int B_PACK_FLOATS = 4 << 20;
+    /** The most floats of op(A) packed once and shared by every task (see {@link #packed}). */
+    static final int A_SHARED_FLOATS = 4 << 20;
     /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB). */
     static final int MAX_TASK_COLUMNS = 1024;
     /**
@@ -137,6 +139,30 @@ public final class VectorSgemm implements Sgemm {
 
     // ---------------------------------------------------------------- general (packed) path
 
+    /**
+     * Packs all of alpha * op(A) [m, k] once, micro-panel by micro-panel (MR rows, p-major over all
+     * of k, so the slice of k block pc starts at p = pc), in parallel, into the calling thread's
+     * scratch; the tasks of {@link #packed} then read it instead of packing their blocks.
+     */
+    private MemorySegment packAllOfA(boolean transA, int m, int k, float alpha, MemorySegment a, long aOffset, int lda) {
+        int microPanels = ceilDiv(m, MR);
+        MemorySegment shared = SCRATCH.get().sharedA((long) microPanels * MR * k);
+        int chunks = Math.min(microPanels, 2 * threads());
+        forEach(chunks, t -> {
+            for (int r = (int) ((long) microPanels * t / chunks); r < (long) microPanels * (t + 1) / chunks; r++) {
+                int row = r * MR;
+                packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), 0, k, shared, (long) r * MR * k * Float.BYTES);
+            }
+        });
+        return shared;
+    }
+
+    /** Chunks of B panels per row block: with few row blocks, split the panels too, so that every thread gets about 3 tasks. */
+    private static int panelChunks(int ncBlock, int rowBlocks, int threads) {
+        int panels = ceilDiv(ncBlock, NR);
+        return Math.max(1, Math.min(panels, Math.max(ceilDiv(ncBlock, MAX_TASK_COLUMNS), ceilDiv(3 * threads, rowBlocks))));
+    }
+
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                         float beta, MemorySegment c, long cOffset, int ldc) {
@@ -149,11 +175,17 @@ public final class VectorSgemm implements Sgemm {
         // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
         int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
         MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
+        // Where a row block's A block would be packed by several tasks (several panel chunks, or
+        // several column blocks jc), pack all of op(A) once instead, shared. The weight gradients'
+        // op(A) = [x | h_prev]^T (156 x 3584 at Fashion-MNIST's shape) was packed 3 times, with
+        // strided reads: 11 % of a training step.
+        boolean shareA = (n > nc || panelChunks(Math.min(nc, n), rowBlocks, threads) > 1)
+                && (long) roundUp(m, MR) * k <= A_SHARED_FLOATS;
+        MemorySegment sharedA = shareA ? packAllOfA(transA, m, k, alpha, a, aOffset, lda) : null;
         for (int jc = 0; jc < n; jc += nc) {
             int ncBlock = Math.min(nc, n - jc);
             int panels = ceilDiv(ncBlock, NR);
-            // With few row blocks, split the panels too, so that every thread gets about 3 tasks.
-            int panelChunks = Math.max(1, Math.min(panels, Math.max(ceilDiv(ncBlock, MAX_TASK_COLUMNS), ceilDiv(3 * threads, rowBlocks))));
+            int panelChunks = panelChunks(ncBlock, rowBlocks, threads);
             int packChunks = Math.min(panels, 2 * threads);
             final int jc0 = jc;
             forEach(packChunks, t -> {
@@ -184,9 +216,11 @@ public final class VectorSgemm implements Sgemm {
                     int kc = Math.min(kcMax, k - pc);
                     // beta * C is in C already; beta == 0 overwrites it (NaN included).
                     boolean accumulate = pc > 0 || beta != 0;
-                    for (int r = 0; r * MR < mc; r++) {
-                        int row = row0 + r * MR;
-                        packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), pc, kc, aPack, (long) r * MR * kc * Float.BYTES);
+                    if (sharedA == null) {
+                        for (int r = 0; r * MR < mc; r++) {
+                            int row = row0 + r * MR;
+                            packA(transA, a, aOffset, lda, alpha, row, Math.min(MR, m - row), pc, kc, aPack, (long) r * MR * kc * Float.BYTES);
+                        }
                     }
                     // B panel outermost: it stays in L2 (KC x NR, 128 KB) while every A micro-panel
                     // of the block (from L2 too) goes under it. The other order, A micro-panel
@@ -199,12 +233,14 @@ public final class VectorSgemm implements Sgemm {
                         for (int r = 0; r * MR < mc; r++) {
                             int row = row0 + r * MR;
                             int rows = Math.min(MR, m - row);
-                            long aOff = (long) r * MR * kc * Float.BYTES;
+                            MemorySegment aPanels = sharedA == null ? aPack : sharedA;
+                            long aOff = sharedA == null ? (long) r * MR * kc * Float.BYTES
+                                    : ((long) (row / MR) * k + pc) * MR * Float.BYTES;
                             if (rows == MR && cols == NR && !accumulate) {
-                                microKernel(kc, aPack, aOff, bPack, bOff, c,
+                                microKernel(kc, aPanels, aOff, bPack, bOff, c,
                                         (cOffset + (long) row * ldc + col) * Float.BYTES, (long) ldc * Float.BYTES);
                             } else {
-                                microKernel(kc, aPack, aOff, bPack, bOff, scratch.tile, 0, NR * Float.BYTES);
+                                microKernel(kc, aPanels, aOff, bPack, bOff, scratch.tile, 0, NR * Float.BYTES);
                                 mergeTile(scratch.tile, rows, cols, c, cOffset + (long) row * ldc + col, ldc, accumulate);
                             }
                         }
@@ -749,6 +785,7 @@ public final class VectorSgemm implements Sgemm {
     private static final class Scratch {
         final MemorySegment aPack = allocate((long) MC_LARGE * KC);
         private MemorySegment bPack = allocate(1);
+        private MemorySegment sharedA = allocate(1);
         /** An [MR, NR] edge tile of the micro-kernel, or the [4, 4L] tile of the small-m row kernel. */
         final MemorySegment tile = allocate(Math.max((long) MR * NR, 16L * L));
         private MemorySegment rowsOfA = allocate(4096);
@@ -759,6 +796,13 @@ public final class VectorSgemm implements Sgemm {
                 edgeOfB = allocate(floats);
             }
             return edgeOfB;
+        }
+
+        MemorySegment sharedA(long floats) {
+            if (sharedA.byteSize() < floats * Float.BYTES) {
+                sharedA = allocate(floats);
+            }
+            return sharedA;
         }
 
         MemorySegment bPack(long floats) {

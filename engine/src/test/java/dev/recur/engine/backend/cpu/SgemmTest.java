@@ -258,6 +258,26 @@ class SgemmTest {
         }
     }
 
+    /**
+     * op(A) packed once and shared by every task: a weight gradient's shape ([x | h_prev]^T · dG,
+     * 156 x 512 over 3584 rows: several panel chunks per row block, several k blocks) and several
+     * column blocks of B (n above B_PACK_FLOATS / k).
+     */
+    @Test
+    void sharedPackOfA() {
+        int[][] shapes = {{156, 512, 3584}, {40, 1300, 3584}};
+        for (boolean transA : new boolean[] {false, true}) {
+            for (int[] s : shapes) {
+                Problem problem = Problem.random(transA, false, s[0], s[1], s[2], 11, seed("sharedA", transA, false, s[1]));
+                checkBoth(problem, 1f, 0f, problem.nanFilledC());
+                checkBoth(problem, -0.5f, 1f, problem.c());
+                MemorySegment single = problem.run(VECTOR_ONE_THREAD, 0.5f, 1f, problem.c());
+                MemorySegment multi = problem.run(VECTOR, 0.5f, 1f, problem.c());
+                assertThat(multi.mismatch(single)).as("%s", problem).isEqualTo(-1);
+            }
+        }
+    }
+
     /** The recurrent step: h[B, H] x W^T with W stored [4H, H]. */
     @Test
     void recurrentStepShapes() {
