@@ -23,6 +23,10 @@ import static dev.recur.engine.backend.cpu.NaiveKernels.put;
  * pass over a row computes every gate, the state update, the mask and the layer output.
  */
 public final class VectorKernels implements Kernels {
+    static {
+        ClassHierarchyPreload.ensureLoaded();
+    }
+
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /** Doubles in a vector of the same shape: a float vector converts into two of them. */

@@ -32,6 +32,10 @@ import java.nio.ByteOrder;
  * are bitwise identical.
  */
 public final class VectorSgemm implements Sgemm {
+    static {
+        ClassHierarchyPreload.ensureLoaded();
+    }
+
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** MR = 8 floats: used only where L >= 8, so that it is a native vector size. */
     private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256;
