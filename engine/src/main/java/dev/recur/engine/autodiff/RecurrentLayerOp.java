@@ -61,19 +61,47 @@ public final class RecurrentLayerOp {
      * W_ih's and W_hh's gradients when both come from the same dG [n, rows] (LSTM, RNN): one GEMM
      * over [x | h_prev] rows ([n, in + out], copied side by side) instead of two, so dG, the large
      * operand (read from memory: it is far larger than the caches), is packed once, and the narrow
-     * x (I columns, a poor GEMM shape alone) rides along with h_prev.
+     * x (I columns, a poor GEMM shape alone) rides along with h_prev. With {@code biasSums} a column
+     * of ones goes along too: its row of the product is dG's column sums, the bias gradient, which
+     * then costs one more row of the GEMM instead of another pass over dG.
      */
     private static void addInputAndRecurrentWeightGradients(Kernels k, TensorArena mem, int n, int rows, int in, int out,
                                                             MemorySegment dG, MemorySegment x, MemorySegment hPrev,
-                                                            long hPrevOff, Tensor gradIh, Tensor gradHh) {
-        int cols = in + out;
+                                                            long hPrevOff, Tensor gradIh, Tensor gradHh, Tensor biasSums) {
+        int cols = in + out + (biasSums != null ? 1 : 0);
         Tensor xh = mem.empty(n, cols);
         k.copyBlock(n, in, x, 0, in, xh.data(), 0, cols);
         k.copyBlock(n, out, hPrev, hPrevOff, out, xh.data(), in, cols);
+        if (biasSums != null) {
+            for (long r = 0; r < n; r++) xh.set(r * cols + in + out, 1f);
+        }
         Tensor product = mem.empty(cols, rows);
         k.sgemm(true, false, cols, rows, n, 1f, xh.data(), 0, cols, dG, 0, rows, 0f, product.data(), 0, rows);
         k.addTransposed(in, rows, product.data(), 0, gradIh.data(), 0);
         k.addTransposed(out, rows, product.data(), (long) in * rows, gradHh.data(), 0);
+        if (biasSums != null) {
+            MemorySegment.copy(product.data(), (long) (in + out) * rows * Float.BYTES, biasSums.data(), 0, (long) rows * Float.BYTES);
+        }
+    }
+
+    /** The bias rides in the projection's GEMM when the input is at most a quarter as wide as the gates. */
+    private static final int BIAS_COLUMN_MAX_INPUT_RATIO = 4;
+
+    /**
+     * gx [n, gh] = [x | 1] · [W_ih | bias]^T: the bias as one more column of the GEMM instead of a
+     * pass of its own over gx (n x gh floats read and written again; 2 % of a Fashion-MNIST step).
+     * Copying the narrow x [n, in] and W_ih [gh, in] side by side with their extra column costs far
+     * less than that pass while in is small next to gh.
+     */
+    private static void projectWithBiasColumn(Kernels k, TensorArena mem, int n, int gh, int in, MemorySegment x,
+                                              MemorySegment wIh, Tensor bias, Tensor gx) {
+        int cols = in + 1;
+        Tensor xOnes = mem.empty(n, cols), wBias = mem.empty(gh, cols);
+        k.copyBlock(n, in, x, 0, in, xOnes.data(), 0, cols);
+        k.copyBlock(gh, in, wIh, 0, in, wBias.data(), 0, cols);
+        for (long r = 0; r < n; r++) xOnes.set(r * cols + in, 1f);
+        for (int r = 0; r < gh; r++) wBias.set((long) r * cols + in, bias.get(r));
+        k.sgemm(false, true, n, gh, cols, 1f, xOnes.data(), 0, cols, wBias.data(), 0, cols, 0f, gx.data(), 0, gh);
     }
 
     public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
@@ -90,14 +118,21 @@ public final class RecurrentLayerOp {
 
         // 1. Input projection for every step, with the foldable biases.
         Tensor gx = mem.empty(steps * batch, gh);
-        k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
-                0f, gx.data(), 0, gh);
         MemorySegment bhn = null;
-        if (bIh != null) {
+        if (bIh == null) {
+            k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
+                    0f, gx.data(), 0, gh);
+        } else {
             Tensor folded = mem.copyOf(bIh.value());
             int foldedHh = gru ? 2 * hidden : gh; // GRU keeps b_hn apart: n = tanh(.. + r * (W_hn h + b_hn))
             k.axpy(foldedHh, 1f, bHh.value().data(), 0, folded.data(), 0);
-            k.addRowVector(steps * batch, gh, gx.data(), 0, gh, folded.data(), 0);
+            if (in <= gh / BIAS_COLUMN_MAX_INPUT_RATIO) {
+                projectWithBiasColumn(k, mem, steps * batch, gh, in, x.value().data(), wIh.value().data(), folded, gx);
+            } else {
+                k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
+                        0f, gx.data(), 0, gh);
+                k.addRowVector(steps * batch, gh, gx.data(), 0, gh, folded.data(), 0);
+            }
             if (gru) bhn = bHh.value().data().asSlice(2L * hidden * Float.BYTES);
         }
 
@@ -147,9 +182,14 @@ public final class RecurrentLayerOp {
                     dgh.data(), dCand == null ? null : dCand.data()));
             int n = steps * batch;
             long firstPrev = reverse ? stepOut : 0;   // h_prev of steps 0..T-1: one block of S
+            boolean bothBiases = bIh != null && bIh.requiresGrad() && bHh != null && bHh.requiresGrad();
+            // LSTM and RNN: both bias gradients are the same column sums of dG; one pass over dG, not two.
+            Tensor biasSums = bothBiases && dgh == dgx ? mem.zeros(gh) : null;
+            boolean biasesSummed = false;
             if (wIh.requiresGrad() && wHh.requiresGrad() && dgh == dgx && in >= COMBINED_MIN_INPUT) {
                 addInputAndRecurrentWeightGradients(k, mem, n, gh, in, out, dgx.data(), x.value().data(), S, firstPrev,
-                        wIh.grad(), wHh.grad());
+                        wIh.grad(), wHh.grad(), biasSums);
+                biasesSummed = biasSums != null;
             } else {
                 if (wIh.requiresGrad()) {
                     addWeightGradient(k, mem, n, gh, in, dgx.data(), x.value().data(), 0, wIh.grad());
@@ -158,13 +198,10 @@ public final class RecurrentLayerOp {
                     addWeightGradient(k, mem, n, gh, out, dgh.data(), S, firstPrev, wHh.grad());
                 }
             }
-            boolean bothBiases = bIh != null && bIh.requiresGrad() && bHh != null && bHh.requiresGrad();
-            if (bothBiases && dgh == dgx) {
-                // LSTM and RNN: both bias gradients are the same column sums; one pass over dG, not two.
-                Tensor sums = mem.zeros(gh);
-                k.sumRows(n, gh, dgx.data(), 0, gh, sums.data(), 0);
-                k.axpy(gh, 1f, sums.data(), 0, bIh.grad().data(), 0);
-                k.axpy(gh, 1f, sums.data(), 0, bHh.grad().data(), 0);
+            if (biasSums != null) {
+                if (!biasesSummed) k.sumRows(n, gh, dgx.data(), 0, gh, biasSums.data(), 0);
+                k.axpy(gh, 1f, biasSums.data(), 0, bIh.grad().data(), 0);
+                k.axpy(gh, 1f, biasSums.data(), 0, bHh.grad().data(), 0);
             } else {
                 if (bIh != null && bIh.requiresGrad()) k.sumRows(n, gh, dgx.data(), 0, gh, bIh.grad().data(), 0);
                 if (bHh != null && bHh.requiresGrad()) k.sumRows(n, gh, dgh.data(), 0, gh, bHh.grad().data(), 0);

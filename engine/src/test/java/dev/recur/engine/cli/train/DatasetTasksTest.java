@@ -122,7 +122,8 @@ class DatasetTasksTest {
         JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("metrics.json")));
         assertThat(json.get("task").asText()).isEqualTo("fashion-mnist");
         assertThat(json.at("/config/steps").asLong()).isEqualTo(7);
-        assertThat(json.at("/config/lr").asDouble()).isEqualTo(2e-3);
+        assertThat(json.at("/config/lr").asDouble()).isEqualTo(4e-3);
+        assertThat(json.at("/config/schedule").asText()).isEqualTo("cosine");
         assertThat(json.at("/final/val_accuracy").asDouble()).isBetween(0.0, 1.0);
         assertThat(Files.readAllLines(out.resolve("metrics.csv")).get(0)).startsWith("step,epoch,train_loss,val_loss,val_accuracy,");
         assertThat(out.resolve("curves.png")).isRegularFile();
@@ -137,18 +138,21 @@ class DatasetTasksTest {
     }
 
     @Test
-    void fashionMnistDefaultsAreTheIssuesReference() {
+    void fashionMnistDefaultsAreTheIssuesModelWithACosineRecipe() {
         TrainCommand.TaskDefaults d = TrainCommand.TaskDefaults.of("fashion-mnist");
-        assertThat(d).isEqualTo(new TrainCommand.TaskDefaults(128, 128, 2e-3, 0, 12, 0));
+        assertThat(d).isEqualTo(new TrainCommand.TaskDefaults(128, 128, 4e-3, "cosine", 0, 8, 0));
+        assertThat(TrainCommand.TaskDefaults.of("adding").schedule()).isEqualTo("none");
     }
 
     @Test
     void fashionMnistResumesExactly() throws Exception {
         fashion();
         Path whole = dir.resolve("whole"), split = dir.resolve("split");
-        assertThat(train(whole, "--task", "fashion-mnist", "--steps", "10").exit()).isZero();
-        assertThat(train(split, "--task", "fashion-mnist", "--steps", "6").exit()).isZero();
-        assertThat(train(split, "--task", "fashion-mnist", "--steps", "10", "--resume").exit()).isZero();
+        // A run stopped at step 6 is simulated by --steps 6, so no schedule over the run's length
+        // (the default cosine anneals over --steps: 6 and 10 steps are different schedules).
+        assertThat(train(whole, "--task", "fashion-mnist", "--steps", "10", "--schedule", "none").exit()).isZero();
+        assertThat(train(split, "--task", "fashion-mnist", "--steps", "6", "--schedule", "none").exit()).isZero();
+        assertThat(train(split, "--task", "fashion-mnist", "--steps", "10", "--schedule", "none", "--resume").exit()).isZero();
         assertThat(lossColumns(split)).isEqualTo(lossColumns(whole));
     }
 
