@@ -30,6 +30,10 @@ import java.util.Map;
 public final class GpuRecurrent implements AutoCloseable {
     private static final long F = Float.BYTES;
 
+    /** Device addresses of a backward's input, h0 and c0 gradients (c0: 0 except LSTM); see {@link Pass#backwardResident}. */
+    public record DeviceGradients(long input, long h0, long c0) {
+    }
+
     /** The gradients of one backward: input (as given: [T,B,I] or batch-first), h0, c0 and every parameter by PyTorch name. */
     public record Gradients(Tensor input, Tensor h0, Tensor c0, Map<String, Tensor> parameters) {
     }
@@ -97,6 +101,24 @@ public final class GpuRecurrent implements AutoCloseable {
         Pass pass = new Pass(steps, batch, keepForBackward, h0 != null, c0 != null);
         try {
             pass.run(input, lengths, h0, c0);
+        } catch (RuntimeException e) {
+            pass.close();
+            throw e;
+        }
+        return pass;
+    }
+
+    /**
+     * A forward on an input already on the device: x [T, B, I] time-major at {@code input} (kept
+     * alive by the caller until the pass is closed), no lengths, zero initial states. What
+     * {@code recur bench --device cuda} times: no host transfers in the loop.
+     */
+    public Pass forwardResident(long input, int steps, int batch, boolean keepForBackward) {
+        if (steps < 1 || batch < 1) throw new IllegalArgumentException("steps and batch must be >= 1");
+        Pass pass = new Pass(steps, batch, keepForBackward, false, false);
+        try {
+            pass.layerInputs[0] = input;
+            pass.runLayers(0, 0);
         } catch (RuntimeException e) {
             pass.close();
             throw e;
@@ -175,8 +197,6 @@ public final class GpuRecurrent implements AutoCloseable {
 
         private void run(Tensor input, int[] hostLengths, Tensor h0, Tensor c0) {
             RecurrentConfig c = config;
-            int dirs = c.directions(), width = dirs * c.outputSize();
-            long stepRows = (long) steps * batch;
             try (TensorArena host = TensorArena.open("gpu input")) {
                 layerInputs[0] = upload(timeMajorCopy(host, input, c.batchFirst(), hostLengths));
             }
@@ -186,7 +206,14 @@ public final class GpuRecurrent implements AutoCloseable {
                     device.copyToDevice(scratch.allocateFrom(ValueLayout.JAVA_INT, hostLengths), lengths, (long) batch * Integer.BYTES);
                 }
             }
-            long h0s = h0 == null ? 0 : upload(h0), c0s = c0 == null ? 0 : upload(c0);
+            runLayers(h0 == null ? 0 : upload(h0), c0 == null ? 0 : upload(c0));
+        }
+
+        /** Every layer direction, on layerInputs[0]; h0s and c0s are [L·D, B, P] and [L·D, B, H] device copies or 0. */
+        private void runLayers(long h0s, long c0s) {
+            RecurrentConfig c = config;
+            int dirs = c.directions(), width = dirs * c.outputSize();
+            long stepRows = (long) steps * batch;
             for (int layer = 0; layer < c.numLayers(); layer++) {
                 long y = take(stepRows * width * F);
                 for (int d = 0; d < dirs; d++) {
@@ -233,22 +260,18 @@ public final class GpuRecurrent implements AutoCloseable {
         }
 
         /**
-         * Backward from the gradients reaching output (required, shaped as {@link #output}), h_n and
-         * c_n (null: zeros). Returns fresh gradients (not accumulated across calls); h0 and c0's
-         * gradients are given when the forward had h0 and c0. Once per pass.
+         * Backward on the device from dY [T, B, D·P] (time-major, required) and dhN [L·D, B, P], dcN
+         * [L·D, B, H] (or 0: zeros), all device addresses. The weight gradients are left in each
+         * direction's gradient block (fresh, not accumulated across calls); the returned addresses
+         * (input [T, B, I], h0 [L·D, B, P], c0 [L·D, B, H] or 0) live as long as this pass. Once per pass.
          */
-        public Gradients backward(TensorArena arena, Tensor dOutput, Tensor dhN, Tensor dcN) {
+        public DeviceGradients backwardResident(long dY, long dhNs, long dcNs) {
             if (!keep) throw new IllegalStateException("backward needs a forward run with keepForBackward");
             if (backwardDone) throw new IllegalStateException("backward already ran on this pass");
             backwardDone = true;
             RecurrentConfig c = config;
             int dirs = c.directions(), p = c.outputSize(), hidden = c.hiddenSize(), width = dirs * p;
             long stepRows = (long) steps * batch;
-            long dY;
-            try (TensorArena host = TensorArena.open("gpu output gradient")) {
-                dY = upload(timeMajorCopy(host, dOutput, c.batchFirst(), null));
-            }
-            long dhNs = dhN == null ? 0 : upload(dhN), dcNs = dcN == null ? 0 : upload(dcN);
             long dh0s = take((long) directions.length * batch * p * F);
             long dc0s = c.mode() == CellMode.LSTM ? take((long) directions.length * batch * hidden * F) : 0;
             for (GpuRecurrentLayer dir : directions) dir.zeroGradients();
@@ -267,6 +290,24 @@ public final class GpuRecurrent implements AutoCloseable {
                 dY = dX;
                 dInput = dX;
             }
+            return new DeviceGradients(dInput, dh0s, dc0s);
+        }
+
+        /**
+         * Backward from the gradients reaching output (required, shaped as {@link #output}), h_n and
+         * c_n (null: zeros). Returns fresh gradients (not accumulated across calls); h0 and c0's
+         * gradients are given when the forward had h0 and c0. Once per pass.
+         */
+        public Gradients backward(TensorArena arena, Tensor dOutput, Tensor dhN, Tensor dcN) {
+            if (!keep) throw new IllegalStateException("backward needs a forward run with keepForBackward");
+            RecurrentConfig c = config;
+            int p = c.outputSize(), hidden = c.hiddenSize(), dirs = c.directions();
+            long dY;
+            try (TensorArena host = TensorArena.open("gpu output gradient")) {
+                dY = upload(timeMajorCopy(host, dOutput, c.batchFirst(), null));
+            }
+            DeviceGradients onDevice = backwardResident(dY, dhN == null ? 0 : upload(dhN), dcN == null ? 0 : upload(dcN));
+            long dInput = onDevice.input(), dh0s = onDevice.h0(), dc0s = onDevice.c0();
             Tensor gInput = arena.empty(steps, batch, c.inputSize());
             device.copyToHost(dInput, gInput.data(), gInput.size() * F);
             if (c.batchFirst()) gInput = timeMajorCopy(arena, gInput, true, null);
