@@ -18,19 +18,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("gpu")
 class GpuRecurrentCudaTest {
-    static List<GpuRecurrentCheck.Case> cases() {
-        return GpuRecurrentCheck.cases();
+    static List<GpuLayerCheck.Case> cases() {
+        return GpuLayerCheck.cases();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTheCpuEngine(GpuRecurrentCheck.Case k) {
+    void matchesTheCpuEngine(GpuLayerCheck.Case k) {
         CudaAvailability.Status status = CudaAvailability.status();
         assumeTrue(status.usable(), "skipped: no usable GPU here (" + status.line() + ")");
         long seed = System.nanoTime();
         try (CudaGpuDevice device = CudaGpuDevice.open(); CachingDeviceAllocator memory = new CachingDeviceAllocator(device)) {
-            Map<String, Double> errors = GpuRecurrentCheck.compare(device, memory, k, seed);
-            assertThat(GpuRecurrentCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
+            Map<String, Double> errors = GpuLayerCheck.compare(device, memory, k, seed);
+            assertThat(GpuLayerCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
             System.out.printf("CUDA vs CPU, %s: %s%n", k, errors);
         }
     }

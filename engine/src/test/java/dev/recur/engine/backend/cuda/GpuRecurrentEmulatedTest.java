@@ -23,17 +23,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * native/test and, on a GPU host, by {@link GpuRecurrentCudaTest}.
  */
 class GpuRecurrentEmulatedTest {
-    static List<GpuRecurrentCheck.Case> cases() {
-        return GpuRecurrentCheck.cases();
+    static List<GpuLayerCheck.Case> cases() {
+        return GpuLayerCheck.cases();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTheCpuEngine(GpuRecurrentCheck.Case k) {
+    void matchesTheCpuEngine(GpuLayerCheck.Case k) {
         long seed = System.nanoTime();
         try (EmulatedGpuDevice device = new EmulatedGpuDevice(); CachingDeviceAllocator memory = new CachingDeviceAllocator(device)) {
-            Map<String, Double> errors = GpuRecurrentCheck.compare(device, memory, k, seed);
-            assertThat(GpuRecurrentCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
+            Map<String, Double> errors = GpuLayerCheck.compare(device, memory, k, seed);
+            assertThat(GpuLayerCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
             assertThat(errors).containsKeys("output", "h_n", "output (inference)", "grad.input", "grad.weight_ih_l0",
                     "grad.weight_hh_l0");
             double worstForward = errors.entrySet().stream().filter(e -> !e.getKey().startsWith("grad.")).mapToDouble(Map.Entry::getValue).max().orElse(0);
@@ -49,7 +49,7 @@ class GpuRecurrentEmulatedTest {
         Map<String, Double> errors = new java.util.LinkedHashMap<>();
         errors.put("output", 1e-7);
         errors.put("grad.weight_hh_l0", 1e-3);
-        assertThat(GpuRecurrentCheck.failures(errors)).containsExactly("grad.weight_hh_l0: 0.001 (bar 1.0E-4)");
+        assertThat(GpuLayerCheck.failures(errors)).containsExactly("grad.weight_hh_l0: 0.001 (bar 1.0E-4)");
     }
 
     @Test

@@ -20,14 +20,14 @@ import java.util.SplittableRandom;
 /**
  * One configuration of a recurrent stack run on a {@link GpuDevice} and on the CPU engine, on the
  * same fresh random inputs (NaN in padded steps), compared by relative L2: the outputs within
- * 1e-5, every gradient (input, h0, c0, each parameter) within 1e-4. Shared by the emulated and
- * the CUDA tests.
+ * 1e-5, every gradient (input, h0, c0, each parameter) within 1e-4 (the issue's bars). Run by
+ * the emulated and the CUDA tests and, on a GPU host, by {@code recur gpu-check}.
  */
-final class GpuRecurrentCheck {
-    static final double FORWARD_BAR = 1e-5, GRADIENT_BAR = 1e-4;
+public final class GpuLayerCheck {
+    public static final double FORWARD_BAR = 1e-5, GRADIENT_BAR = 1e-4;
 
     /** A stack configuration and the data's sizes. */
-    record Case(RecurrentConfig config, int steps, int batch, boolean withLengths, boolean withInitialState) {
+    public record Case(RecurrentConfig config, int steps, int batch, boolean withLengths, boolean withInitialState) {
         @Override
         public String toString() {
             RecurrentConfig c = config;
@@ -38,7 +38,7 @@ final class GpuRecurrentCheck {
         }
     }
 
-    static List<Case> cases() {
+    public static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
         for (CellMode mode : CellMode.values()) {
             cases.add(new Case(new RecurrentConfig(mode, 3, 5, 1, false, true, false, 0), 17, 3, false, false));
@@ -56,7 +56,7 @@ final class GpuRecurrentCheck {
     record Results(Map<String, float[]> forward, Map<String, float[]> gradients) {
     }
 
-    private GpuRecurrentCheck() {
+    private GpuLayerCheck() {
     }
 
     private static Tensor random(TensorArena a, SplittableRandom rng, int... shape) {
@@ -66,7 +66,7 @@ final class GpuRecurrentCheck {
     }
 
     /** Runs the case on the device and on the CPU; returns the worst forward and gradient errors, each entry named. */
-    static Map<String, Double> compare(GpuDevice device, CachingDeviceAllocator memory, Case k, long seed) {
+    public static Map<String, Double> compare(GpuDevice device, CachingDeviceAllocator memory, Case k, long seed) {
         RecurrentConfig c = k.config();
         SplittableRandom rng = new SplittableRandom(seed);
         int layersDirs = c.numLayers() * c.directions(), width = c.directions() * c.outputSize();
@@ -158,7 +158,7 @@ final class GpuRecurrentCheck {
     }
 
     /** The entries over their bar, as lines; empty when everything passed. */
-    static List<String> failures(Map<String, Double> errors) {
+    public static List<String> failures(Map<String, Double> errors) {
         List<String> failed = new ArrayList<>();
         errors.forEach((name, err) -> {
             double bar = name.startsWith("grad.") ? GRADIENT_BAR : FORWARD_BAR;
