@@ -298,6 +298,12 @@ public final class GpuRecurrentLayer implements AutoCloseable {
      */
     public Activations forward(int steps, int batch, long x, long lengths, long h0, long c0, long y, int ldy,
                                boolean keepForBackward) {
+        long largest = (long) steps * batch * Math.max(Math.max(gateWidth, inputSize), Math.max(ldy, out));
+        if (largest > Integer.MAX_VALUE) {
+            // cuBLAS's m, n, k and the kernels' item indices are int32.
+            throw new IllegalArgumentException("T·B·width = " + largest + " elements is too large for one layer pass "
+                    + "(the kernels and GEMM sizes are int32): split the batch or the sequence");
+        }
         Walk walk = new Walk(steps, reverse, keepForBackward);
         Activations a = new Activations(walk, batch, x, lengths);
         long rows = (long) steps * batch;
