@@ -5,6 +5,7 @@ import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.nn.GoldenFixture;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,12 +19,14 @@ import java.util.List;
 import static dev.recur.engine.tensor.RelativeError.l2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code recur infer --device cuda} under the emulation test hook ({@code -Drecur.gpu.emulate=true}):
  * on every PyTorch golden configuration its output file reproduces the CPU's (forward within 1e-5,
  * gradients within 1e-4) and PyTorch's. This exercises the CLI's GPU path and the GPU layer's
- * orchestration on host memory; it says nothing about a real GPU.
+ * orchestration on host memory; it says nothing about a real GPU. The {@code gpu}-tagged twin runs
+ * the same on GPU 0 where one is usable.
  */
 class InferOnGpuTest {
     @TempDir
@@ -41,6 +44,20 @@ class InferOnGpuTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void emulatedCudaReproducesTheCpuOutputFile(GoldenFixture fixture) throws IOException {
+        reproducesTheCpuOutputFile(fixture, true);
+    }
+
+    /** The same on a real GPU; skipped, with the probe's line, where none is usable. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    @Tag("gpu")
+    void cudaReproducesTheCpuOutputFile(GoldenFixture fixture) throws IOException {
+        CudaAvailability.Status probe = CudaAvailability.status();
+        assumeTrue(probe.usable(), "skipped: no usable GPU here (" + probe.line() + ")");
+        reproducesTheCpuOutputFile(fixture, false);
+    }
+
+    private void reproducesTheCpuOutputFile(GoldenFixture fixture, boolean emulate) throws IOException {
         SafeTensorsFile f = fixture.file();
         try (TensorArena arena = TensorArena.open("split")) {
             Path weights = InferCommandTest.split(f, "param.", dir.resolve("w.safetensors"), arena, true, fixture);
@@ -55,7 +72,7 @@ class InferOnGpuTest {
                 gpuArgs.addAll(List.of("--output", gpuOut.toString(), "--device", "cuda"));
                 InferCommandTest.Run cpu = InferCommandTest.recur(cpuArgs.toArray(String[]::new));
                 assertThat(cpu.exit()).as(cpu.err()).isZero();
-                System.setProperty(DeviceOption.EMULATE_PROPERTY, "true");
+                if (emulate) System.setProperty(DeviceOption.EMULATE_PROPERTY, "true");
                 InferCommandTest.Run gpu = InferCommandTest.recur(gpuArgs.toArray(String[]::new));
                 System.clearProperty(DeviceOption.EMULATE_PROPERTY);
                 assertThat(gpu.exit()).as(gpu.err()).isZero();
