@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * A {@link GpuDevice} made of host memory, for testing the GPU orchestration where there is no
  * GPU. Device addresses are the native addresses of off-heap allocations, so pointer arithmetic
  * ({@code base + offsetBytes}) works as on a GPU; kernels run as Java twins that follow the ABI of
- * docs/kernels.md ({@link EmulatedKernels}); {@link #sgemm} is a plain column-major loop with
+ * docs/kernels.md ({@link EmulatedKernels}), or, with {@link #withHostCompiledKernels}, as the
+ * CUDA sources themselves compiled for the host; {@link #sgemm} is a plain column-major loop with
  * cuBLAS's argument rules. Everything runs synchronously on the calling thread.
  *
  * <p>Stricter than a GPU where that finds bugs earlier: new memory is filled with NaN bytes
@@ -35,12 +36,39 @@ public final class EmulatedGpuDevice implements GpuDevice {
     }
 
     private final TreeMap<Long, Allocation> allocations = new TreeMap<>();
+    /** The kernels' C++ compiled for the host, or null: the Java twins ({@link EmulatedKernels}). */
+    private final HostCompiledKernels hostKernels;
     private long allocationsMade;
     private boolean closed;
 
+    /** An emulated device whose kernels are the Java twins (the engine's naive kernels). */
+    public EmulatedGpuDevice() {
+        this.hostKernels = null;
+    }
+
+    private EmulatedGpuDevice(HostCompiledKernels hostKernels) {
+        this.hostKernels = hostKernels;
+    }
+
+    /**
+     * An emulated device whose kernels are Recur's CUDA sources compiled for the host
+     * ({@code native/host/build.sh}); an {@link IllegalArgumentException} when the library is
+     * not there or lacks a kernel that has a twin.
+     */
+    public static EmulatedGpuDevice withHostCompiledKernels(java.nio.file.Path library) {
+        HostCompiledKernels kernels = HostCompiledKernels.load(library);
+        for (String name : EmulatedKernels.names()) {
+            if (!kernels.has(name)) {
+                throw new IllegalArgumentException(kernels.library() + " has no kernel '" + name + "': rebuild it (native/host/build.sh)");
+            }
+        }
+        return new EmulatedGpuDevice(kernels);
+    }
+
     @Override
     public String description() {
-        return "emulated GPU (host memory, Java kernel twins; a test device, not a GPU)";
+        return hostKernels == null ? "emulated GPU (host memory, Java kernel twins; a test device, not a GPU)"
+                : "emulated GPU (host memory, the CUDA kernels compiled for the host; a test device, not a GPU)";
     }
 
     @Override
@@ -226,7 +254,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
         public void launch(long items) {
             try {
                 check(items);
-                twin.body().run(new EmulatedKernels.Arguments(device, twin.signature(), values.clone()));
+                if (device.hostKernels != null) device.hostKernels.call(twin.signature(), values.clone());
+                else twin.body().run(new EmulatedKernels.Arguments(device, twin.signature(), values.clone()));
             } finally {
                 Arrays.fill(kinds, null);   // the next launch sets every argument again, failed or not
             }

@@ -7,38 +7,71 @@ import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The GPU layer's orchestration (launch sequence, pointer arithmetic, cuBLAS's column-major operand
  * swap, slots, lengths, directions, projection) on the emulated device against the CPU engine.
- * This checks the Java side of the GPU backend; the CUDA kernels themselves are checked by
- * native/test and, on a GPU host, by {@link GpuRecurrentCudaTest}.
+ * Twice: with the kernels' Java twins, and with the CUDA kernel sources compiled for the host
+ * (one host thread per grid), so that the real kernels' parameter order, indexing and float32
+ * arithmetic run under the same launches. What only a GPU shows (the device's math library,
+ * cuBLAS, the grid itself) is left to {@link GpuRecurrentCudaTest}.
  */
 class GpuRecurrentEmulatedTest {
-    static List<GpuLayerCheck.Case> cases() {
-        return GpuLayerCheck.cases();
+    /** The two kinds of emulated kernels. */
+    enum EmulatedKernelsKind {
+        /** The Java twins (the engine's naive kernels behind each kernel's C signature). */
+        JAVA_TWINS,
+        /** The CUDA sources themselves, compiled for the host (native/host/build.sh). */
+        HOST_COMPILED_CUDA;
+
+        EmulatedGpuDevice open() {
+            if (this == JAVA_TWINS) return new EmulatedGpuDevice();
+            Path library = Path.of(System.getProperty("recur.host.kernels", "../native/target/host-kernels/librecur_kernels_host.so"));
+            Path notBuilt = library.resolveSibling("not-built.txt");
+            assumeTrue(Files.isRegularFile(library), "skipped: no host-compiled kernels at " + library
+                    + (Files.isRegularFile(notBuilt) ? " (" + read(notBuilt) + ")" : " (build the native module first)"));
+            return EmulatedGpuDevice.withHostCompiledKernels(library);
+        }
+
+        private static String read(Path p) {
+            try {
+                return Files.readString(p).strip();
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        }
     }
 
-    @ParameterizedTest(name = "{0}")
+    static Stream<Arguments> cases() {
+        return Stream.of(EmulatedKernelsKind.values())
+                .flatMap(kind -> GpuLayerCheck.cases().stream().map(k -> Arguments.of(kind, k)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
-    void matchesTheCpuEngine(GpuLayerCheck.Case k) {
+    void matchesTheCpuEngine(EmulatedKernelsKind kind, GpuLayerCheck.Case k) {
         long seed = System.nanoTime();
-        try (EmulatedGpuDevice device = new EmulatedGpuDevice(); CachingDeviceAllocator memory = new CachingDeviceAllocator(device)) {
+        try (EmulatedGpuDevice device = kind.open(); CachingDeviceAllocator memory = new CachingDeviceAllocator(device)) {
             Map<String, Double> errors = GpuLayerCheck.compare(device, memory, k, seed);
             assertThat(GpuLayerCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
             assertThat(errors).containsKeys("output", "h_n", "output (inference)", "grad.input", "grad.weight_ih_l0",
                     "grad.weight_hh_l0");
             double worstForward = errors.entrySet().stream().filter(e -> !e.getKey().startsWith("grad.")).mapToDouble(Map.Entry::getValue).max().orElse(0);
             double worstGradient = errors.entrySet().stream().filter(e -> e.getKey().startsWith("grad.")).mapToDouble(Map.Entry::getValue).max().orElse(0);
-            System.out.printf("emulated GPU vs CPU, %s: forward %.1e, gradients %.1e%n", k, worstForward, worstGradient);
+            System.out.printf("emulated GPU (%s) vs CPU, %s: forward %.1e, gradients %.1e%n", kind, k, worstForward, worstGradient);
             assertThat(memory.bytesInUse()).as("every pass and stack gave its memory back").isZero();
         }
     }
