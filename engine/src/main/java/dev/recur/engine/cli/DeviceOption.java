@@ -11,8 +11,9 @@ public final class DeviceOption {
     /**
      * TEST HOOK ONLY: with {@code -Drecur.gpu.emulate=true}, {@code --device cuda} runs on
      * {@link EmulatedGpuDevice} (host memory, Java twins of the kernels) instead of a GPU, so that
-     * the CLI's GPU path can be tested where there is none. It says nothing about GPU speed or
-     * about the CUDA kernels themselves.
+     * the CLI's GPU path can be tested where there is none; {@code -Drecur.gpu.emulate=host:LIB}
+     * uses the CUDA kernels compiled for the host instead ({@code native/host/build.sh} writes LIB).
+     * It says nothing about GPU speed, nor about the kernels on a real GPU.
      */
     public static final String EMULATE_PROPERTY = "recur.gpu.emulate";
 
@@ -44,7 +45,9 @@ public final class DeviceOption {
                 return null;
             }
             case "cuda" -> {
-                if (Boolean.getBoolean(EMULATE_PROPERTY)) return new EmulatedGpuDevice();
+                String emulate = System.getProperty(EMULATE_PROPERTY, "");
+                if (emulate.equals("true")) return new EmulatedGpuDevice();
+                if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
                 CudaAvailability.Status status = CudaAvailability.status();
                 if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
                 try {

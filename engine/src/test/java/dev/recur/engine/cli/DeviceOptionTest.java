@@ -26,7 +26,7 @@ class DeviceOptionTest {
     void theGpuPathRefusesCudaWithTheProbeLineWhereNoneIsUsable() {
         CudaAvailability.Status probe = CudaAvailability.status();
         org.junit.jupiter.api.Assumptions.assumeFalse(probe.usable(), "skipped: this machine has a usable GPU");
-        org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean(DeviceOption.EMULATE_PROPERTY), "skipped: emulation hook set");
+        org.junit.jupiter.api.Assumptions.assumeFalse(System.getProperty(DeviceOption.EMULATE_PROPERTY) != null, "skipped: emulation hook set");
         DeviceOption option = new DeviceOption();
         option.device = "cuda";
         assertThatThrownBy(option::openGpu).isInstanceOf(UserError.class)

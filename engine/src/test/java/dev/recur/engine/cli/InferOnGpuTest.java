@@ -44,7 +44,16 @@ class InferOnGpuTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void emulatedCudaReproducesTheCpuOutputFile(GoldenFixture fixture) throws IOException {
-        reproducesTheCpuOutputFile(fixture, true);
+        reproducesTheCpuOutputFile(fixture, "true");
+    }
+
+    /** The same with the CUDA kernel sources compiled for the host under the emulated device. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void emulatedCudaWithTheHostCompiledKernelsReproducesTheCpuOutputFile(GoldenFixture fixture) throws IOException {
+        Path library = Path.of(System.getProperty("recur.host.kernels", "../native/target/host-kernels/librecur_kernels_host.so"));
+        assumeTrue(java.nio.file.Files.isRegularFile(library), "skipped: no host-compiled kernels at " + library);
+        reproducesTheCpuOutputFile(fixture, "host:" + library);
     }
 
     /** The same on a real GPU; skipped, with the probe's line, where none is usable. */
@@ -54,10 +63,11 @@ class InferOnGpuTest {
     void cudaReproducesTheCpuOutputFile(GoldenFixture fixture) throws IOException {
         CudaAvailability.Status probe = CudaAvailability.status();
         assumeTrue(probe.usable(), "skipped: no usable GPU here (" + probe.line() + ")");
-        reproducesTheCpuOutputFile(fixture, false);
+        reproducesTheCpuOutputFile(fixture, null);
     }
 
-    private void reproducesTheCpuOutputFile(GoldenFixture fixture, boolean emulate) throws IOException {
+    /** {@code emulate}: the value of the emulation hook, or null for GPU 0. */
+    private void reproducesTheCpuOutputFile(GoldenFixture fixture, String emulate) throws IOException {
         SafeTensorsFile f = fixture.file();
         try (TensorArena arena = TensorArena.open("split")) {
             Path weights = InferCommandTest.split(f, "param.", dir.resolve("w.safetensors"), arena, true, fixture);
@@ -72,7 +82,7 @@ class InferOnGpuTest {
                 gpuArgs.addAll(List.of("--output", gpuOut.toString(), "--device", "cuda"));
                 InferCommandTest.Run cpu = InferCommandTest.recur(cpuArgs.toArray(String[]::new));
                 assertThat(cpu.exit()).as(cpu.err()).isZero();
-                if (emulate) System.setProperty(DeviceOption.EMULATE_PROPERTY, "true");
+                if (emulate != null) System.setProperty(DeviceOption.EMULATE_PROPERTY, emulate);
                 InferCommandTest.Run gpu = InferCommandTest.recur(gpuArgs.toArray(String[]::new));
                 System.clearProperty(DeviceOption.EMULATE_PROPERTY);
                 assertThat(gpu.exit()).as(gpu.err()).isZero();
