@@ -261,6 +261,17 @@ public final class EmulatedGpuDevice implements GpuDevice {
             }
         }
 
+        /** The twins run every work item in one call, whatever the launch shape. */
+        @Override
+        public void launchOneBlock() {
+            launch(1);
+        }
+
+        @Override
+        public void launchOneThread() {
+            launch(1);
+        }
+
         private void check(long items) {
             KernelSignature s = twin.signature();
             if (items < 1) throw new IllegalArgumentException(s.name() + ": launch with " + items + " work items");

@@ -15,4 +15,10 @@ public interface GpuKernel {
 
     /** Queues a grid-stride kernel with enough 256-thread blocks for {@code items} work items. */
     void launch(long items);
+
+    /** Queues a kernel marked "one block" in docs/kernels.md: {@code <<<1, 256>>>}. */
+    void launchOneBlock();
+
+    /** Queues a kernel marked "one thread" in docs/kernels.md: {@code <<<1, 1>>>}. */
+    void launchOneThread();
 }

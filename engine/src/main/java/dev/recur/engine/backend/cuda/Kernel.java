@@ -62,8 +62,21 @@ public final class Kernel implements GpuKernel {
     /** Queues the kernel on the device's stream with enough 256-thread blocks for {@code items} work items. */
     @Override
     public void launch(long items) {
-        int blocks = (int) Math.clamp((items + BLOCK - 1) / BLOCK, 1, MAX_BLOCKS);
-        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, BLOCK, 1, 1, 0, stream, pointers,
+        launch((int) Math.clamp((items + BLOCK - 1) / BLOCK, 1, MAX_BLOCKS), BLOCK);
+    }
+
+    @Override
+    public void launchOneBlock() {
+        launch(1, BLOCK);
+    }
+
+    @Override
+    public void launchOneThread() {
+        launch(1, 1);
+    }
+
+    private void launch(int blocks, int threads) {
+        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, stream, pointers,
                 MemorySegment.NULL), "cuLaunchKernel(" + name + ")");
     }
 }
