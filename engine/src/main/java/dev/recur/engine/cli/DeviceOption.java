@@ -1,10 +1,22 @@
 package dev.recur.engine.cli;
 
 import dev.recur.bindings.CudaAvailability;
+import dev.recur.engine.backend.cuda.CudaGpuDevice;
+import dev.recur.engine.backend.cuda.EmulatedGpuDevice;
+import dev.recur.engine.backend.cuda.GpuDevice;
 import picocli.CommandLine.Option;
 
 /** {@code --device cpu|cuda}, shared by every command that computes. */
 public final class DeviceOption {
+    /**
+     * TEST HOOK ONLY: with {@code -Drecur.gpu.emulate=true}, {@code --device cuda} runs on
+     * {@link EmulatedGpuDevice} (host memory, Java twins of the kernels) instead of a GPU, so that
+     * the CLI's GPU path can be tested where there is none; {@code -Drecur.gpu.emulate=host:LIB}
+     * uses the CUDA kernels compiled for the host instead ({@code native/host/build.sh} writes LIB).
+     * It says nothing about GPU speed, nor about the kernels on a real GPU.
+     */
+    public static final String EMULATE_PROPERTY = "recur.gpu.emulate";
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -13,7 +25,7 @@ public final class DeviceOption {
         return "cuda".equals(device);
     }
 
-    /** Throws a one-line {@link UserError} unless the chosen device can run. */
+    /** For commands that run on the CPU only: throws a one-line {@link UserError} unless the device is cpu. */
     public void requireUsable() {
         switch (device) {
             case "cpu" -> { }
@@ -23,12 +35,39 @@ public final class DeviceOption {
     }
 
     /**
-     * Why the engine cannot compute on CUDA here, in one line: what the bindings' probe found
-     * (no driver, no device, no cuBLAS, ...), or, where all of that is there, that the engine's
-     * CUDA backend is not built yet.
+     * For commands with a GPU path: null for cpu; for cuda, the device (GPU 0, or the emulated one
+     * under the {@link #EMULATE_PROPERTY} test hook), or a one-line {@link UserError} saying why
+     * CUDA is not usable here (the bindings' probe line).
+     */
+    public GpuDevice openGpu() {
+        switch (device) {
+            case "cpu" -> {
+                return null;
+            }
+            case "cuda" -> {
+                String emulate = System.getProperty(EMULATE_PROPERTY, "");
+                if (emulate.equals("true")) return new EmulatedGpuDevice();
+                if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
+                CudaAvailability.Status status = CudaAvailability.status();
+                if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
+                try {
+                    return CudaGpuDevice.open();
+                } catch (RuntimeException e) {
+                    throw new UserError("--device cuda is not usable: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+                }
+            }
+            default -> throw new UserError("--device '" + device + "' is unknown: expected cpu or cuda");
+        }
+    }
+
+    /**
+     * Why a CPU-only command cannot compute on CUDA here, in one line: what the bindings' probe
+     * found (no driver, no device, no cuBLAS, ...), or, where all of that is there, that only
+     * {@code recur infer} has a GPU path so far.
      */
     public static String cudaStatus() {
         CudaAvailability.Status status = CudaAvailability.status();
-        return status.usable() ? status.line() + "; but the engine's CUDA backend is not built yet (CPU only)" : status.line();
+        return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer so far)"
+                : status.line();
     }
 }

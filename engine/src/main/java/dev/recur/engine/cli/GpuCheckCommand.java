@@ -1,16 +1,22 @@
 package dev.recur.engine.cli;
 
 import dev.recur.bindings.CudaAvailability;
+import dev.recur.engine.backend.cuda.CachingDeviceAllocator;
 import dev.recur.engine.backend.cuda.CudaDevice;
+import dev.recur.engine.backend.cuda.CudaGpuDevice;
+import dev.recur.engine.backend.cuda.GpuLayerCheck;
 import dev.recur.engine.backend.cuda.GpuCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code recur gpu-check}: on a GPU host, Recur's kernels and cuBLAS against the CPU; exit 1 when a check fails. */
 @Command(name = "gpu-check", mixinStandardHelpOptions = true,
-        description = "On a GPU host: load Recur's CUDA kernels and cuBLAS, compare a few results with the CPU's.")
+        description = "On a GPU host: load Recur's CUDA kernels and cuBLAS, compare a few results and the whole recurrent layer (every mode, forward and backward) with the CPU's.")
 public final class GpuCheckCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the random inputs (default: fresh each run)")
     Long seed;
@@ -29,8 +35,25 @@ public final class GpuCheckCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new UserError(e.getMessage());
         }
+        boolean passed;
         try (device) {
-            return GpuCheck.run(device, s, System.out) ? 0 : 1;
+            passed = GpuCheck.run(device, s, System.out);
         }
+        // Then the whole recurrent layer (forward and backward, every mode) against the CPU engine.
+        try (CudaGpuDevice gpu = CudaGpuDevice.open(); CachingDeviceAllocator memory = new CachingDeviceAllocator(gpu)) {
+            for (GpuLayerCheck.Case k : GpuLayerCheck.cases()) {
+                Map<String, Double> errors = GpuLayerCheck.compare(gpu, memory, k, s);
+                List<String> failures = GpuLayerCheck.failures(errors);
+                double forward = errors.entrySet().stream().filter(e -> !e.getKey().startsWith("grad."))
+                        .mapToDouble(Map.Entry::getValue).max().orElse(0);
+                double gradients = errors.entrySet().stream().filter(e -> e.getKey().startsWith("grad."))
+                        .mapToDouble(Map.Entry::getValue).max().orElse(0);
+                System.out.printf(Locale.ROOT, "gpu-check: layer %-62s forward %.2e (bar %.0e), gradients %.2e (bar %.0e) %s%n",
+                        k, forward, GpuLayerCheck.FORWARD_BAR, gradients, GpuLayerCheck.GRADIENT_BAR,
+                        failures.isEmpty() ? "ok" : "FAILED " + failures);
+                passed &= failures.isEmpty();
+            }
+        }
+        return passed ? 0 : 1;
     }
 }

@@ -12,7 +12,7 @@ class DeviceOptionTest {
         CudaAvailability.Status probe = CudaAvailability.status();
         String status = DeviceOption.cudaStatus();
         if (probe.usable()) {
-            assertThat(status).startsWith(probe.line()).endsWith("but the engine's CUDA backend is not built yet (CPU only)");
+            assertThat(status).startsWith(probe.line()).endsWith("but this command runs on the CPU only (the CUDA backend runs recur infer so far)");
         } else {
             assertThat(status).isEqualTo(probe.line());
         }
@@ -20,5 +20,20 @@ class DeviceOptionTest {
         option.device = "cuda";
         assertThatThrownBy(option::requireUsable).isInstanceOf(UserError.class)
                 .hasMessage("--device cuda is not usable: " + status).hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void theGpuPathRefusesCudaWithTheProbeLineWhereNoneIsUsable() {
+        CudaAvailability.Status probe = CudaAvailability.status();
+        org.junit.jupiter.api.Assumptions.assumeFalse(probe.usable(), "skipped: this machine has a usable GPU");
+        org.junit.jupiter.api.Assumptions.assumeFalse(System.getProperty(DeviceOption.EMULATE_PROPERTY) != null, "skipped: emulation hook set");
+        DeviceOption option = new DeviceOption();
+        option.device = "cuda";
+        assertThatThrownBy(option::openGpu).isInstanceOf(UserError.class)
+                .hasMessage("--device cuda is not usable: " + probe.line()).hasMessageNotContaining("\n");
+        option.device = "cpu";
+        assertThat(option.openGpu()).isNull();
+        option.device = "tpu";
+        assertThatThrownBy(option::openGpu).hasMessage("--device 'tpu' is unknown: expected cpu or cuda");
     }
 }

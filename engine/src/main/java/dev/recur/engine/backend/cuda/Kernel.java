@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * arguments by position, then {@link #launch}. A launch allocates nothing. Arguments are 8-byte
  * slots (ints, floats and device pointers), and {@code kernelParams} points at each slot.
  */
-public final class Kernel {
+public final class Kernel implements GpuKernel {
     /** Threads per block of every elementwise kernel in {@code native/} (grid-stride loops). */
     public static final int BLOCK = 256;
     /** The most blocks a launch uses; the grid-stride loops cover the rest. */
@@ -36,11 +36,13 @@ public final class Kernel {
         }
     }
 
+    @Override
     public Kernel arg(int index, int value) {
         values.set(ValueLayout.JAVA_INT, 8L * index, value);
         return this;
     }
 
+    @Override
     public Kernel arg(int index, float value) {
         values.set(ValueLayout.JAVA_FLOAT, 8L * index, value);
         return this;
@@ -51,15 +53,30 @@ public final class Kernel {
     }
 
     /** A device pointer argument (0 for a C NULL). */
+    @Override
     public Kernel pointer(int index, long devicePointer) {
         values.set(ValueLayout.JAVA_LONG, 8L * index, devicePointer);
         return this;
     }
 
     /** Queues the kernel on the device's stream with enough 256-thread blocks for {@code items} work items. */
+    @Override
     public void launch(long items) {
-        int blocks = (int) Math.clamp((items + BLOCK - 1) / BLOCK, 1, MAX_BLOCKS);
-        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, BLOCK, 1, 1, 0, stream, pointers,
+        launch((int) Math.clamp((items + BLOCK - 1) / BLOCK, 1, MAX_BLOCKS), BLOCK);
+    }
+
+    @Override
+    public void launchOneBlock() {
+        launch(1, BLOCK);
+    }
+
+    @Override
+    public void launchOneThread() {
+        launch(1, 1);
+    }
+
+    private void launch(int blocks, int threads) {
+        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, stream, pointers,
                 MemorySegment.NULL), "cuLaunchKernel(" + name + ")");
     }
 }

@@ -3,6 +3,7 @@ package dev.recur.engine.cli.bench;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cuda.GpuDevice;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
@@ -109,12 +110,20 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        device.requireUsable();
+        try (GpuDevice gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
+            return run(gpu);
+        }
+    }
+
+    private Integer run(GpuDevice gpu) throws IOException {
         BenchShape.Mode modeFilter = parseMode();
         BenchSuite chosen = suite == null ? null : parseSuite();
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
         if (peer != null && !peer.equals("torch")) {
             throw new UserError("--peer '" + peer + "' is unknown: expected torch");
+        }
+        if (peer != null && gpu != null) {
+            throw new UserError("--peer torch times PyTorch on the CPU; beside --device cuda it is not supported yet");
         }
         if (png != null && peer == null) {
             throw new UserError("--png charts the torch/Recur time ratio: it needs --peer torch");
@@ -144,7 +153,8 @@ public final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < shapes.size(); i++) {
                 BenchShape s = shapes.get(i);
                 Sampler.Rules shapeRules = perShape.get(i);
-                Sampler.Timing recur = RecurRunner.measure(s, k, algorithm, new Sampler(shapeRules));
+                Sampler.Timing recur = gpu != null ? GpuRunner.measure(s, gpu, new Sampler(shapeRules))
+                        : RecurRunner.measure(s, k, algorithm, new Sampler(shapeRules));
                 Sampler.Timing peerTiming = null;
                 if (torch != null) {
                     awaitIdleJit();
@@ -161,15 +171,17 @@ public final class BenchCommand implements Callable<Integer> {
 
         String torchNote = torch == null ? "" : String.format(Locale.ROOT, "; torch %s (%d threads, %s)",
                 torch.torchVersion(), torch.threads(), torch.python().executable());
-        out.printf(Locale.ROOT, "Recur bench%s: %s, %d threads, kernels %s (%s)%s%n",
-                chosen == null ? "" : " --suite " + chosen.id(), machine.cpuModel(), threadCount, k.name(),
-                algorithm.name().toLowerCase(Locale.ROOT), torchNote);
+        String engine = gpu != null ? gpu.description() : String.format(Locale.ROOT, "%d threads, kernels %s (%s)",
+                threadCount, k.name(), algorithm.name().toLowerCase(Locale.ROOT));
+        out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
+                machine.cpuModel(), engine, torchNote);
         printTable(out, results, torch != null);
         out.flush();
 
         if (json != null) {
-            BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount, k.name(),
-                    algorithm.name().toLowerCase(Locale.ROOT), rules,
+            BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
+                    gpu != null ? gpu.description() : k.name(),
+                    gpu != null ? "gpu-layer" : algorithm.name().toLowerCase(Locale.ROOT), rules,
                     torch == null ? null : torch.torchVersion(), torch == null ? null : torch.threads(),
                     torch == null ? null : torch.python().executable());
             AtomicFiles.write(json, chosen == null ? BenchReport.single(ctx, results.getFirst())

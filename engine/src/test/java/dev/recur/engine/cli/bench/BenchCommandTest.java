@@ -47,6 +47,26 @@ class BenchCommandTest {
         assertThat(run.out()).isEmpty();
     }
 
+    /** The GPU path of bench under the emulation test hook: it runs and reports; its figures mean nothing about a GPU. */
+    @Test
+    void deviceCudaUnderEmulationTimesTheGpuLayer() throws IOException {
+        Path json = dir.resolve("gpu.json");
+        System.setProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY, "true");
+        Run run;
+        try {
+            run = recur("bench", "--device", "cuda", "--cell", "lstm", "--batch", "3", "--seq", "5", "--input", "3",
+                    "--hidden", "4", "--layers", "2", "--bidirectional", "--mode", "training", "--quick", "--json", json.toString());
+            assertUsageError(recur("bench", "--device", "cuda", "--peer", "torch"), "not supported yet");
+        } finally {
+            System.clearProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY);
+        }
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("emulated GPU", "lstm", "training");
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.get("median_ms").asDouble()).isPositive();
+        assertThat(root.at("/machine/kernels").asText()).startsWith("emulated GPU");
+    }
+
     @Test
     void singleShapeWritesOneObjectWithRecursMedianAtTheTop() throws IOException {
         Path json = dir.resolve("one.json");

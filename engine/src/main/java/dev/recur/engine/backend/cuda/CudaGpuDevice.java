@@ -1,0 +1,113 @@
+package dev.recur.engine.backend.cuda;
+
+import dev.recur.bindings.CublasCheck;
+import dev.recur.bindings.CudaCheck;
+import dev.recur.bindings.cublas.Cublas;
+import dev.recur.bindings.cuda.CudaDriver;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The real {@link GpuDevice}: GPU 0 through {@link CudaDevice} (primary context, one blocking
+ * stream, Recur's fatbin, a cuBLAS handle on that stream). Memory with cuMemAlloc / cuMemFree
+ * (the {@link CachingDeviceAllocator} above it keeps those rare), synchronous copies (ordered
+ * with the stream: it is a blocking stream, and the synchronous copies run on the legacy default
+ * stream), kernels with their reusable argument buffers, GEMMs with cublasSgemm (fp32, default
+ * math mode: no TF32). Compiles and is wired up; it has not run on a GPU yet.
+ */
+public final class CudaGpuDevice implements GpuDevice {
+    private final CudaDevice cuda;
+    /** cuBLAS reads alpha and beta from host memory (the default pointer mode) when the call is made. */
+    private final Arena scalars = Arena.ofShared();
+    private final MemorySegment alpha = scalars.allocate(ValueLayout.JAVA_FLOAT);
+    private final MemorySegment beta = scalars.allocate(ValueLayout.JAVA_FLOAT);
+    private final MemorySegment addressOut = scalars.allocate(ValueLayout.JAVA_LONG);
+    private boolean closed;
+
+    private CudaGpuDevice(CudaDevice cuda) {
+        this.cuda = cuda;
+    }
+
+    /** Opens GPU 0; an {@link IllegalStateException} with one line saying why when it cannot. */
+    public static CudaGpuDevice open() {
+        return new CudaGpuDevice(CudaDevice.open());
+    }
+
+    @Override
+    public String description() {
+        return "CUDA GPU 0 (driver API + cuBLAS)";
+    }
+
+    @Override
+    public long allocate(long bytes) {
+        ensureOpen();
+        CudaCheck.check(CudaDriver.cuMemAlloc_v2(addressOut, Math.max(1, bytes)), "cuMemAlloc_v2(" + bytes + " bytes)");
+        return addressOut.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    @Override
+    public void free(long address) {
+        ensureOpen();
+        CudaCheck.check(CudaDriver.cuMemFree_v2(address), "cuMemFree_v2");
+    }
+
+    @Override
+    public void copyToDevice(MemorySegment host, long device, long bytes) {
+        if (bytes == 0) return;
+        CudaCheck.check(CudaDriver.cuMemcpyHtoD_v2(device, host, bytes), "cuMemcpyHtoD_v2");
+    }
+
+    @Override
+    public void copyToHost(long device, MemorySegment host, long bytes) {
+        if (bytes == 0) return;
+        CudaCheck.check(CudaDriver.cuMemcpyDtoH_v2(host, device, bytes), "cuMemcpyDtoH_v2");
+    }
+
+    @Override
+    public void copyOnDevice(long from, long to, long bytes) {
+        if (bytes == 0) return;
+        CudaCheck.check(CudaDriver.cuMemcpyDtoDAsync_v2(to, from, bytes, cuda.stream()), "cuMemcpyDtoDAsync_v2");
+    }
+
+    @Override
+    public void zero(long device, long bytes) {
+        if (bytes % 4 != 0) throw new IllegalArgumentException("zero: " + bytes + " bytes is not a multiple of 4");
+        if (bytes == 0) return;
+        CudaCheck.check(CudaDriver.cuMemsetD32Async(device, 0, bytes / 4, cuda.stream()), "cuMemsetD32Async");
+    }
+
+    @Override
+    public GpuKernel kernel(String name) {
+        return cuda.kernel(name);
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                      float beta, long c, int ldc) {
+        ensureOpen();
+        this.alpha.set(ValueLayout.JAVA_FLOAT, 0, alpha);
+        this.beta.set(ValueLayout.JAVA_FLOAT, 0, beta);
+        CublasCheck.check(Cublas.cublasSgemm_v2(cuda.cublas(), transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
+                transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, m, n, k, this.alpha, MemorySegment.ofAddress(a), lda,
+                MemorySegment.ofAddress(b), ldb, this.beta, MemorySegment.ofAddress(c), ldc), "cublasSgemm_v2");
+    }
+
+    @Override
+    public void synchronize() {
+        cuda.synchronize();
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("this CudaGpuDevice is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        cuda.close();
+        scalars.close();
+    }
+}
