@@ -81,8 +81,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--log-every", paramLabel = "N", description = "steps per metrics.csv row (default 50)")
     int logEvery = 50;
-    @Option(names = "--eval-every", paramLabel = "N", description = "steps between validations and checkpoints (default 250)")
-    int evalEvery = 250;
+    @Option(names = "--eval-every", paramLabel = "N", description = "steps between validations and checkpoints "
+            + "(default: once per epoch for data sets, every 250 steps for generated tasks)")
+    Integer evalEvery;
     @Option(names = "--data", paramLabel = "FILE", description = "--task tensors: the data set, a safetensors file "
             + "with x [N,T,I] float32, y [N] or [N,T] (int64 classes or float32 values), optional lengths [N]")
     Path data;
@@ -99,6 +100,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    /** Steps between validations of tasks whose data are generated on the fly. */
+    static final int DEFAULT_EVAL_EVERY = 250;
+
     @Override
     public Integer call() throws IOException {
         device.requireUsable();
@@ -113,7 +117,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(dropout >= 0 && dropout < 1)) throw new UserError("--dropout must be in [0, 1), got " + dropout);
         if (clip < 0) throw new UserError("--clip must be >= 0, got " + clip);
         if (layers < 1) throw new UserError("--layers must be at least 1, got " + layers);
-        if (logEvery < 1 || evalEvery < 1) throw new UserError("--log-every and --eval-every must be at least 1");
+        if (logEvery < 1 || (evalEvery != null && evalEvery < 1)) {
+            throw new UserError("--log-every and --eval-every must be at least 1");
+        }
         CellMode mode;
         try {
             mode = CellMode.parse(cell);
@@ -159,7 +165,10 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "recur train: task %s, %s H=%d L=%d%s, batch %d, %s lr %g, %d steps, %d threads -> %s%n",
                     task, mode.id(), h, layers, bidirectional ? " bidirectional" : "", b, optimizer, rate, totalSteps,
                     threadCount, dir);
-            Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, evalEvery, clip, optimizer,
+            // Data sets validate once per epoch; generated tasks (no epochs) every 250 steps.
+            int validateEvery = evalEvery != null ? evalEvery
+                    : (int) Math.min(Integer.MAX_VALUE, t.stepsPerEpoch() > 0 ? t.stepsPerEpoch() : DEFAULT_EVAL_EVERY);
+            Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, validateEvery, clip, optimizer,
                     rate, lrSchedule, 0, dir, resume), k, config, ProgressReporter.forConsole(System.out, totalSteps));
             TrainingTask.Evaluation last = result.finalEvaluation();
             System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
