@@ -63,11 +63,11 @@ public final class DeviceOption {
     /**
      * Why a CPU-only command cannot compute on CUDA here, in one line: what the bindings' probe
      * found (no driver, no device, no cuBLAS, ...), or, where all of that is there, that only
-     * {@code recur infer} has a GPU path so far.
+     * {@code recur infer} and {@code recur bench} have a GPU path so far.
      */
     public static String cudaStatus() {
         CudaAvailability.Status status = CudaAvailability.status();
-        return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer so far)"
+        return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer and recur bench so far)"
                 : status.line();
     }
 }
