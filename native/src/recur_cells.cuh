@@ -34,11 +34,12 @@ RECUR_HD GateRow dense_gate_row(const float* gh, int gates, int hidden, int b, i
 
 // ---- vanilla RNN: h' = act(gx + gh), act = tanh or relu -------------------------------------
 
-// Sample b, unit j (index = b*H + j); gh: that pair's recurrent pre-activation.
-RECUR_HD void rnn_forward_unit(int b, int j, int hidden, int t, const int* lengths, bool use_relu,
+// The *_forward_unit functions: sample b, unit j, index = b*H + j (passed, not recomputed: the
+// dense kernels have it, and recomputing it cost the LSTM and GRU kernels 2 registers); gh: that
+// pair's recurrent pre-activations. The *_forward_at functions are the dense kernels' items.
+RECUR_HD void rnn_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths, bool use_relu,
                                const float* gx, GateRow gh, const float* h_prev,
                                float* h_next, float* y, int ldy) {
-    const int index = b * hidden + j;
     float h = 0.0f;
     if (active(lengths, b, t)) {
         const float a = gx[index] + gh[0];
@@ -54,8 +55,8 @@ RECUR_HD void rnn_forward_at(int index, int hidden, int t, const int* lengths, b
                              const float* gx, const float* gh, const float* h_prev,
                              float* h_next, float* y, int ldy) {
     const int b = index / hidden, j = index % hidden;
-    rnn_forward_unit(b, j, hidden, t, lengths, use_relu, gx, dense_gate_row(gh, 1, hidden, b, j), h_prev, h_next, y,
-                     ldy);
+    rnn_forward_unit(index, b, j, hidden, t, lengths, use_relu, gx, dense_gate_row(gh, 1, hidden, b, j), h_prev,
+                     h_next, y, ldy);
 }
 
 // da [B,H] = dh * act'(h_next) (0 when inactive); dh_prev [B,H] = dh when inactive, else 0
@@ -79,10 +80,9 @@ RECUR_HD void rnn_backward_at(int index, int hidden, int t, const int* lengths, 
 // Writes act [B,4H], c_next [B,H] and h_next [B,H] = m. Inactive rows copy c_prev and h_prev;
 // h_prev == nullptr means projection (h_next then receives m, which W_hr maps to the state, and
 // an inactive row's m is 0; the masked state update is recur_masked_step).
-RECUR_HD void lstm_forward_unit(int b, int j, int hidden, int t, const int* lengths,
+RECUR_HD void lstm_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths,
                                 const float* gx, GateRow gh, const float* c_prev, float* act,
                                 float* c_next, const float* h_prev, float* h_next, float* y, int ldy) {
-    const int index = b * hidden + j;
     float h = 0.0f;
     if (active(lengths, b, t)) {
         const long long row = (long long)b * 4 * hidden + j;
@@ -109,8 +109,8 @@ RECUR_HD void lstm_forward_at(int index, int hidden, int t, const int* lengths,
                               const float* gx, const float* gh, const float* c_prev, float* act,
                               float* c_next, const float* h_prev, float* h_next, float* y, int ldy) {
     const int b = index / hidden, j = index % hidden;
-    lstm_forward_unit(b, j, hidden, t, lengths, gx, dense_gate_row(gh, 4, hidden, b, j), c_prev, act, c_next, h_prev,
-                      h_next, y, ldy);
+    lstm_forward_unit(index, b, j, hidden, t, lengths, gx, dense_gate_row(gh, 4, hidden, b, j), c_prev, act, c_next,
+                      h_prev, h_next, y, ldy);
 }
 
 // dm [B,H]: gradient reaching m = o*tanh(c_next) (dh without projection). dc [B,H]: in, the
@@ -142,10 +142,9 @@ RECUR_HD void lstm_backward_at(int index, int hidden, int t, const int* lengths,
 // into gx because r multiplies it, so it comes apart (b_hn [H], nullptr without bias).
 
 // Writes act [B,3H] = (r, z, n) and ghn [B,H] = gh_n + b_hn, both kept for backward.
-RECUR_HD void gru_forward_unit(int b, int j, int hidden, int t, const int* lengths,
+RECUR_HD void gru_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths,
                                const float* gx, GateRow gh, const float* b_hn, const float* h_prev,
                                float* act, float* ghn, float* h_next, float* y, int ldy) {
-    const int index = b * hidden + j;
     float h;
     if (active(lengths, b, t)) {
         const long long row = (long long)b * 3 * hidden + j;
@@ -170,8 +169,8 @@ RECUR_HD void gru_forward_at(int index, int hidden, int t, const int* lengths,
                              const float* gx, const float* gh, const float* b_hn, const float* h_prev,
                              float* act, float* ghn, float* h_next, float* y, int ldy) {
     const int b = index / hidden, j = index % hidden;
-    gru_forward_unit(b, j, hidden, t, lengths, gx, dense_gate_row(gh, 3, hidden, b, j), b_hn, h_prev, act, ghn, h_next,
-                     y, ldy);
+    gru_forward_unit(index, b, j, hidden, t, lengths, gx, dense_gate_row(gh, 3, hidden, b, j), b_hn, h_prev, act, ghn,
+                     h_next, y, ldy);
 }
 
 // dh [B,H]: gradient reaching h_next. Writes dgx [B,3H] (gradient of gx), dgh [B,3H] (gradient

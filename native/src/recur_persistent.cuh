@@ -62,15 +62,18 @@ RECUR_HD PersistentSharedLayout persistent_shared_layout(int gates, int hidden, 
 
 // What the device offers (cuDeviceGetAttribute): MULTIPROCESSOR_COUNT,
 // MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
-// RESERVED_SHARED_MEMORY_PER_BLOCK, MAX_THREADS_PER_BLOCK. H100 SXM: 132, 233472, 232448, 1024, 1024.
+// RESERVED_SHARED_MEMORY_PER_BLOCK, MAX_THREADS_PER_BLOCK, COOPERATIVE_LAUNCH.
+// H100 SXM: 132, 233472, 232448, 1024, 1024, 1.
 struct PersistentDevice {
     int multiprocessors, shared_per_multiprocessor, shared_per_block_optin, reserved_shared_per_block,
             max_threads_per_block;
+    bool cooperative_launch;
 };
 
 enum PersistentVerdict {
     PERSISTENT_FITS = 0,
     PERSISTENT_BAD_SHAPE,          // hidden or batch < 1
+    PERSISTENT_NO_COOPERATIVE,     // the device cannot launch cooperatively (no grid barrier)
     PERSISTENT_PROJECTION,         // state width != hidden (LSTM proj_size): not supported
     PERSISTENT_TOO_FEW_THREADS,    // the device's block limit is below RECUR_PERSISTENT_THREADS
     PERSISTENT_SHARED_MEMORY,      // the slice + state + gate tile exceed one block's shared memory
@@ -90,6 +93,10 @@ inline PersistentPlan plan_persistent(int gates, int hidden, int state_width, in
     PersistentPlan plan{PERSISTENT_FITS, 0, 0, RECUR_PERSISTENT_THREADS, 0};
     if (hidden < 1 || batch < 1 || device.multiprocessors < 1) {
         plan.verdict = PERSISTENT_BAD_SHAPE;
+        return plan;
+    }
+    if (!device.cooperative_launch) {
+        plan.verdict = PERSISTENT_NO_COOPERATIVE;
         return plan;
     }
     if (state_width != hidden) {
@@ -289,17 +296,17 @@ RECUR_HD void persistent_block_step(const Block& block, const PersistentArgs& a,
     float* h_next = a.states + s.next * state_slot;
     block.each_thread([&](int thread, int threads) {
         for (int item = thread; item < B * units; item += threads) {
-            const int b = item / units, u = item % units, j = tile.first_unit + u;
+            const int b = item / units, u = item % units, j = tile.first_unit + u, index = b * H + j;
             const GateRow gh{gate_tile + (long long)b * Gates * units + u, units};
             if (Gates == 4) {
-                lstm_forward_unit(b, j, H, s.t, a.lengths, gx_t, gh, a.cells + s.prev * state_slot,
+                lstm_forward_unit(index, b, j, H, s.t, a.lengths, gx_t, gh, a.cells + s.prev * state_slot,
                                   a.act + s.saved * gate_step, a.cells + s.next * state_slot, h_prev, h_next, y_t,
                                   a.ldy);
             } else if (Gates == 3) {
-                gru_forward_unit(b, j, H, s.t, a.lengths, gx_t, gh, a.b_hn, h_prev, a.act + s.saved * gate_step,
+                gru_forward_unit(index, b, j, H, s.t, a.lengths, gx_t, gh, a.b_hn, h_prev, a.act + s.saved * gate_step,
                                  a.ghn + s.saved * state_slot, h_next, y_t, a.ldy);
             } else {
-                rnn_forward_unit(b, j, H, s.t, a.lengths, a.use_relu, gx_t, gh, h_prev, h_next, y_t, a.ldy);
+                rnn_forward_unit(index, b, j, H, s.t, a.lengths, a.use_relu, gx_t, gh, h_prev, h_next, y_t, a.ldy);
             }
         }
     });

@@ -205,7 +205,7 @@ void test_partitions(int gates, bool use_relu, const char* mode, int batch, int 
 
 // The plan on H100 SXM numbers (132 SMs, 228 KiB per SM, 227 KiB per block, 1 KiB reserved).
 void test_plan() {
-    const recur::PersistentDevice h100{132, 233472, 232448, 1024, 1024};
+    const recur::PersistentDevice h100{132, 233472, 232448, 1024, 1024, true};
     struct Case { int gates, hidden, state_width, batch, weight_bytes; recur::PersistentVerdict verdict; int blocks, units; };
     const Case cases[] = {
         {4, 1320, 1320, 1, 4, recur::PERSISTENT_FITS, 132, 10},           // LSTM fp32: the largest H
