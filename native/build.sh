@@ -53,7 +53,8 @@ unity="$WORK/recur_kernels.cu"
 mv "$FATBIN.tmp" "$FATBIN"
 
 kernels=$(sed -n "s/^ptxas info *: Compiling entry function '\([A-Za-z0-9_]*\)' for 'sm_90'$/\1/p" "$PTXAS_LOG" | sort | paste -sd, -)
-declared=$(cat "${sources[@]}" | sed -n 's/^extern "C" __global__ void \([A-Za-z0-9_]*\)(.*/\1/p' | sort | paste -sd, -)
+# (a kernel may carry __launch_bounds__(...) between "void" and its name)
+declared=$(cat "${sources[@]}" | sed -n 's/^extern "C" __global__ void \(__launch_bounds__([^)]*) \)\{0,1\}\([A-Za-z0-9_]*\)(.*/\2/p' | sort | paste -sd, -)
 if [ "$kernels" != "$declared" ]; then
   echo "recur-native: ptxas compiled [$kernels] but the sources declare [$declared]" >&2
   exit 1

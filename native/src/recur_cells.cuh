@@ -18,21 +18,45 @@
 
 namespace recur {
 
+// The recurrent pre-activations (gh) of one (sample, unit) pair: gate q at row[q * gate_stride].
+// In gh's dense [B, G*H] layout the gate stride is H; in a persistent block's gate tile
+// [B, G, units] (recur_persistent.cuh) it is the block's unit count. The cell functions below read
+// gh only through this, so that both paths run the same per-element math.
+struct GateRow {
+    const float* row;
+    int gate_stride;
+    RECUR_HD float operator[](int q) const { return row[(long long)q * gate_stride]; }
+};
+
+RECUR_HD GateRow dense_gate_row(const float* gh, int gates, int hidden, int b, int j) {
+    return GateRow{gh + (long long)b * gates * hidden + j, hidden};
+}
+
 // ---- vanilla RNN: h' = act(gx + gh), act = tanh or relu -------------------------------------
 
-RECUR_HD void rnn_forward_at(int index, int hidden, int t, const int* lengths, bool use_relu,
-                             const float* gx, const float* gh, const float* h_prev,
-                             float* h_next, float* y, int ldy) {
-    const int b = index / hidden, j = index % hidden;
+// The *_forward_unit functions: sample b, unit j, index = b*H + j (passed, not recomputed: the
+// dense kernels have it, and recomputing it cost the LSTM and GRU kernels 2 registers); gh: that
+// pair's recurrent pre-activations. The *_forward_at functions are the dense kernels' items.
+RECUR_HD void rnn_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths, bool use_relu,
+                               const float* gx, GateRow gh, const float* h_prev,
+                               float* h_next, float* y, int ldy) {
     float h = 0.0f;
     if (active(lengths, b, t)) {
-        const float a = gx[index] + gh[index];
+        const float a = gx[index] + gh[0];
         h = use_relu ? relu(a) : tanhf(a);
         h_next[index] = h;
     } else {
         h_next[index] = h_prev[index];
     }
     if (y != nullptr) y[(long long)b * ldy + j] = h;
+}
+
+RECUR_HD void rnn_forward_at(int index, int hidden, int t, const int* lengths, bool use_relu,
+                             const float* gx, const float* gh, const float* h_prev,
+                             float* h_next, float* y, int ldy) {
+    const int b = index / hidden, j = index % hidden;
+    rnn_forward_unit(index, b, j, hidden, t, lengths, use_relu, gx, dense_gate_row(gh, 1, hidden, b, j), h_prev,
+                     h_next, y, ldy);
 }
 
 // da [B,H] = dh * act'(h_next) (0 when inactive); dh_prev [B,H] = dh when inactive, else 0
@@ -56,17 +80,16 @@ RECUR_HD void rnn_backward_at(int index, int hidden, int t, const int* lengths, 
 // Writes act [B,4H], c_next [B,H] and h_next [B,H] = m. Inactive rows copy c_prev and h_prev;
 // h_prev == nullptr means projection (h_next then receives m, which W_hr maps to the state, and
 // an inactive row's m is 0; the masked state update is recur_masked_step).
-RECUR_HD void lstm_forward_at(int index, int hidden, int t, const int* lengths,
-                              const float* gx, const float* gh, const float* c_prev, float* act,
-                              float* c_next, const float* h_prev, float* h_next, float* y, int ldy) {
-    const int b = index / hidden, j = index % hidden;
+RECUR_HD void lstm_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths,
+                                const float* gx, GateRow gh, const float* c_prev, float* act,
+                                float* c_next, const float* h_prev, float* h_next, float* y, int ldy) {
     float h = 0.0f;
     if (active(lengths, b, t)) {
         const long long row = (long long)b * 4 * hidden + j;
-        const float i = sigmoid(gx[row] + gh[row]);
-        const float f = sigmoid(gx[row + hidden] + gh[row + hidden]);
-        const float g = tanhf(gx[row + 2 * hidden] + gh[row + 2 * hidden]);
-        const float o = sigmoid(gx[row + 3 * hidden] + gh[row + 3 * hidden]);
+        const float i = sigmoid(gx[row] + gh[0]);
+        const float f = sigmoid(gx[row + hidden] + gh[1]);
+        const float g = tanhf(gx[row + 2 * hidden] + gh[2]);
+        const float o = sigmoid(gx[row + 3 * hidden] + gh[3]);
         const float c = f * c_prev[index] + i * g;
         h = o * tanhf(c);
         act[row] = i;
@@ -80,6 +103,14 @@ RECUR_HD void lstm_forward_at(int index, int hidden, int t, const int* lengths,
         h_next[index] = h_prev == nullptr ? 0.0f : h_prev[index];
     }
     if (y != nullptr) y[(long long)b * ldy + j] = h;
+}
+
+RECUR_HD void lstm_forward_at(int index, int hidden, int t, const int* lengths,
+                              const float* gx, const float* gh, const float* c_prev, float* act,
+                              float* c_next, const float* h_prev, float* h_next, float* y, int ldy) {
+    const int b = index / hidden, j = index % hidden;
+    lstm_forward_unit(index, b, j, hidden, t, lengths, gx, dense_gate_row(gh, 4, hidden, b, j), c_prev, act, c_next,
+                      h_prev, h_next, y, ldy);
 }
 
 // dm [B,H]: gradient reaching m = o*tanh(c_next) (dh without projection). dc [B,H]: in, the
@@ -111,16 +142,15 @@ RECUR_HD void lstm_backward_at(int index, int hidden, int t, const int* lengths,
 // into gx because r multiplies it, so it comes apart (b_hn [H], nullptr without bias).
 
 // Writes act [B,3H] = (r, z, n) and ghn [B,H] = gh_n + b_hn, both kept for backward.
-RECUR_HD void gru_forward_at(int index, int hidden, int t, const int* lengths,
-                             const float* gx, const float* gh, const float* b_hn, const float* h_prev,
-                             float* act, float* ghn, float* h_next, float* y, int ldy) {
-    const int b = index / hidden, j = index % hidden;
+RECUR_HD void gru_forward_unit(int index, int b, int j, int hidden, int t, const int* lengths,
+                               const float* gx, GateRow gh, const float* b_hn, const float* h_prev,
+                               float* act, float* ghn, float* h_next, float* y, int ldy) {
     float h;
     if (active(lengths, b, t)) {
         const long long row = (long long)b * 3 * hidden + j;
-        const float r = sigmoid(gx[row] + gh[row]);
-        const float z = sigmoid(gx[row + hidden] + gh[row + hidden]);
-        const float hn = gh[row + 2 * hidden] + (b_hn == nullptr ? 0.0f : b_hn[j]);
+        const float r = sigmoid(gx[row] + gh[0]);
+        const float z = sigmoid(gx[row + hidden] + gh[1]);
+        const float hn = gh[2] + (b_hn == nullptr ? 0.0f : b_hn[j]);
         const float n = tanhf(gx[row + 2 * hidden] + r * hn);
         h = (1.0f - z) * n + z * h_prev[index];
         act[row] = r;
@@ -133,6 +163,14 @@ RECUR_HD void gru_forward_at(int index, int hidden, int t, const int* lengths,
         h = 0.0f;
     }
     if (y != nullptr) y[(long long)b * ldy + j] = h;
+}
+
+RECUR_HD void gru_forward_at(int index, int hidden, int t, const int* lengths,
+                             const float* gx, const float* gh, const float* b_hn, const float* h_prev,
+                             float* act, float* ghn, float* h_next, float* y, int ldy) {
+    const int b = index / hidden, j = index % hidden;
+    gru_forward_unit(index, b, j, hidden, t, lengths, gx, dense_gate_row(gh, 3, hidden, b, j), b_hn, h_prev, act, ghn,
+                     h_next, y, ldy);
 }
 
 // dh [B,H]: gradient reaching h_next. Writes dgx [B,3H] (gradient of gx), dgh [B,3H] (gradient

@@ -6,7 +6,9 @@
 //   - the engine's PyTorch golden fixtures: torch.optim updates and clip_grad_norm_ bit for bit
 //     (engine/src/test/resources/golden/optim), and whole recurrent layers, forward and every
 //     gradient, composed from the cell kernels' functions plus a float GEMM the way the engine's
-//     Recurrence composes its kernels (engine/src/test/resources/golden).
+//     Recurrence composes its kernels (engine/src/test/resources/golden),
+//   - for the persistent recurrence (src/recur_persistent.cuh): its block partition run block by
+//     block on the host against that standard composition (persistent_partition_test.h).
 // Inputs are fresh random numbers each run (the seed is printed; pass it back to repeat a run),
 // at awkward sizes (1, 3, 17, 255, 513).
 //
@@ -593,6 +595,7 @@ void replay_clip(const std::string& path, const std::string& config) {
 }  // namespace
 
 #include "layer_golden_replay.h"
+#include "persistent_partition_test.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -641,6 +644,7 @@ int main(int argc, char** argv) {
         replay_clip(optim + config + ".safetensors", config);
     }
     replay_layer_goldens(golden_dir);
+    test_persistent_recurrence();
 
     std::printf("%d checks, %d failed (seed %llu)\n", checks, failures, seed);
     return failures == 0 ? 0 : 1;

@@ -29,7 +29,8 @@ class KernelResourcesTest {
     static final String FATBIN = "/dev/recur/native/recur_kernels.fatbin";
     /** The fatbin container's magic number, little-endian on disk (fatbinary_section.h: 0xBA55ED50). */
     static final byte[] FATBIN_MAGIC = {0x50, (byte) 0xED, 0x55, (byte) 0xBA};
-    static final Pattern KERNEL_DECLARATION = Pattern.compile("^extern \"C\" __global__ void (\\w+)\\(", Pattern.MULTILINE);
+    static final Pattern KERNEL_DECLARATION = Pattern.compile(
+            "^extern \"C\" __global__ void (?:__launch_bounds__\\([^)]*\\) )?(\\w+)\\(", Pattern.MULTILINE);
 
     static Properties properties() throws IOException {
         try (InputStream in = KernelResourcesTest.class.getResourceAsStream(PROPERTIES)) {

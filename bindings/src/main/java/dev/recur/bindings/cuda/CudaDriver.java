@@ -63,6 +63,7 @@ public final class CudaDriver {
             "cuModuleUnload",
             "cuModuleGetFunction",
             "cuFuncGetAttribute",
+            "cuFuncSetAttribute",
             "cuLaunchKernel",
             "cuLaunchCooperativeKernel",
             "cuOccupancyMaxActiveBlocksPerMultiprocessor",
@@ -1234,6 +1235,27 @@ public final class CudaDriver {
     public static int cuFuncGetAttribute(MemorySegment pi, int attrib, MemorySegment hfunc) {
         try {
             return (int) cuFuncGetAttribute$.HANDLE.invokeExact(pi, attrib, hfunc);
+        } catch (Throwable ex$) {
+            throw NativeLibrary.rethrow(ex$);
+        }
+    }
+
+    private static final class cuFuncSetAttribute$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+        static final MethodHandle HANDLE = LIBRARY.downcall("cuFuncSetAttribute", DESC);
+    }
+
+    /** The descriptor of {@code cuFuncSetAttribute}. */
+    public static FunctionDescriptor cuFuncSetAttribute$descriptor() {
+        return cuFuncSetAttribute$.DESC;
+    }
+
+    /**
+     * {@code CUresult cuFuncSetAttribute(CUfunction hfunc, CUfunction_attribute attrib, int value)}.
+     */
+    public static int cuFuncSetAttribute(MemorySegment hfunc, int attrib, int value) {
+        try {
+            return (int) cuFuncSetAttribute$.HANDLE.invokeExact(hfunc, attrib, value);
         } catch (Throwable ex$) {
             throw NativeLibrary.rethrow(ex$);
         }
