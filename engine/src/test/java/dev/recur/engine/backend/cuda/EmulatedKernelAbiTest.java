@@ -21,8 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * __global__} declaration in {@code native/src/*.cu}.
  */
 class EmulatedKernelAbiTest {
-    /** {@code extern "C" __global__ void name(params) {}, params possibly over several lines. */
-    static final Pattern DECLARATION = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(([^)]*)\\)");
+    /**
+     * {@code extern "C" __global__ void [__launch_bounds__(...)] name(params)}, params possibly over
+     * several lines (the persistent kernels declare launch bounds before the name).
+     */
+    static final Pattern DECLARATION = Pattern.compile(
+            "extern \"C\" __global__ void (?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\(([^)]*)\\)");
 
     static Map<String, KernelSignature> declaredInSources() throws IOException {
         Path sources = Path.of(System.getProperty("recur.native.sources", "../native/src"));
