@@ -170,17 +170,16 @@ public final class Graph implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            for (int i = onClose.size() - 1; i >= 0; i--) {
-                try {
-                    onClose.get(i).close();
-                } catch (Exception e) {
-                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                }
+        RuntimeException failure = null;
+        for (int i = onClose.size() - 1; i >= 0; i--) {
+            try {
+                onClose.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
-        } finally {
-            onClose.clear();
-            arena.close();
         }
+        onClose.clear();
+        arena.close();
+        if (failure != null) throw failure;
     }
 }

@@ -123,6 +123,39 @@ final class GpuTrainingStepCheck {
         return errors;
     }
 
+    /**
+     * The same model on an INFERENCE graph ({@code Graph.inference(kernels).onGpu(gpu)}: the op keeps
+     * nothing, records nothing) against the CPU: output, h_n and c_n relative L2; "tape" is the
+     * GPU graph's tape size (0 expected).
+     */
+    static Map<String, Double> compareInference(GpuContext gpu, Case k, long seed) {
+        RecurrentConfig c = k.config();
+        SplittableRandom rng = new SplittableRandom(seed);
+        int layersDirs = c.numLayers() * c.directions();
+        Map<String, Double> errors = new LinkedHashMap<>();
+        try (Recurrent model = Recurrent.create(c, rng.nextLong()); TensorArena a = TensorArena.open("inference check")) {
+            int[] lengths = new int[k.batch()];
+            for (int b = 0; b < k.batch(); b++) lengths[b] = 1 + rng.nextInt(k.steps());
+            Tensor x = c.batchFirst() ? random(a, rng, k.batch(), k.steps(), c.inputSize()) : random(a, rng, k.steps(), k.batch(), c.inputSize());
+            Tensor h0 = random(a, rng, layersDirs, k.batch(), c.outputSize());
+            Tensor c0 = c.mode() == CellMode.LSTM ? random(a, rng, layersDirs, k.batch(), c.hiddenSize()) : null;
+            Map<String, float[]> cpu = new LinkedHashMap<>(), dev = new LinkedHashMap<>();
+            for (GpuContext on : new GpuContext[]{null, gpu}) {
+                Map<String, float[]> into = on == null ? cpu : dev;
+                try (Graph g = Graph.inference(KernelProvider.naive()).onGpu(on)) {
+                    Recurrent.Output out = model.forward(g, g.constant(x), lengths, g.constant(h0),
+                            c0 == null ? null : g.constant(c0), Recurrent.Algorithm.FUSED);
+                    into.put("output", out.output().value().toArray());
+                    into.put("h_n", out.hN().value().toArray());
+                    if (out.cN() != null) into.put("c_n", out.cN().value().toArray());
+                    if (on != null) errors.put("tape", (double) g.tapeSize());
+                }
+            }
+            cpu.forEach((name, values) -> errors.put(name, RelativeError.l2(dev.get(name), values)));
+        }
+        return errors;
+    }
+
     private static List<Parameter> parameters(Recurrent model, Linear head) {
         List<Parameter> all = new ArrayList<>(model.parameters());
         all.addAll(head.parameters());

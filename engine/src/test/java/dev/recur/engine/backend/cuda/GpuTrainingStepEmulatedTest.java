@@ -37,4 +37,19 @@ class GpuTrainingStepEmulatedTest {
             System.out.printf("%s vs CPU, %s: %s%n", kind, k, errors);
         }
     }
+
+    /** On an inference graph the op runs the 2-slot ring, records nothing and keeps no device memory. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("cases")
+    void inferenceGraphsMatchTheCpuEngine(GpuRecurrentEmulatedTest.EmulatedKernelsKind kind, GpuTrainingStepCheck.Case k) {
+        long seed = System.nanoTime();
+        try (GpuContext gpu = new GpuContext(kind.open())) {
+            Map<String, Double> errors = GpuTrainingStepCheck.compareInference(gpu, k, seed);
+            assertThat(errors.remove("tape")).isZero();
+            assertThat(errors).containsKeys("output", "h_n").allSatisfy((name, err) ->
+                    assertThat(err).as("%s, seed %d: %s", k, seed, name).isLessThanOrEqualTo(1e-5));
+            assertThat(gpu.memory().bytesInUse()).isZero();
+            assertThat(gpu.memory().rawAllocations()).isPositive();
+        }
+    }
 }

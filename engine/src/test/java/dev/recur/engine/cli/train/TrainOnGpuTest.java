@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code recur train --device cuda} under the emulation test hook ({@code -Drecur.gpu.emulate=true}:
@@ -66,10 +67,15 @@ class TrainOnGpuTest {
 
     /** Trains with {@code args} into cpu/ and, under the hook, with --device cuda into gpu/; checks both against each other. */
     private void gpuRunMatchesTheCpuRun(String name, String... args) throws IOException {
+        gpuRunMatchesTheCpuRunUnder("true", name, args);
+    }
+
+    /** {@code emulate}: the hook's value ("true": Java twins; "host:LIB": the CUDA kernels compiled for the host). */
+    private void gpuRunMatchesTheCpuRunUnder(String emulate, String name, String... args) throws IOException {
         Path cpu = dir.resolve(name + "-cpu"), gpu = dir.resolve(name + "-gpu");
         Run cpuRun = recur(Stream.concat(Stream.of("train", "--out", cpu.toString()), Arrays.stream(args)).toArray(String[]::new));
         assertThat(cpuRun.exit()).as(cpuRun.err()).isZero();
-        System.setProperty(DeviceOption.EMULATE_PROPERTY, "true");
+        System.setProperty(DeviceOption.EMULATE_PROPERTY, emulate);
         Run gpuRun = recur(Stream.concat(Stream.of("train", "--out", gpu.toString(), "--device", "cuda"), Arrays.stream(args))
                 .toArray(String[]::new));
         System.clearProperty(DeviceOption.EMULATE_PROPERTY);
@@ -125,6 +131,25 @@ class TrainOnGpuTest {
     void addingOnTheEmulatedDeviceMatchesTheCpu() throws IOException {
         gpuRunMatchesTheCpuRun("adding", "--task", "adding", "--steps", "20", "--seq", "8", "--hidden", "8",
                 "--batch", "4", "--log-every", "5", "--eval-every", "10");
+    }
+
+    @Test
+    void addingWithTheHostCompiledCudaKernelsMatchesTheCpu() throws IOException {
+        Path library = Path.of(System.getProperty("recur.host.kernels", "../native/target/host-kernels/librecur_kernels_host.so"));
+        assumeTrue(Files.isRegularFile(library), "skipped: no host-compiled kernels at " + library);
+        gpuRunMatchesTheCpuRunUnder("host:" + library, "adding", "--task", "adding", "--steps", "20", "--seq", "8",
+                "--hidden", "8", "--batch", "4", "--log-every", "5", "--eval-every", "10", "--layers", "2");
+    }
+
+    /** An embedding before the stack and the state carried from batch to batch as h0/c0 (no gradient). */
+    @Test
+    void charsOnTheEmulatedDeviceMatchesTheCpu() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        String[] words = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "fast"};
+        for (int i = 0; sb.length() < 3000; i++) sb.append(words[(i * 7 + i / 3) % words.length]).append(i % 9 == 0 ? ".\n" : " ");
+        Path text = Files.writeString(dir.resolve("corpus.txt"), sb);
+        gpuRunMatchesTheCpuRun("chars", "--task", "chars", "--text", text.toString(), "--seq", "16", "--hidden", "12",
+                "--batch", "4", "--steps", "20", "--log-every", "5", "--eval-every", "10");
     }
 
     /** Lengths per sample, GRU, 2 layers, bidirectional, dropout between the layers. */
