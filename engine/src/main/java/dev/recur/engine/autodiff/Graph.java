@@ -1,6 +1,7 @@
 package dev.recur.engine.autodiff;
 
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cuda.GpuContext;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -14,6 +15,10 @@ import java.util.List;
  *
  * <p>All intermediate tensors (values, gradients, workspaces) live in the graph's arena and are
  * freed as one piece by {@link #close()}; a second close throws.
+ *
+ * <p>A graph given a {@link GpuContext} ({@link #onGpu}) runs its fused recurrent layers on that
+ * device (see {@code Recurrent.forward}); every other op stays on the host. What such an op keeps
+ * on the device for its backward is given back by {@link #releaseOnClose} at the latest.
  */
 public final class Graph implements AutoCloseable {
     /** The backward half of one op: reads its outputs' gradients, accumulates its inputs'. */
@@ -29,6 +34,8 @@ public final class Graph implements AutoCloseable {
     private final TensorArena arena;
     private final boolean recording;
     private final List<Node> tape = new ArrayList<>();
+    private final List<AutoCloseable> onClose = new ArrayList<>();
+    private GpuContext gpu;
     private boolean backwardDone;
 
     private Graph(Kernels kernels, boolean recording, String name) {
@@ -49,6 +56,22 @@ public final class Graph implements AutoCloseable {
 
     public Kernels kernels() {
         return kernels;
+    }
+
+    /** Runs this graph's recurrent layers on {@code context}'s device (null: on the CPU, the default). */
+    public Graph onGpu(GpuContext context) {
+        this.gpu = context;
+        return this;
+    }
+
+    /** The device the recurrent layers run on, or null for the CPU. */
+    public GpuContext gpu() {
+        return gpu;
+    }
+
+    /** Closed when this graph closes, before its arena (device memory an op keeps for its backward). */
+    public void releaseOnClose(AutoCloseable resource) {
+        onClose.add(resource);
     }
 
     public TensorArena arena() {
@@ -140,8 +163,23 @@ public final class Graph implements AutoCloseable {
         return tape.size();
     }
 
+    /** The recorded ops' names, in the order they ran (tests, diagnostics). */
+    public List<String> tapeOps() {
+        return tape.stream().map(Node::op).toList();
+    }
+
     @Override
     public void close() {
+        RuntimeException failure = null;
+        for (int i = onClose.size() - 1; i >= 0; i--) {
+            try {
+                onClose.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
+        onClose.clear();
         arena.close();
+        if (failure != null) throw failure;
     }
 }

@@ -63,11 +63,12 @@ public final class DeviceOption {
     /**
      * Why a CPU-only command cannot compute on CUDA here, in one line: what the bindings' probe
      * found (no driver, no device, no cuBLAS, ...), or, where all of that is there, that only
-     * {@code recur infer} and {@code recur bench} have a GPU path so far.
+     * {@code recur infer}, {@code recur train} and {@code recur bench} have a GPU path so far
+     * ({@code recur eval}, {@code recur generate} and {@code recur demo} run on the CPU).
      */
     public static String cudaStatus() {
         CudaAvailability.Status status = CudaAvailability.status();
-        return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer and recur bench so far)"
+        return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer, recur train and recur bench so far)"
                 : status.line();
     }
 }

@@ -1,6 +1,7 @@
 package dev.recur.engine.nn;
 
 import dev.recur.engine.autodiff.Dropout;
+import dev.recur.engine.autodiff.GpuRecurrentLayerOp;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Masking;
 import dev.recur.engine.autodiff.RecurrentLayerOp;
@@ -30,7 +31,10 @@ import java.util.random.RandomGenerator;
 public final class Recurrent implements AutoCloseable {
     /** How each layer direction is computed. */
     public enum Algorithm {
-        /** One fused graph node per layer direction (RecurrentLayerOp): the fast path. */
+        /**
+         * One fused graph node per layer direction (RecurrentLayerOp): the fast path; on the graph's
+         * GPU when it has one ({@link Graph#onGpu}: GpuRecurrentLayerOp).
+         */
         FUSED,
         /** Per-step, per-gate generic ops (TextbookRecurrentLayer): the reference. */
         TEXTBOOK
@@ -161,9 +165,11 @@ public final class Recurrent implements AutoCloseable {
                 Var bIh = c.bias() ? parameter("bias_ih" + suffix).in(g) : null;
                 Var bHh = c.bias() ? parameter("bias_hh" + suffix).in(g) : null;
                 Var wHr = c.projSize() > 0 ? parameter("weight_hr" + suffix).in(g) : null;
-                RecurrentLayerOp.Result r = algorithm == Algorithm.FUSED
-                        ? RecurrentLayerOp.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
-                        : TextbookRecurrentLayer.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1);
+                RecurrentLayerOp.Result r = algorithm == Algorithm.TEXTBOOK
+                        ? TextbookRecurrentLayer.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
+                        : g.gpu() != null
+                        ? GpuRecurrentLayerOp.forward(g.gpu(), c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
+                        : RecurrentLayerOp.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1);
                 outs[d] = r.y();
                 hN[idx] = Shapes.reshape(r.hN(), 1, batch, c.outputSize());
                 if (cN != null) cN[idx] = Shapes.reshape(r.cN(), 1, batch, c.hiddenSize());

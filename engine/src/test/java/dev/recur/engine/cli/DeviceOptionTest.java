@@ -12,7 +12,7 @@ class DeviceOptionTest {
         CudaAvailability.Status probe = CudaAvailability.status();
         String status = DeviceOption.cudaStatus();
         if (probe.usable()) {
-            assertThat(status).startsWith(probe.line()).endsWith("but this command runs on the CPU only (the CUDA backend runs recur infer and recur bench so far)");
+            assertThat(status).startsWith(probe.line()).endsWith("but this command runs on the CPU only (the CUDA backend runs recur infer, recur train and recur bench so far)");
         } else {
             assertThat(status).isEqualTo(probe.line());
         }

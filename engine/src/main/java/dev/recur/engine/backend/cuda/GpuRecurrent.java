@@ -24,8 +24,8 @@ import java.util.Map;
  *
  * <p>Not supported: dropout between layers (this is the model in eval mode, as {@code recur
  * infer} runs it; {@link Recurrent#forward} without dropout), TF32, more than one stream, and
- * weights that change after upload (training on the device is not built yet: call
- * {@link #close()} and upload again).
+ * weights that change after upload (call {@link #close()} and upload again; training uploads each
+ * layer direction's current weights per step instead: {@code GpuRecurrentLayerOp}).
  */
 public final class GpuRecurrent implements AutoCloseable {
     private static final long F = Float.BYTES;

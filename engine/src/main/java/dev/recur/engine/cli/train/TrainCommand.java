@@ -2,6 +2,8 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cuda.GpuContext;
+import dev.recur.engine.backend.cuda.GpuDevice;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
@@ -105,7 +107,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        device.requireUsable();
+        // --device cuda: the recurrent layers of each training step run on the GPU (Trainer).
+        GpuDevice opened = device.openGpu();
+        try (GpuContext gpu = opened == null ? null : new GpuContext(opened)) {
+            return train(gpu);
+        }
+    }
+
+    private int train(GpuContext gpu) throws IOException {
         int threadCount = threads.apply();
         Kernels k = kernels.kernels();
         TaskDefaults defaults = TaskDefaults.of(task);
@@ -153,6 +162,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.put("seed", seed);
             config.put("threads", threadCount);
             config.put("kernels", k.name());
+            config.put("device", gpu == null ? "cpu" : "cuda");
             if (data != null) config.put("data", data.toString());
             if (init != null) config.put("init", init.toString());
             if (seq != null || defaults.seq() > 0) config.put("seq", seq != null ? seq : defaults.seq());
@@ -162,14 +172,14 @@ public final class TrainCommand implements Callable<Integer> {
                 config.put("column", column);
                 config.put("window", f.data().window());
             }
-            System.out.printf(Locale.ROOT, "recur train: task %s, %s H=%d L=%d%s, batch %d, %s lr %g, %d steps, %d threads -> %s%n",
+            System.out.printf(Locale.ROOT, "recur train: task %s, %s H=%d L=%d%s, batch %d, %s lr %g, %d steps, %d threads%s -> %s%n",
                     task, mode.id(), h, layers, bidirectional ? " bidirectional" : "", b, optimizer, rate, totalSteps,
-                    threadCount, dir);
+                    threadCount, gpu == null ? "" : ", recurrent layers on " + gpu.device().description(), dir);
             // Data sets validate once per epoch; generated tasks (no epochs) every 250 steps.
             int validateEvery = evalEvery != null ? evalEvery
                     : (int) Math.min(Integer.MAX_VALUE, t.stepsPerEpoch() > 0 ? t.stepsPerEpoch() : DEFAULT_EVAL_EVERY);
             Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, validateEvery, clip, optimizer,
-                    rate, lrSchedule, 0, dir, resume), k, config, ProgressReporter.forConsole(System.out, totalSteps));
+                    rate, lrSchedule, 0, dir, resume), k, gpu, config, ProgressReporter.forConsole(System.out, totalSteps));
             TrainingTask.Evaluation last = result.finalEvaluation();
             System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
                     result.steps(), result.wallSeconds(), result.samplesPerSecond(), last.loss(), t.metricName(), last.metric());

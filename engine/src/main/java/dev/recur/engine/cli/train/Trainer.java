@@ -2,6 +2,7 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cuda.GpuContext;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.nn.Parameter;
@@ -43,6 +44,16 @@ public final class Trainer {
 
     public static Result run(TrainingTask task, Settings s, Kernels kernels, Map<String, Object> config,
                              ProgressReporter progress) throws IOException {
+        return run(task, s, kernels, null, config, progress);
+    }
+
+    /**
+     * As {@link #run(TrainingTask, Settings, Kernels, Map, ProgressReporter)}, with the recurrent
+     * layers of every training step on {@code gpu}'s device (null: on the CPU). Everything else
+     * (embeddings, heads, losses, clipping, the optimizer, validation, checkpoints) runs on the host.
+     */
+    public static Result run(TrainingTask task, Settings s, Kernels kernels, GpuContext gpu, Map<String, Object> config,
+                             ProgressReporter progress) throws IOException {
         List<Parameter> parameters = task.model().parameters();
         try (Optimizer optimizer = OptimizerChoice.optimizer(s.optimizer(), parameters, s.lr())) {
             OptimizerChoice.Schedule schedule = OptimizerChoice.schedule(s.schedule(), optimizer, s.steps(), s.lr());
@@ -73,7 +84,7 @@ public final class Trainer {
                 step++;
                 optimizer.zeroGrad();
                 double loss;
-                try (Graph g = Graph.training(kernels)) {
+                try (Graph g = Graph.training(kernels).onGpu(gpu)) {
                     TrainingTask.StepLoss stepLoss = task.trainingLoss(g);
                     g.backward(stepLoss.loss());
                     loss = stepLoss.loss().value().get(0);

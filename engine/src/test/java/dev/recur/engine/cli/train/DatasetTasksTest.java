@@ -91,7 +91,7 @@ class DatasetTasksTest {
     }
 
     /** {@code images} random 28x28 images whose brightness depends on the class, in Debian's file names. */
-    private static void writeFashion(Path folder, String prefix, int images, long seed) throws IOException {
+    static void writeFashion(Path folder, String prefix, int images, long seed) throws IOException {
         Files.createDirectories(folder);
         Rng rng = new Rng(seed);
         byte[] pixels = new byte[images * 28 * 28];
@@ -177,6 +177,11 @@ class DatasetTasksTest {
 
     /** x [n, 5, 3] random, lengths 2..5; y per {@code kind}: "classes", "values", "step-classes", "step-values". */
     private Path tensors(String name, int n, String kind) throws IOException {
+        return tensors(dir, name, n, kind);
+    }
+
+    /** As {@link #tensors(String, int, String)}, written into {@code dir} (also used by TrainOnGpuTest). */
+    static Path tensors(Path dir, String name, int n, String kind) throws IOException {
         Rng rng = new Rng(n * 31L + kind.length());
         int t = 5, features = 3;
         float[] x = new float[n * t * features];
