@@ -20,6 +20,10 @@ public final class DeviceOption {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--tf32", description = "with --device cuda: GEMMs in TF32 on tensor cores (faster, ~1e-3 relative "
+            + "error per product); default fp32")
+    boolean tf32;
+
     /** True when the user asked for {@code --device cuda}. */
     public boolean isCuda() {
         return "cuda".equals(device);
@@ -28,7 +32,7 @@ public final class DeviceOption {
     /** For commands that run on the CPU only: throws a one-line {@link UserError} unless the device is cpu. */
     public void requireUsable() {
         switch (device) {
-            case "cpu" -> { }
+            case "cpu" -> requireNoTf32();
             case "cuda" -> throw new UserError("--device cuda is not usable: " + cudaStatus());
             default -> throw new UserError("--device '" + device + "' is unknown: expected cpu or cuda");
         }
@@ -42,22 +46,39 @@ public final class DeviceOption {
     public GpuDevice openGpu() {
         switch (device) {
             case "cpu" -> {
+                requireNoTf32();
                 return null;
             }
             case "cuda" -> {
-                String emulate = System.getProperty(EMULATE_PROPERTY, "");
-                if (emulate.equals("true")) return new EmulatedGpuDevice();
-                if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
-                CudaAvailability.Status status = CudaAvailability.status();
-                if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
-                try {
-                    return CudaGpuDevice.open();
-                } catch (RuntimeException e) {
-                    throw new UserError("--device cuda is not usable: " + String.valueOf(e.getMessage()).replace('\n', ' '));
-                }
+                GpuDevice gpu = openCuda();
+                if (tf32) gpu.setTf32(true);
+                return gpu;
             }
             default -> throw new UserError("--device '" + device + "' is unknown: expected cpu or cuda");
         }
+    }
+
+    /** TF32 is cuBLAS's: on the CPU it has no meaning, so asking for it there is a mistake worth a line. */
+    private void requireNoTf32() {
+        if (tf32) throw new UserError("--tf32 applies to --device cuda only");
+    }
+
+    private static GpuDevice openCuda() {
+        String emulate = System.getProperty(EMULATE_PROPERTY, "");
+        if (emulate.equals("true")) return new EmulatedGpuDevice();
+        if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
+        CudaAvailability.Status status = CudaAvailability.status();
+        if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
+        try {
+            return CudaGpuDevice.open();
+        } catch (RuntimeException e) {
+            throw new UserError("--device cuda is not usable: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+        }
+    }
+
+    /** True when {@code --tf32} was given (with {@code --device cuda}). */
+    public boolean tf32() {
+        return tf32;
     }
 
     /**

@@ -106,6 +106,38 @@ class InferOnGpuTest {
         }
     }
 
+    /** --tf32 reaches the device's GEMMs: the output moves by TF32's error (not 0, not more than ~1e-2), and CPU refuses it. */
+    @Test
+    void tf32OnTheEmulatedDeviceAndRefusedOnTheCpu() throws IOException {
+        GoldenFixture fixture = fixtures().stream().filter(g -> g.file().contains("param.weight_hh_l0")).findFirst().orElseThrow();
+        try (TensorArena arena = TensorArena.open("tf32")) {
+            Path weights = InferCommandTest.split(fixture.file(), "param.", dir.resolve("w.safetensors"), arena, true, fixture);
+            Path input = InferCommandTest.split(fixture.file(), "in.", dir.resolve("in.safetensors"), arena, false, fixture);
+            Path fp32 = dir.resolve("fp32.safetensors"), tf32 = dir.resolve("tf32.safetensors");
+            System.setProperty(DeviceOption.EMULATE_PROPERTY, "true");
+            try {
+                for (Path out : List.of(fp32, tf32)) {
+                    List<String> args = new ArrayList<>(List.of("infer", "--weights", weights.toString(), "--input",
+                            input.toString(), "--output", out.toString(), "--device", "cuda"));
+                    if (out == tf32) args.add("--tf32");
+                    InferCommandTest.Run run = InferCommandTest.recur(args.toArray(String[]::new));
+                    assertThat(run.exit()).as(run.err()).isZero();
+                }
+            } finally {
+                System.clearProperty(DeviceOption.EMULATE_PROPERTY);
+            }
+            float[] exact = SafeTensorsFile.read(fp32).readFloat("output", arena).toArray();
+            float[] rounded = SafeTensorsFile.read(tf32).readFloat("output", arena).toArray();
+            assertThat(l2(rounded, exact)).isBetween(1e-6, 1e-2);
+
+            InferCommandTest.Run cpu = InferCommandTest.recur("infer", "--weights", weights.toString(), "--input",
+                    input.toString(), "--output", dir.resolve("cpu.safetensors").toString(), "--tf32");
+            assertThat(cpu.exit()).isEqualTo(2);
+            assertThat(cpu.err().strip()).isEqualTo("recur infer: --tf32 applies to --device cuda only");
+            assertThat(dir.resolve("cpu.safetensors")).doesNotExist();
+        }
+    }
+
     @Test
     void withoutEmulationCudaFailsWithTheProbeLineAndExitTwo() throws IOException {
         CudaAvailability.Status probe = CudaAvailability.status();

@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * (the {@link CachingDeviceAllocator} above it keeps those rare), synchronous copies (ordered
  * with the stream: it is a blocking stream, and the synchronous copies run on the legacy default
  * stream), kernels with their reusable argument buffers, GEMMs with cublasSgemm (fp32, default
- * math mode: no TF32). Compiles and is wired up; it has not run on a GPU yet.
+ * math mode, or TF32 after {@link #setTf32}). Compiles and is wired up; it has not run on a GPU yet.
  */
 public final class CudaGpuDevice implements GpuDevice {
     private final CudaDevice cuda;
@@ -92,6 +92,13 @@ public final class CudaGpuDevice implements GpuDevice {
         CublasCheck.check(Cublas.cublasSgemm_v2(cuda.cublas(), transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
                 transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, m, n, k, this.alpha, MemorySegment.ofAddress(a), lda,
                 MemorySegment.ofAddress(b), ldb, this.beta, MemorySegment.ofAddress(c), ldc), "cublasSgemm_v2");
+    }
+
+    @Override
+    public void setTf32(boolean enabled) {
+        ensureOpen();
+        CublasCheck.check(Cublas.cublasSetMathMode(cuda.cublas(),
+                enabled ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     }
 
     @Override

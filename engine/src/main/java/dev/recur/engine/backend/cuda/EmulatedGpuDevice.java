@@ -40,6 +40,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
     private final HostCompiledKernels hostKernels;
     private long allocationsMade;
     private boolean closed;
+    /** {@link #setTf32}: the GEMM rounds its operands to TF32 as the tensor cores would. */
+    private boolean tf32;
 
     /** An emulated device whose kernels are the Java twins (the engine's naive kernels). */
     public EmulatedGpuDevice() {
@@ -181,7 +183,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
                     for (int l = 0; l < k; l++) {
                         long ai = transA ? l + (long) i * lda : i + (long) l * lda;   // op(A)(i, l)
                         long bi = transB ? j + (long) l * ldb : l + (long) j * ldb;   // op(B)(l, j)
-                        sum += (double) am.getAtIndex(ValueLayout.JAVA_FLOAT, ai) * bm.getAtIndex(ValueLayout.JAVA_FLOAT, bi);
+                        float av = am.getAtIndex(ValueLayout.JAVA_FLOAT, ai), bv = bm.getAtIndex(ValueLayout.JAVA_FLOAT, bi);
+                        sum += tf32 ? (double) toTf32(av) * toTf32(bv) : (double) av * bv;
                     }
                 }
                 long ci = i + (long) j * ldc;
@@ -190,6 +193,22 @@ public final class EmulatedGpuDevice implements GpuDevice {
                 cm.setAtIndex(ValueLayout.JAVA_FLOAT, ci, (float) result);
             }
         }
+    }
+
+    @Override
+    public void setTf32(boolean enabled) {
+        ensureOpen();
+        tf32 = enabled;
+    }
+
+    /**
+     * x rounded to TF32: 10 explicit mantissa bits, to nearest with ties away from zero (PTX's
+     * cvt.rna.tf32.f32, what tensor cores are fed); infinities and NaN unchanged.
+     */
+    static float toTf32(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7F80_0000) == 0x7F80_0000) return x;
+        return Float.intBitsToFloat((bits + 0x1000) & 0xFFFF_E000);
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.Map;
  * the {@link CachingDeviceAllocator}, so repeated passes of one shape allocate nothing new.
  *
  * <p>Not supported: dropout between layers (this is the model in eval mode, as {@code recur
- * infer} runs it; {@link Recurrent#forward} without dropout), TF32, more than one stream, and
+ * infer} runs it; {@link Recurrent#forward} without dropout), more than one stream, and
  * weights that change after upload (call {@link #close()} and upload again; training uploads each
  * layer direction's current weights per step instead: {@code GpuRecurrentLayerOp}).
  */

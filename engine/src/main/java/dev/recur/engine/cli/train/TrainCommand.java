@@ -163,6 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.put("threads", threadCount);
             config.put("kernels", k.name());
             config.put("device", gpu == null ? "cpu" : "cuda");
+            if (device.tf32()) config.put("tf32", true);
             if (data != null) config.put("data", data.toString());
             if (init != null) config.put("init", init.toString());
             if (seq != null || defaults.seq() > 0) config.put("seq", seq != null ? seq : defaults.seq());

@@ -32,6 +32,44 @@ class EmulatedGpuDeviceTest {
         return host.toArray(ValueLayout.JAVA_FLOAT);
     }
 
+    /** TF32 keeps 10 explicit mantissa bits, rounding to nearest with ties away from zero. */
+    @Test
+    void tf32RoundsToTenMantissaBits() {
+        assertThat(EmulatedGpuDevice.toTf32(1f + 0x1p-12f)).isEqualTo(1f);                  // below half: down
+        assertThat(EmulatedGpuDevice.toTf32(1f + 0x1p-11f)).isEqualTo(1f + 0x1p-10f);       // a tie: away from zero
+        assertThat(EmulatedGpuDevice.toTf32(-(1f + 0x1p-11f))).isEqualTo(-(1f + 0x1p-10f));
+        assertThat(EmulatedGpuDevice.toTf32(1f + 0x1p-10f)).isEqualTo(1f + 0x1p-10f);       // representable: kept
+        assertThat(EmulatedGpuDevice.toTf32(Float.NaN)).isNaN();
+        assertThat(EmulatedGpuDevice.toTf32(Float.POSITIVE_INFINITY)).isEqualTo(Float.POSITIVE_INFINITY);
+    }
+
+    /** With TF32 the GEMM is the product of the rounded operands: ~1e-3 from fp32, and back to fp32 when turned off. */
+    @Test
+    void tf32GemmMultipliesRoundedOperands() {
+        SplittableRandom rng = new SplittableRandom(System.nanoTime());
+        int m = 17, n = 5, k = 255;
+        float[] a = random(rng, m * k), b = random(rng, k * n);
+        float[] ra = a.clone(), rb = b.clone();
+        for (int i = 0; i < ra.length; i++) ra[i] = EmulatedGpuDevice.toTf32(ra[i]);
+        for (int i = 0; i < rb.length; i++) rb[i] = EmulatedGpuDevice.toTf32(rb[i]);
+        try (EmulatedGpuDevice d = new EmulatedGpuDevice(); Arena arena = Arena.ofConfined()) {
+            long da = upload(d, arena, a), db = upload(d, arena, b), dc = d.allocate((long) m * n * Float.BYTES);
+            MemorySegment exact = arena.allocate((long) m * n * Float.BYTES), rounded = arena.allocate((long) m * n * Float.BYTES);
+            KernelProvider.naive().sgemm(false, false, m, n, k, 1f, arena.allocateFrom(ValueLayout.JAVA_FLOAT, a), 0, k,
+                    arena.allocateFrom(ValueLayout.JAVA_FLOAT, b), 0, n, 0f, exact, 0, n);
+            KernelProvider.naive().sgemm(false, false, m, n, k, 1f, arena.allocateFrom(ValueLayout.JAVA_FLOAT, ra), 0, k,
+                    arena.allocateFrom(ValueLayout.JAVA_FLOAT, rb), 0, n, 0f, rounded, 0, n);
+            d.setTf32(true);
+            d.rowMajorSgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n);
+            float[] tf32 = download(d, arena, dc, m * n);
+            assertThat(RelativeError.l2(tf32, rounded.toArray(ValueLayout.JAVA_FLOAT))).isLessThanOrEqualTo(1e-6);
+            assertThat(RelativeError.l2(tf32, exact.toArray(ValueLayout.JAVA_FLOAT))).isBetween(1e-5, 5e-3);
+            d.setTf32(false);
+            d.rowMajorSgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n);
+            assertThat(RelativeError.l2(download(d, arena, dc, m * n), exact.toArray(ValueLayout.JAVA_FLOAT))).isLessThanOrEqualTo(1e-6);
+        }
+    }
+
     /** Row-major products through the column-major GEMM, every transpose combination, against the engine's naive sgemm. */
     @Test
     void rowMajorSgemmThroughTheColumnMajorGemmMatchesTheEngine() {
