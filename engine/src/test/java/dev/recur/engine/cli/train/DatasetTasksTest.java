@@ -42,7 +42,7 @@ class DatasetTasksTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
+    record Run(int exit, String out, String err) {
     }
 
     @AfterEach
@@ -50,7 +50,7 @@ class DatasetTasksTest {
         System.clearProperty(FashionMnistTask.DIR_PROPERTY);
     }
 
-    private static Run recur(String... args) {
+    static Run recur(String... args) {
         CommandLine cl = RecurCli.commandLine();
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err, true));

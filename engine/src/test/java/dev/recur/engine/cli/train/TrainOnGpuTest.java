@@ -4,21 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.bindings.CudaAvailability;
 import dev.recur.engine.cli.DeviceOption;
-import dev.recur.engine.cli.RecurCli;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.tensor.RelativeError;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,23 +41,6 @@ class TrainOnGpuTest {
         System.clearProperty(FashionMnistTask.DIR_PROPERTY);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run recur(String... args) {
-        CommandLine cl = RecurCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(cl.execute(args), bytes.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
-    }
-
     /** Trains with {@code args} into cpu/ and, under the hook, with --device cuda into gpu/; checks both against each other. */
     private void gpuRunMatchesTheCpuRun(String name, String... args) throws IOException {
         gpuRunMatchesTheCpuRunUnder("true", name, args);
@@ -73,10 +49,10 @@ class TrainOnGpuTest {
     /** {@code emulate}: the hook's value ("true": Java twins; "host:LIB": the CUDA kernels compiled for the host). */
     private void gpuRunMatchesTheCpuRunUnder(String emulate, String name, String... args) throws IOException {
         Path cpu = dir.resolve(name + "-cpu"), gpu = dir.resolve(name + "-gpu");
-        Run cpuRun = recur(Stream.concat(Stream.of("train", "--out", cpu.toString()), Arrays.stream(args)).toArray(String[]::new));
+        DatasetTasksTest.Run cpuRun = DatasetTasksTest.recur(Stream.concat(Stream.of("train", "--out", cpu.toString()), Arrays.stream(args)).toArray(String[]::new));
         assertThat(cpuRun.exit()).as(cpuRun.err()).isZero();
         System.setProperty(DeviceOption.EMULATE_PROPERTY, emulate);
-        Run gpuRun = recur(Stream.concat(Stream.of("train", "--out", gpu.toString(), "--device", "cuda"), Arrays.stream(args))
+        DatasetTasksTest.Run gpuRun = DatasetTasksTest.recur(Stream.concat(Stream.of("train", "--out", gpu.toString(), "--device", "cuda"), Arrays.stream(args))
                 .toArray(String[]::new));
         System.clearProperty(DeviceOption.EMULATE_PROPERTY);
         assertThat(gpuRun.exit()).as(gpuRun.err()).isZero();
@@ -176,7 +152,7 @@ class TrainOnGpuTest {
         CudaAvailability.Status probe = CudaAvailability.status();
         assumeFalse(probe.usable(), "skipped: this machine has a usable GPU");
         Path out = dir.resolve("run");
-        Run run = recur("train", "--task", "adding", "--steps", "2", "--seq", "4", "--hidden", "4", "--batch", "2",
+        DatasetTasksTest.Run run = DatasetTasksTest.recur("train", "--task", "adding", "--steps", "2", "--seq", "4", "--hidden", "4", "--batch", "2",
                 "--out", out.toString(), "--device", "cuda");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("--device cuda is not usable: " + probe.line()).hasLineCount(1);
