@@ -174,8 +174,11 @@ public final class VectorSgemm implements Sgemm {
         // Equal k blocks: k = 300 gives 2 x 150 rather than 256 + 44.
         int kBlocks = ceilDiv(k, KC);
         int kcMax = ceilDiv(k, kBlocks);
-        int mcMax = m >= 2 * threads * MC_LARGE ? MC_LARGE : MC;
-        int rowBlocks = ceilDiv(m, mcMax);
+        int mcLimit = m >= 2 * threads * MC_LARGE ? MC_LARGE : MC;
+        int rowBlocks = ceilDiv(m, mcLimit);
+        // Equal row blocks (in whole micro-panels), as for k: m = 156 gives 80 + 76 rather than
+        // 128 + 28, whose tasks were 4.5x apart and left one thread waiting.
+        int mcMax = Math.min(mcLimit, roundUp(ceilDiv(m, rowBlocks), MR));
         // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
         int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
         MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
