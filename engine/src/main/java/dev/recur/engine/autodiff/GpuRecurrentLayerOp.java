@@ -2,6 +2,7 @@ package dev.recur.engine.autodiff;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.cuda.DeviceBlocks;
 import dev.recur.engine.backend.cuda.GpuContext;
 import dev.recur.engine.backend.cuda.GpuRecurrentLayer;
 import dev.recur.engine.tensor.Tensor;
@@ -42,7 +43,7 @@ public final class GpuRecurrentLayerOp {
         final Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
         final boolean keep = g.needsGrad(inputs);
 
-        GpuContext.Blocks kept = gpu.blocks();
+        DeviceBlocks kept = gpu.blocks();
         final GpuRecurrentLayer layer;
         final GpuRecurrentLayer.Activations activations;
         Tensor y = mem.empty(steps, batch, out), hN = mem.empty(batch, out), cN = lstm ? mem.empty(batch, hidden) : null;
@@ -73,7 +74,7 @@ public final class GpuRecurrentLayerOp {
 
         g.record(mode.id() + " layer (gpu)", () -> {
             Kernels k = g.kernels();
-            try (GpuContext.Blocks scratch = gpu.blocks()) {
+            try (DeviceBlocks scratch = gpu.blocks()) {
                 long dY = yVar.hasGrad() ? scratch.upload(yVar.grad()) : 0;
                 long dhN = hVar.hasGrad() ? scratch.upload(hVar.grad()) : 0;
                 long dcN = lstm && cVar.hasGrad() ? scratch.upload(cVar.grad()) : 0;
@@ -111,7 +112,7 @@ public final class GpuRecurrentLayerOp {
     }
 
     /** v.grad += the device array at {@code from} (v's size). */
-    private static void accumulate(Kernels k, TensorArena mem, GpuContext.Blocks blocks, long from, Var v) {
+    private static void accumulate(Kernels k, TensorArena mem, DeviceBlocks blocks, long from, Var v) {
         Tensor downloaded = mem.empty(v.shape());
         blocks.download(from, downloaded);
         k.axpy((int) downloaded.size(), 1f, downloaded.data(), 0, v.grad().data(), 0);

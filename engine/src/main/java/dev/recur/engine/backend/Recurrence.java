@@ -59,17 +59,17 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
 
     /** Step s of the walk visits time index t (reverse layers walk T-1 down to 0). */
     public int time(int s) {
-        return reverse ? steps - 1 - s : s;
+        return time(steps, reverse, s);
     }
 
     /** The state slot read at time t. */
     public int prevSlot(int t) {
-        return slot(reverse ? t + 1 : t);
+        return prevSlot(t, reverse, keepAll);
     }
 
     /** The state slot written at time t. */
     public int nextSlot(int t) {
-        return slot(reverse ? t : t + 1);
+        return nextSlot(t, reverse, keepAll);
     }
 
     /** Where the initial state (h0, c0) goes. */
@@ -84,10 +84,33 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
 
     /** The step index of act, ghn and m for time t. */
     public int saved(int t) {
+        return saved(t, keepAll);
+    }
+
+    // The same layout as functions of the walk alone, for a layer direction whose buffers are not
+    // host segments (the GPU layer keeps this layout on the device: docs/kernels.md).
+
+    /** Step s of a walk over {@code steps} steps visits time index t. */
+    public static int time(int steps, boolean reverse, int s) {
+        return reverse ? steps - 1 - s : s;
+    }
+
+    /** The state slot read at time t. */
+    public static int prevSlot(int t, boolean reverse, boolean keepAll) {
+        return slot(reverse ? t + 1 : t, keepAll);
+    }
+
+    /** The state slot written at time t. */
+    public static int nextSlot(int t, boolean reverse, boolean keepAll) {
+        return slot(reverse ? t : t + 1, keepAll);
+    }
+
+    /** The step index of act, ghn and m for time t. */
+    public static int saved(int t, boolean keepAll) {
         return keepAll ? t : 0;
     }
 
-    private int slot(int index) {
+    private static int slot(int index, boolean keepAll) {
         return keepAll ? index : index & 1;
     }
 

@@ -2,7 +2,6 @@ package dev.recur.engine.cli;
 
 import dev.recur.bindings.CudaAvailability;
 import dev.recur.engine.backend.cuda.CachingDeviceAllocator;
-import dev.recur.engine.backend.cuda.CudaDevice;
 import dev.recur.engine.backend.cuda.CudaGpuDevice;
 import dev.recur.engine.backend.cuda.GpuLayerCheck;
 import dev.recur.engine.backend.cuda.GpuCheck;
@@ -29,18 +28,16 @@ public final class GpuCheckCommand implements Callable<Integer> {
         }
         long s = seed != null ? seed : System.nanoTime();
         System.out.println("gpu-check: " + status.line() + "; seed " + s);
-        CudaDevice device;
+        CudaGpuDevice gpu;
         try {
-            device = CudaDevice.open();
+            gpu = CudaGpuDevice.open();
         } catch (IllegalStateException e) {
             throw new UserError(e.getMessage());
         }
         boolean passed;
-        try (device) {
-            passed = GpuCheck.run(device, s, System.out);
-        }
-        // Then the whole recurrent layer (forward and backward, every mode) against the CPU engine.
-        try (CudaGpuDevice gpu = CudaGpuDevice.open(); CachingDeviceAllocator memory = new CachingDeviceAllocator(gpu)) {
+        try (gpu; CachingDeviceAllocator memory = new CachingDeviceAllocator(gpu)) {
+            passed = GpuCheck.run(gpu, s, System.out);
+            // Then the whole recurrent layer (forward and backward, every mode) against the CPU engine.
             for (GpuLayerCheck.Case k : GpuLayerCheck.cases()) {
                 Map<String, Double> errors = GpuLayerCheck.compare(gpu, memory, k, s);
                 List<String> failures = GpuLayerCheck.failures(errors);

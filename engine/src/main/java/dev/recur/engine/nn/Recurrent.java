@@ -133,25 +133,11 @@ public final class Recurrent implements AutoCloseable {
     public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm,
                           float dropout, RandomGenerator rng) {
         RecurrentConfig c = config;
-        if (input.value().rank() != 3) {
-            throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
-                    + ", got " + Tensor.shapeString(input.shape()));
-        }
+        checkArguments(c, input.shape(), lengths, h0 == null ? null : h0.shape(), c0 == null ? null : c0.shape());
         Var x = c.batchFirst() ? Shapes.swapLeadingAxes(input) : input;
-        int steps = x.dim(0), batch = x.dim(1);
-        if (x.dim(2) != c.inputSize()) {
-            throw new IllegalArgumentException("input has " + x.dim(2) + " features, expected input_size " + c.inputSize());
-        }
+        int batch = x.dim(1);
         int layersDirs = c.numLayers() * c.directions();
-        checkState("h0", h0, layersDirs, batch, c.outputSize());
-        if (c0 != null && c.mode() != CellMode.LSTM) {
-            throw new IllegalArgumentException("c0 given, but only lstm has a cell state (mode " + c.mode() + ")");
-        }
-        checkState("c0", c0, layersDirs, batch, c.hiddenSize());
-        if (lengths != null) {
-            checkLengths(lengths, batch, steps);
-            x = Masking.zeroPadded(x, lengths);
-        }
+        if (lengths != null) x = Masking.zeroPadded(x, lengths);
         Var[] hN = new Var[layersDirs];
         Var[] cN = c.mode() == CellMode.LSTM ? new Var[layersDirs] : null;
         for (int layer = 0; layer < c.numLayers(); layer++) {
@@ -191,9 +177,31 @@ public final class Recurrent implements AutoCloseable {
         return Shapes.reshape(Shapes.slice(state, 0, idx, idx + 1), batch, width);
     }
 
-    private static void checkState(String name, Var state, int layersDirs, int batch, int width) {
-        if (state == null) return;
-        int[] s = state.shape();
+    /**
+     * What {@link #forward} requires of its arguments, each failure one line: input [T,B,I] (or
+     * [B,T,I] when batch_first) with I = input_size; h0 [L·D,B,P] and c0 [L·D,B,H] (LSTM only) or
+     * null; lengths [B] in 1..T or null. Shared with the GPU stack, which takes host tensors.
+     */
+    public static void checkArguments(RecurrentConfig c, int[] input, int[] lengths, int[] h0, int[] c0) {
+        if (input.length != 3) {
+            throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
+                    + ", got " + Tensor.shapeString(input));
+        }
+        int steps = c.batchFirst() ? input[1] : input[0], batch = c.batchFirst() ? input[0] : input[1];
+        if (input[2] != c.inputSize()) {
+            throw new IllegalArgumentException("input has " + input[2] + " features, expected input_size " + c.inputSize());
+        }
+        int layersDirs = c.numLayers() * c.directions();
+        checkState("h0", h0, layersDirs, batch, c.outputSize());
+        if (c0 != null && c.mode() != CellMode.LSTM) {
+            throw new IllegalArgumentException("c0 given, but only lstm has a cell state (mode " + c.mode() + ")");
+        }
+        checkState("c0", c0, layersDirs, batch, c.hiddenSize());
+        if (lengths != null) checkLengths(lengths, batch, steps);
+    }
+
+    private static void checkState(String name, int[] s, int layersDirs, int batch, int width) {
+        if (s == null) return;
         if (s.length != 3 || s[0] != layersDirs || s[1] != batch || s[2] != width) {
             throw new IllegalArgumentException(name + " has shape " + Tensor.shapeString(s) + ", expected ["
                     + layersDirs + ", " + batch + ", " + width + "]");

@@ -19,6 +19,9 @@ import java.util.List;
  * kernels went back to the interpreter, where Vector API code runs ~100x slower, until C2
  * compiled them again: at Fashion-MNIST's shape the first training step took 2.3 s, two such
  * storms included (seen with -XX:+PrintCompilation -Xlog:class+load).
+ *
+ * <p>Called from the class initialisers of the two public kernel classes, {@link VectorKernels}
+ * and {@link VectorSgemm}: every other vector kernel is reached only through them.
  */
 final class ClassHierarchyPreload {
     private ClassHierarchyPreload() {

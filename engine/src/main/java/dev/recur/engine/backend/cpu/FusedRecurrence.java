@@ -37,10 +37,6 @@ import java.util.stream.IntStream;
  * thread count, so results are bitwise the same for any number of threads.
  */
 final class FusedRecurrence {
-    static {
-        ClassHierarchyPreload.ensureLoaded();
-    }
-
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final long VB = (long) L * Float.BYTES;

@@ -27,10 +27,6 @@ import java.nio.ByteOrder;
  * 2.5e-7 absolute; tanh near zero within 2.5e-7 relative. Offsets count floats; n is a multiple of the vector length.
  */
 final class VectorMath {
-    static {
-        ClassHierarchyPreload.ensureLoaded();
-    }
-
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();

@@ -18,8 +18,8 @@ import java.util.Properties;
 /**
  * GPU 0 ready for work: its primary context made current, one stream, Recur's kernels (the fatbin
  * that {@code native/} packs into the jar) loaded as a module, and a cuBLAS handle on that stream.
- * The first layer of the CUDA backend; device tensors, a caching allocator and the recurrent
- * layer come on top of it. Not thread-safe: one thread drives a device.
+ * The bottom of the CUDA backend: {@link CudaGpuDevice} adds memory, copies and GEMMs on top of
+ * it. Not thread-safe: one thread drives a device.
  */
 public final class CudaDevice implements AutoCloseable {
     /** Where {@code native/build.sh} puts the kernels inside the jar. */
@@ -56,7 +56,7 @@ public final class CudaDevice implements AutoCloseable {
             int device = deviceOut.get(ValueLayout.JAVA_INT, 0);
             CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRetain(out, device), "cuDevicePrimaryCtxRetain");
             CudaCheck.check(CudaDriver.cuCtxSetCurrent(out.get(ValueLayout.ADDRESS, 0)), "cuCtxSetCurrent");
-            // A blocking stream: it orders with the legacy default stream, on which DeviceBuffer's
+            // A blocking stream: it orders with the legacy default stream, on which CudaGpuDevice's
             // synchronous copies run, so an upload is complete before the next kernel reads it.
             CudaCheck.check(CudaDriver.cuStreamCreate(out, CudaDriver.CU_STREAM_DEFAULT), "cuStreamCreate");
             MemorySegment stream = out.get(ValueLayout.ADDRESS, 0);
@@ -114,12 +114,6 @@ public final class CudaDevice implements AutoCloseable {
                 return new Kernel(n, out.get(ValueLayout.ADDRESS, 0), stream, arena);
             }
         });
-    }
-
-    /** {@code floats} floats of uninitialised device memory. */
-    public DeviceBuffer allocate(long floats) {
-        ensureOpen();
-        return DeviceBuffer.allocate(floats);
     }
 
     /** The stream every kernel and cuBLAS call of this device is queued on. */

@@ -25,6 +25,7 @@ public final class CudaGpuDevice implements GpuDevice {
     private final MemorySegment beta = scalars.allocate(ValueLayout.JAVA_FLOAT);
     private final MemorySegment addressOut = scalars.allocate(ValueLayout.JAVA_LONG);
     private boolean closed;
+    private boolean tf32;
 
     private CudaGpuDevice(CudaDevice cuda) {
         this.cuda = cuda;
@@ -37,7 +38,7 @@ public final class CudaGpuDevice implements GpuDevice {
 
     @Override
     public String description() {
-        return "CUDA GPU 0 (driver API + cuBLAS)";
+        return "CUDA GPU 0 (driver API + cuBLAS" + (tf32 ? ", TF32 GEMMs)" : ")");
     }
 
     @Override
@@ -99,6 +100,7 @@ public final class CudaGpuDevice implements GpuDevice {
         ensureOpen();
         CublasCheck.check(Cublas.cublasSetMathMode(cuda.cublas(),
                 enabled ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+        tf32 = enabled;
     }
 
     @Override

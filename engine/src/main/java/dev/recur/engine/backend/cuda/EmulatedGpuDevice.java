@@ -69,8 +69,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
 
     @Override
     public String description() {
-        return hostKernels == null ? "emulated GPU (host memory, Java kernel twins; a test device, not a GPU)"
-                : "emulated GPU (host memory, the CUDA kernels compiled for the host; a test device, not a GPU)";
+        return "emulated GPU (host memory, " + (hostKernels == null ? "Java kernel twins" : "the CUDA kernels compiled for the host")
+                + (tf32 ? ", TF32 GEMMs" : "") + "; a test device, not a GPU)";
     }
 
     @Override

@@ -119,6 +119,8 @@ final class EmulatedKernels {
                         a.seg(6), a.off(6)));
 
         // ---- elementwise and reductions (elementwise.cu, reduce.cu) ----
+        twin("recur_add", "int n, const float* a, const float* b, float* out", a ->
+                NAIVE.add(a.i(0), a.seg(1), a.off(1), a.seg(2), a.off(2), a.seg(3), a.off(3)));
         twin("recur_axpy", "int n, float alpha, const float* x, float* y", a ->
                 NAIVE.axpy(a.i(0), a.f(1), a.seg(2), a.off(2), a.seg(3), a.off(3)));
         twin("recur_add_row_vector", "int rows, int cols, float* x, int ldx, const float* bias", a ->

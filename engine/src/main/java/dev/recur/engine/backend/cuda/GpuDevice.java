@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #copyToHost} returns, the data are there.
  */
 public interface GpuDevice extends AutoCloseable {
-    /** One line: which device this is. */
+    /** One line: which device this is (and whether its GEMMs run in TF32: bench reports carry it). */
     String description();
 
     /** {@code bytes} of uninitialised device memory (at least 1 byte); its address, 256-byte aligned. */

@@ -6,12 +6,8 @@ import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,21 +79,8 @@ public final class GpuRecurrent implements AutoCloseable {
      */
     public Pass forward(Tensor input, int[] lengths, Tensor h0, Tensor c0, boolean keepForBackward) {
         RecurrentConfig c = config;
-        if (input.rank() != 3) {
-            throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
-                    + ", got " + Tensor.shapeString(input.shape()));
-        }
+        Recurrent.checkArguments(c, input.shape(), lengths, h0 == null ? null : h0.shape(), c0 == null ? null : c0.shape());
         int steps = c.batchFirst() ? input.dim(1) : input.dim(0), batch = c.batchFirst() ? input.dim(0) : input.dim(1);
-        if (input.dim(2) != c.inputSize()) {
-            throw new IllegalArgumentException("input has " + input.dim(2) + " features, expected input_size " + c.inputSize());
-        }
-        if (lengths != null) Recurrent.checkLengths(lengths, batch, steps);
-        int layersDirs = c.numLayers() * c.directions();
-        checkState("h0", h0, layersDirs, batch, c.outputSize());
-        if (c0 != null && c.mode() != CellMode.LSTM) {
-            throw new IllegalArgumentException("c0 given, but only lstm has a cell state (mode " + c.mode() + ")");
-        }
-        checkState("c0", c0, layersDirs, batch, c.hiddenSize());
         Pass pass = new Pass(steps, batch, keepForBackward, h0 != null, c0 != null);
         try {
             pass.run(input, lengths, h0, c0);
@@ -124,15 +107,6 @@ public final class GpuRecurrent implements AutoCloseable {
             throw e;
         }
         return pass;
-    }
-
-    private static void checkState(String name, Tensor state, int layersDirs, int batch, int width) {
-        if (state == null) return;
-        int[] s = state.shape();
-        if (s.length != 3 || s[0] != layersDirs || s[1] != batch || s[2] != width) {
-            throw new IllegalArgumentException(name + " has shape " + Tensor.shapeString(s) + ", expected ["
-                    + layersDirs + ", " + batch + ", " + width + "]");
-        }
     }
 
     /**
@@ -168,7 +142,7 @@ public final class GpuRecurrent implements AutoCloseable {
     public final class Pass implements AutoCloseable {
         private final int steps, batch;
         private final boolean keep, hasH0, hasC0;
-        private final List<CachingDeviceAllocator.Block> blocks = new ArrayList<>();
+        private final DeviceBlocks blocks = new DeviceBlocks(device, memory);
         private final GpuRecurrentLayer.Activations[] activations = new GpuRecurrentLayer.Activations[directions.length];
         /** Layer l's input: [T, B, I] for l = 0, then the previous layer's output [T, B, D·P]. */
         private final long[] layerInputs = new long[config.numLayers()];
@@ -183,30 +157,13 @@ public final class GpuRecurrent implements AutoCloseable {
             this.hasC0 = hasC0;
         }
 
-        private long take(long bytes) {
-            CachingDeviceAllocator.Block b = memory.allocate(bytes);
-            blocks.add(b);
-            return b.address();
-        }
-
-        private long upload(Tensor t) {
-            long p = take(t.size() * F);
-            device.copyToDevice(t.data(), p, t.size() * F);
-            return p;
-        }
-
         private void run(Tensor input, int[] hostLengths, Tensor h0, Tensor c0) {
             RecurrentConfig c = config;
             try (TensorArena host = TensorArena.open("gpu input")) {
-                layerInputs[0] = upload(timeMajorCopy(host, input, c.batchFirst(), hostLengths));
+                layerInputs[0] = blocks.upload(timeMajorCopy(host, input, c.batchFirst(), hostLengths));
             }
-            if (hostLengths != null) {
-                lengths = take((long) batch * Integer.BYTES);
-                try (Arena scratch = Arena.ofConfined()) {   // off-heap: a downcall cannot take a heap array
-                    device.copyToDevice(scratch.allocateFrom(ValueLayout.JAVA_INT, hostLengths), lengths, (long) batch * Integer.BYTES);
-                }
-            }
-            runLayers(h0 == null ? 0 : upload(h0), c0 == null ? 0 : upload(c0));
+            if (hostLengths != null) lengths = blocks.upload(hostLengths);
+            runLayers(h0 == null ? 0 : blocks.upload(h0), c0 == null ? 0 : blocks.upload(c0));
         }
 
         /** Every layer direction, on layerInputs[0]; h0s and c0s are [L·D, B, P] and [L·D, B, H] device copies or 0. */
@@ -215,7 +172,7 @@ public final class GpuRecurrent implements AutoCloseable {
             int dirs = c.directions(), width = dirs * c.outputSize();
             long stepRows = (long) steps * batch;
             for (int layer = 0; layer < c.numLayers(); layer++) {
-                long y = take(stepRows * width * F);
+                long y = blocks.take(stepRows * width * F);
                 for (int d = 0; d < dirs; d++) {
                     int idx = layer * dirs + d;
                     GpuRecurrentLayer dir = directions[idx];
@@ -272,14 +229,13 @@ public final class GpuRecurrent implements AutoCloseable {
             RecurrentConfig c = config;
             int dirs = c.directions(), p = c.outputSize(), hidden = c.hiddenSize(), width = dirs * p;
             long stepRows = (long) steps * batch;
-            long dh0s = take((long) directions.length * batch * p * F);
-            long dc0s = c.mode() == CellMode.LSTM ? take((long) directions.length * batch * hidden * F) : 0;
+            long dh0s = blocks.take((long) directions.length * batch * p * F);
+            long dc0s = c.mode() == CellMode.LSTM ? blocks.take((long) directions.length * batch * hidden * F) : 0;
             for (GpuRecurrentLayer dir : directions) dir.zeroGradients();
             long dInput = 0;
             for (int layer = c.numLayers() - 1; layer >= 0; layer--) {
                 int in = layer == 0 ? c.inputSize() : width;
-                long dX = take(stepRows * in * F);
-                device.zero(dX, stepRows * in * F);
+                long dX = blocks.zeros(stepRows * in * F);
                 for (int d = 0; d < dirs; d++) {
                     int idx = layer * dirs + d;
                     directions[idx].backward(activations[idx], dY + (long) d * p * F, width,
@@ -304,9 +260,9 @@ public final class GpuRecurrent implements AutoCloseable {
             int p = c.outputSize(), hidden = c.hiddenSize(), dirs = c.directions();
             long dY;
             try (TensorArena host = TensorArena.open("gpu output gradient")) {
-                dY = upload(timeMajorCopy(host, dOutput, c.batchFirst(), null));
+                dY = blocks.upload(timeMajorCopy(host, dOutput, c.batchFirst(), null));
             }
-            DeviceGradients onDevice = backwardResident(dY, dhN == null ? 0 : upload(dhN), dcN == null ? 0 : upload(dcN));
+            DeviceGradients onDevice = backwardResident(dY, dhN == null ? 0 : blocks.upload(dhN), dcN == null ? 0 : blocks.upload(dcN));
             long dInput = onDevice.input(), dh0s = onDevice.h0(), dc0s = onDevice.c0();
             Tensor gInput = arena.empty(steps, batch, c.inputSize());
             device.copyToHost(dInput, gInput.data(), gInput.size() * F);
@@ -325,7 +281,7 @@ public final class GpuRecurrent implements AutoCloseable {
                 for (int d = 0; d < dirs; d++) {
                     GpuRecurrentLayer dir = directions[layer * dirs + d];
                     for (GpuRecurrentLayer.Part part : dir.parts()) {
-                        Tensor g = arena.empty(shape(dir, part));
+                        Tensor g = arena.empty(dir.shape(part));
                         dir.downloadGradient(part, g.data());
                         parameters.put(part.stem + suffix(layer, d), g);
                     }
@@ -339,19 +295,8 @@ public final class GpuRecurrent implements AutoCloseable {
             for (GpuRecurrentLayer.Activations a : activations) {
                 if (a != null) a.close();
             }
-            blocks.forEach(CachingDeviceAllocator.Block::close);
-            blocks.clear();
+            blocks.close();
         }
-    }
-
-    private static int[] shape(GpuRecurrentLayer dir, GpuRecurrentLayer.Part part) {
-        int gates = dir.mode().gates() * dir.hiddenSize();
-        return switch (part) {
-            case WEIGHT_IH -> new int[]{gates, dir.inputSize()};
-            case WEIGHT_HH -> new int[]{gates, dir.outputSize()};
-            case BIAS_IH, BIAS_HH -> new int[]{gates};
-            case WEIGHT_HR -> new int[]{dir.outputSize(), dir.hiddenSize()};
-        };
     }
 
     /** Gives every direction's weight memory back to the allocator. */

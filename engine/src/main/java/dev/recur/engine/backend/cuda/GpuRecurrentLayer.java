@@ -1,6 +1,7 @@
 package dev.recur.engine.backend.cuda;
 
 import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -22,7 +23,8 @@ import java.util.List;
  *       cell's backward kernel (with projection: {@code recur_masked_step_backward} and
  *       dm = dCand · W_hr first), then dh_prev += dGh · W_hh (GEMM); afterwards, over all T·B
  *       rows at once, dW_ih += dGx^T·X, dW_hh += dGh^T·H_prev, dW_hr += dCand^T·m, the bias
- *       gradients ({@code recur_sum_rows}) and dX += dGx · W_ih.</li>
+ *       gradients ({@code recur_sum_rows}; LSTM and RNN sum dG once for both biases) and
+ *       dX += dGx · W_ih.</li>
  * </ol>
  * All data are row-major float32 at device addresses; GEMMs go through
  * {@link GpuDevice#rowMajorSgemm} (cuBLAS's operands swapped). The weights are uploaded once
@@ -58,7 +60,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     private final CachingDeviceAllocator.Block weights, gradients;
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
-    private final GpuKernel addRowVector, sumRows, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
+    private final GpuKernel addRowVector, sumRows, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
 
     private GpuRecurrentLayer(GpuDevice device, CachingDeviceAllocator memory, CellMode mode, boolean reverse,
                               int inputSize, int hidden, int out, boolean bias, boolean projection) {
@@ -89,6 +91,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         this.gradients = memory.allocate(at * F);
         this.addRowVector = device.kernel("recur_add_row_vector");
         this.sumRows = device.kernel("recur_sum_rows");
+        this.axpy = device.kernel("recur_axpy");
         this.addActiveRows = device.kernel("recur_add_active_rows");
         this.cellForward = device.kernel(switch (mode) {
             case RNN_TANH, RNN_RELU -> "recur_rnn_forward";
@@ -148,23 +151,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         return at < 0 ? 0 : gradients.address() + at * F;
     }
 
-    public CellMode mode() {
-        return mode;
-    }
-
-    public int inputSize() {
-        return inputSize;
-    }
-
-    /** P: the width of h (proj_size, or hidden_size). */
-    public int outputSize() {
-        return out;
-    }
-
-    public int hiddenSize() {
-        return hidden;
-    }
-
     /** The parts this layer has, in PyTorch's state_dict order. */
     public List<Part> parts() {
         List<Part> parts = new ArrayList<>(List.of(Part.WEIGHT_IH, Part.WEIGHT_HH));
@@ -183,13 +169,20 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         };
     }
 
-    private long floats(Part part) {
+    /** A part's shape, as PyTorch's state_dict has it. */
+    public int[] shape(Part part) {
         return switch (part) {
-            case WEIGHT_IH -> (long) gateWidth * inputSize;
-            case WEIGHT_HH -> (long) gateWidth * out;
-            case BIAS_IH, BIAS_HH -> gateWidth;
-            case WEIGHT_HR -> (long) out * hidden;
+            case WEIGHT_IH -> new int[]{gateWidth, inputSize};
+            case WEIGHT_HH -> new int[]{gateWidth, out};
+            case BIAS_IH, BIAS_HH -> new int[]{gateWidth};
+            case WEIGHT_HR -> new int[]{out, hidden};
         };
+    }
+
+    private long floats(Part part) {
+        long n = 1;
+        for (int d : shape(part)) n *= d;
+        return n;
     }
 
     /** Sets every accumulated weight gradient to zero. */
@@ -203,34 +196,30 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         device.copyToHost(gradient(at(part)), host, floats(part) * F);
     }
 
-    /** Slots and saved steps exactly as {@code Recurrence}: with keepAll S = T+1 state slots by time index, else a 2-slot ring. */
+    /** A walk's state slots and saved steps: {@link Recurrence}'s layout (docs/kernels.md). */
     private record Walk(int steps, boolean reverse, boolean keepAll) {
         int time(int s) {
-            return reverse ? steps - 1 - s : s;
+            return Recurrence.time(steps, reverse, s);
         }
 
         int prevSlot(int t) {
-            return slot(reverse ? t + 1 : t);
+            return Recurrence.prevSlot(t, reverse, keepAll);
         }
 
         int nextSlot(int t) {
-            return slot(reverse ? t : t + 1);
-        }
-
-        int slot(int index) {
-            return keepAll ? index : index & 1;
-        }
-
-        int slots() {
-            return keepAll ? steps + 1 : 2;
-        }
-
-        int savedSteps() {
-            return keepAll ? steps : 1;
+            return Recurrence.nextSlot(t, reverse, keepAll);
         }
 
         int saved(int t) {
-            return keepAll ? t : 0;
+            return Recurrence.saved(t, keepAll);
+        }
+
+        int slots() {
+            return Recurrence.stateSlots(steps, keepAll);
+        }
+
+        int savedSteps() {
+            return Recurrence.savedSteps(steps, keepAll);
         }
 
         int initialSlot() {
@@ -251,7 +240,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         private final Walk walk;
         private final int batch;
         private final long x, lengths;
-        private final List<CachingDeviceAllocator.Block> blocks = new ArrayList<>();
+        private final DeviceBlocks blocks = new DeviceBlocks(device, memory);
         private final long states, cells, act, ghn, m;
 
         private Activations(Walk walk, int batch, long x, long lengths) {
@@ -261,17 +250,11 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             this.lengths = lengths;
             int slots = walk.slots(), saved = walk.savedSteps();
             boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
-            states = take((long) slots * batch * out);
-            cells = lstm ? take((long) slots * batch * hidden) : 0;
-            act = lstm || gru ? take((long) saved * batch * gateWidth) : 0;
-            ghn = gru ? take((long) saved * batch * hidden) : 0;
-            m = projection ? take((long) saved * batch * hidden) : 0;
-        }
-
-        private long take(long floats) {
-            CachingDeviceAllocator.Block b = memory.allocate(floats * F);
-            blocks.add(b);
-            return b.address();
+            states = blocks.take((long) slots * batch * out * F);
+            cells = lstm ? blocks.take((long) slots * batch * hidden * F) : 0;
+            act = lstm || gru ? blocks.take((long) saved * batch * gateWidth * F) : 0;
+            ghn = gru ? blocks.take((long) saved * batch * hidden * F) : 0;
+            m = projection ? blocks.take((long) saved * batch * hidden * F) : 0;
         }
 
         /** h_n [B, P]: the state after each sample's last valid step. */
@@ -286,8 +269,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
 
         @Override
         public void close() {
-            blocks.forEach(CachingDeviceAllocator.Block::close);
-            blocks.clear();
+            blocks.close();
         }
     }
 
@@ -384,15 +366,14 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         long rows = (long) steps * batch;
         long stepOut = (long) batch * out * F, stepHidden = (long) batch * hidden * F, stepGates = (long) batch * gateWidth * F;
         boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
-        List<CachingDeviceAllocator.Block> scratch = new ArrayList<>();
-        try {
-            long dh = take(scratch, stepOut), dhPrev = take(scratch, stepOut);
-            long dc = lstm ? take(scratch, stepHidden) : 0;
-            long dgx = take(scratch, rows * gateWidth * F);
-            long dgh = gru ? take(scratch, rows * gateWidth * F) : dgx;   // LSTM and RNN: dGh == dGx
+        try (DeviceBlocks scratch = new DeviceBlocks(device, memory)) {
+            long dh = scratch.take(stepOut), dhPrev = scratch.take(stepOut);
+            long dc = lstm ? scratch.take(stepHidden) : 0;
+            long dgx = scratch.take(rows * gateWidth * F);
+            long dgh = gru ? scratch.take(rows * gateWidth * F) : dgx;   // LSTM and RNN: dGh == dGx
             // LSTM: dCand per step; kept for all steps with projection (dW_hr needs them), else one step.
-            long dCand = lstm ? take(scratch, projection ? steps * stepOut : stepOut) : 0;
-            long dm = projection ? take(scratch, stepHidden) : 0;
+            long dCand = lstm ? scratch.take(projection ? steps * stepOut : stepOut) : 0;
+            long dm = projection ? scratch.take(stepHidden) : 0;
             initialState(dhN, dh, stepOut);
             if (lstm) initialState(dcN, dc, stepHidden);
 
@@ -446,7 +427,13 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             device.rowMajorSgemm(true, false, gateWidth, inputSize, n, 1f, dgx, gateWidth, a.x, inputSize, 1f,
                     gradient(wIhAt), inputSize);
             device.rowMajorSgemm(true, false, gateWidth, out, n, 1f, dgh, gateWidth, firstPrev, out, 1f, gradient(wHhAt), out);
-            if (bias) {
+            if (bias && dgh == dgx) {
+                // LSTM and RNN: both bias gradients are dG's column sums; one pass over dG, not two.
+                long sums = scratch.zeros(gateWidth * F);
+                sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgx).arg(3, gateWidth).pointer(4, sums).launch(gateWidth);
+                axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bIhAt)).launch(gateWidth);
+                axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bHhAt)).launch(gateWidth);
+            } else if (bias) {
                 sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgx).arg(3, gateWidth).pointer(4, gradient(bIhAt)).launch(gateWidth);
                 sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgh).arg(3, gateWidth).pointer(4, gradient(bHhAt)).launch(gateWidth);
             }
@@ -459,15 +446,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
                 device.rowMajorSgemm(false, false, n, inputSize, gateWidth, 1f, dgx, gateWidth, weight(wIhAt), inputSize,
                         1f, dX, inputSize);
             }
-        } finally {
-            scratch.forEach(CachingDeviceAllocator.Block::close);
         }
-    }
-
-    private long take(List<CachingDeviceAllocator.Block> scratch, long bytes) {
-        CachingDeviceAllocator.Block b = memory.allocate(bytes);
-        scratch.add(b);
-        return b.address();
     }
 
     /** Gives the weights' and gradients' device memory back to the allocator. */

@@ -48,10 +48,6 @@ public final class Kernel implements GpuKernel {
         return this;
     }
 
-    public Kernel arg(int index, DeviceBuffer buffer) {
-        return pointer(index, buffer == null ? 0 : buffer.pointer());
-    }
-
     /** A device pointer argument (0 for a C NULL). */
     @Override
     public Kernel pointer(int index, long devicePointer) {

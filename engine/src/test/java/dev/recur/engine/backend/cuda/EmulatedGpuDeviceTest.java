@@ -60,11 +60,13 @@ class EmulatedGpuDeviceTest {
             KernelProvider.naive().sgemm(false, false, m, n, k, 1f, arena.allocateFrom(ValueLayout.JAVA_FLOAT, ra), 0, k,
                     arena.allocateFrom(ValueLayout.JAVA_FLOAT, rb), 0, n, 0f, rounded, 0, n);
             d.setTf32(true);
+            assertThat(d.description()).contains("TF32 GEMMs");
             d.rowMajorSgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n);
             float[] tf32 = download(d, arena, dc, m * n);
             assertThat(RelativeError.l2(tf32, rounded.toArray(ValueLayout.JAVA_FLOAT))).isLessThanOrEqualTo(1e-6);
             assertThat(RelativeError.l2(tf32, exact.toArray(ValueLayout.JAVA_FLOAT))).isBetween(1e-5, 5e-3);
             d.setTf32(false);
+            assertThat(d.description()).doesNotContain("TF32");
             d.rowMajorSgemm(false, false, m, n, k, 1f, da, k, db, n, 0f, dc, n);
             assertThat(RelativeError.l2(download(d, arena, dc, m * n), exact.toArray(ValueLayout.JAVA_FLOAT))).isLessThanOrEqualTo(1e-6);
         }

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The first GPU layer: kernels and cuBLAS against the CPU where a GPU is usable; the clear refusal where none is. */
+/** Kernels and cuBLAS against the CPU where a GPU is usable (and on the emulated device); the clear refusal where none is. */
 class GpuCheckTest {
 
     @Test
@@ -23,10 +23,24 @@ class GpuCheckTest {
         assumeTrue(status.usable(), "skipped: no usable GPU here (" + status.line() + ")");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         boolean passed;
-        try (CudaDevice device = CudaDevice.open()) {
+        try (CudaGpuDevice device = CudaGpuDevice.open()) {
             passed = GpuCheck.run(device, System.nanoTime(), new PrintStream(printed, true, StandardCharsets.UTF_8));
         }
         assertThat(passed).as(printed.toString(StandardCharsets.UTF_8)).isTrue();
+    }
+
+    /** The same checks on the emulated device: what recur gpu-check launches and multiplies is exercised here too. */
+    @Test
+    void kernelsAndGemmMatchTheCpuOnTheEmulatedDevice() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        boolean passed;
+        try (EmulatedGpuDevice device = new EmulatedGpuDevice()) {
+            passed = GpuCheck.run(device, System.nanoTime(), new PrintStream(printed, true, StandardCharsets.UTF_8));
+            assertThat(device.liveAllocations()).as("every device block given back").isZero();
+        }
+        String lines = printed.toString(StandardCharsets.UTF_8);
+        assertThat(passed).as(lines).isTrue();
+        assertThat(lines.lines().filter(l -> l.startsWith("gpu-check: ") && l.endsWith(" ok"))).hasSize(5);
     }
 
     @Test
