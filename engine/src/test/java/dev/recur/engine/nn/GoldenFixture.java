@@ -16,10 +16,16 @@ import java.util.stream.Stream;
  * {@code in.}, upstream gradients under {@code dy.}, float64 results under {@code out.}.
  */
 public record GoldenFixture(String name, Path path, SafeTensorsFile file) {
+    /**
+     * The folder of golden files, for tests outside this module (the CLI's), which see this one's
+     * test classes packed in a jar; without it, the test classpath's /golden.
+     */
+    public static final String DIRECTORY_PROPERTY = "recur.golden.dir";
 
     public static List<GoldenFixture> all() {
         try {
-            Path dir = Path.of(GoldenFixture.class.getResource("/golden").toURI());
+            String configured = System.getProperty(DIRECTORY_PROPERTY);
+            Path dir = configured != null ? Path.of(configured) : Path.of(GoldenFixture.class.getResource("/golden").toURI());
             try (Stream<Path> files = Files.list(dir)) {
                 return files.filter(p -> p.toString().endsWith(".safetensors")).sorted()
                         .map(GoldenFixture::open).toList();
