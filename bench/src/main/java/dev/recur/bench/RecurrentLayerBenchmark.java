@@ -8,6 +8,7 @@ import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * or on a training graph followed by {@code g.backward(Reductions.sum(output))}
  * ({@code pass=forward+backward}; gradients reach every parameter, not the input). Paths:
  * <ul>
- *   <li>{@code fused-vector}: Algorithm.FUSED on the Vector API kernels (the fast path);</li>
+ *   <li>{@code fused-vector}: RecurrentExecution.FUSED on the Vector API kernels (the fast path);</li>
  *   <li>{@code fused-naive}: the same algorithm on the scalar reference kernels;</li>
- *   <li>{@code textbook-naive}: Algorithm.TEXTBOOK (per step, per gate, generic graph ops) on the
+ *   <li>{@code textbook-naive}: RecurrentExecution.TEXTBOOK (per step, per gate, generic graph ops) on the
  *       scalar kernels: the reference. Slow, so only at the {@link Textbook} shapes.</li>
  * </ul>
  * Shapes "BxTxIxH" (batch, steps, input, hidden) follow DeepBench's CPU recurrent problems, plus an awkward one. GFLOP/s:
@@ -60,7 +61,7 @@ public class RecurrentLayerBenchmark {
         private TensorArena data;
         private Tensor input;
         private Kernels kernels;
-        private Recurrent.Algorithm algorithm;
+        private RecurrentExecution algorithm;
         private boolean training;
 
         void open(String mode, String shape, String pass, String path) {
@@ -70,7 +71,7 @@ public class RecurrentLayerBenchmark {
                 case "fused-naive", "textbook-naive" -> KernelProvider.naive();
                 default -> throw new IllegalArgumentException("unknown path '" + path + "'");
             };
-            algorithm = path.startsWith("fused") ? Recurrent.Algorithm.FUSED : Recurrent.Algorithm.TEXTBOOK;
+            algorithm = path.startsWith("fused") ? RecurrentExecution.FUSED : RecurrentExecution.TEXTBOOK;
             training = switch (pass) {
                 case FORWARD -> false;
                 case FORWARD_BACKWARD -> true;

@@ -40,7 +40,7 @@ public final class TrainingStepPhases {
         int input = Integer.parseInt(args[2]), hidden = Integer.parseInt(args[3]);
         CellMode mode = CellMode.valueOf(args[4]);
         Kernels kernels = KernelProvider.defaultKernels();
-        RecurrentConfig config = new RecurrentConfig(mode, input, hidden, 1, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(mode, input, hidden);
         try (SequenceClassifier model = new SequenceClassifier(config, 10, 1); TensorArena data = TensorArena.open("data");
              Adam adam = new Adam(model.parameters(), Adam.Options.defaults().withLr(1e-3))) {
             Tensor x = data.zeros(steps, batch, input);

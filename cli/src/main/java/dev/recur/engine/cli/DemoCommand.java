@@ -72,7 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, Trainer.Result> results = new LinkedHashMap<>();
         double baseline = Double.NaN;
         for (CellMode cell : CELLS) {
-            RecurrentConfig rnn = new RecurrentConfig(cell, 2, hidden, 1, false, true, false, 0);
+            RecurrentConfig rnn = RecurrentConfig.of(cell, 2, hidden);
             try (AddingTask task = new AddingTask(rnn, t, batch, 0f, seed)) {
                 Path dir = out.resolve(cell.id());
                 Files.createDirectories(dir);

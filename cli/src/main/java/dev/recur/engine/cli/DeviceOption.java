@@ -2,8 +2,10 @@ package dev.recur.engine.cli;
 
 import dev.recur.bindings.CudaAvailability;
 import dev.recur.engine.backend.cuda.CudaGpuDevice;
-import dev.recur.engine.backend.cuda.EmulatedGpuDevice;
-import dev.recur.engine.backend.cuda.GpuDevice;
+import dev.recur.engine.backend.emulated.EmulatedGpuDevice;
+import dev.recur.engine.backend.gpu.GpuContext;
+import dev.recur.engine.backend.gpu.GpuDevice;
+import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Option;
 
 /** {@code --device cpu|cuda}, shared by every command that computes. */
@@ -40,10 +42,10 @@ public final class DeviceOption {
 
     /**
      * For commands with a GPU path: null for cpu; for cuda, the device (GPU 0, or the emulated one
-     * under the {@link #EMULATE_PROPERTY} test hook), or a one-line {@link UserError} saying why
-     * CUDA is not usable here (the bindings' probe line).
+     * under the {@link #EMULATE_PROPERTY} test hook) with its allocator, or a one-line
+     * {@link UserError} saying why CUDA is not usable here (the bindings' probe line).
      */
-    public GpuDevice openGpu() {
+    public GpuContext openGpu() {
         switch (device) {
             case "cpu" -> {
                 requireNoTf32();
@@ -52,7 +54,7 @@ public final class DeviceOption {
             case "cuda" -> {
                 GpuDevice gpu = openCuda();
                 if (tf32) gpu.setTf32(true);
-                return gpu;
+                return new GpuContext(gpu);
             }
             default -> throw new UserError("--device '" + device + "' is unknown: expected cpu or cuda");
         }
@@ -74,6 +76,11 @@ public final class DeviceOption {
         } catch (RuntimeException e) {
             throw new UserError("--device cuda is not usable: " + String.valueOf(e.getMessage()).replace('\n', ' '));
         }
+    }
+
+    /** How the recurrent layers run: on {@code gpu} when one was opened ({@link #openGpu}), else {@code onCpu}. */
+    public static RecurrentExecution execution(GpuContext gpu, RecurrentExecution onCpu) {
+        return gpu == null ? onCpu : RecurrentExecution.gpu(gpu);
     }
 
     /** True when {@code --tf32} was given (with {@code --device cuda}). */

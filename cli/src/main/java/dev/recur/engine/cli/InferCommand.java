@@ -3,17 +3,15 @@ package dev.recur.engine.cli;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
-import dev.recur.engine.backend.cuda.CachingDeviceAllocator;
-import dev.recur.engine.backend.cuda.GpuDevice;
-import dev.recur.engine.backend.cuda.GpuRecurrent;
+import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.io.RecurrentStateDict;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.io.SafeTensorsWriter;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.tensor.Tensor;
-import dev.recur.engine.tensor.TensorArena;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,12 +58,12 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (GpuDevice gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
-            return run(gpu);
+        try (GpuContext gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
+            return run(DeviceOption.execution(gpu, kernels.execution()));
         }
     }
 
-    private Integer run(GpuDevice gpu) throws IOException {
+    private Integer run(RecurrentExecution execution) throws IOException {
         CellMode modeHint = null;
         if (mode != null) {
             try {
@@ -106,23 +104,19 @@ public final class InferCommand implements Callable<Integer> {
             SafeTensorsWriter writer = new SafeTensorsWriter()
                     .metadata("mode", c.mode().id())
                     .metadata("batch_first", Boolean.toString(c.batchFirst()));
-            if (gpu != null) {
-                runOnGpu(gpu, model, in, dy, lengths, g.arena(), writer);
-            } else {
-                runOnCpu(g, model, in, dy, lengths, writer);
-            }
+            run(g, model, execution, in, dy, lengths, writer);
             writer.write(output);
         }
         return 0;
     }
 
-    /** The stack through the CPU engine's autodiff graph (forward, and backward with --grad-output). */
-    private void runOnCpu(Graph g, Recurrent model, SafeTensorsFile in, SafeTensorsFile dy, int[] lengths,
-                          SafeTensorsWriter writer) throws IOException {
+    /** The stack through the autodiff graph (forward; backward with --grad-output), its layers run by {@code execution}. */
+    private static void run(Graph g, Recurrent model, RecurrentExecution execution, SafeTensorsFile in,
+                            SafeTensorsFile dy, int[] lengths, SafeTensorsWriter writer) throws IOException {
         Var xs = g.variable(in.readFloat("input", g.arena()));
         Var h0 = in.contains("h0") ? g.variable(in.readFloat("h0", g.arena())) : null;
         Var c0 = in.contains("c0") ? g.variable(in.readFloat("c0", g.arena())) : null;
-        Recurrent.Output out = model.forward(g, xs, lengths, h0, c0, kernels.algorithm());
+        Recurrent.Output out = model.forward(g, xs, lengths, h0, c0, execution);
 
         writer.put("output", out.output().value()).put("h_n", out.hN().value());
         if (out.cN() != null) writer.put("c_n", out.cN().value());
@@ -143,33 +137,6 @@ public final class InferCommand implements Callable<Integer> {
             if (h0 != null) writer.put("grad.h0", h0.grad());
             if (c0 != null) writer.put("grad.c0", c0.grad());
             for (Parameter p : model.parameters()) writer.put("grad." + p.name(), p.grad());
-        }
-    }
-
-    /**
-     * The stack on the GPU device (or its emulation): weights uploaded once, the forward, and with
-     * --grad-output the backward, all on the device; the same keys as the CPU path.
-     */
-    private static void runOnGpu(GpuDevice gpu, Recurrent model, SafeTensorsFile in, SafeTensorsFile dy, int[] lengths,
-                                 TensorArena arena, SafeTensorsWriter writer) throws IOException {
-        Tensor x = in.readFloat("input", arena);
-        Tensor h0 = in.contains("h0") ? in.readFloat("h0", arena) : null;
-        Tensor c0 = in.contains("c0") ? in.readFloat("c0", arena) : null;
-        try (CachingDeviceAllocator memory = new CachingDeviceAllocator(gpu);
-             GpuRecurrent stack = new GpuRecurrent(gpu, memory, model);
-             GpuRecurrent.Pass pass = stack.forward(x, lengths, h0, c0, dy != null)) {
-            writer.put("output", pass.output(arena)).put("h_n", pass.hN(arena));
-            Tensor cN = pass.cN(arena);
-            if (cN != null) writer.put("c_n", cN);
-            if (dy != null) {
-                GpuRecurrent.Gradients grads = pass.backward(arena, dy.readFloat("output", arena),
-                        dy.contains("h_n") ? dy.readFloat("h_n", arena) : null,
-                        dy.contains("c_n") ? dy.readFloat("c_n", arena) : null);
-                writer.put("grad.input", grads.input());
-                if (h0 != null) writer.put("grad.h0", grads.h0());
-                if (c0 != null) writer.put("grad.c0", grads.c0());
-                for (Parameter p : model.parameters()) writer.put("grad." + p.name(), grads.parameters().get(p.name()));
-            }
         }
     }
 

@@ -2,7 +2,7 @@ package dev.recur.engine.cli;
 
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.nn.Recurrent;
+import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Option;
 
 /** {@code --kernels vector|naive}: naive forces the reference kernels and the textbook layer. */
@@ -19,7 +19,8 @@ public final class KernelsOption {
         }
     }
 
-    public Recurrent.Algorithm algorithm() {
-        return kernels().name().equals("naive") ? Recurrent.Algorithm.TEXTBOOK : Recurrent.Algorithm.FUSED;
+    /** The recurrent layer on the CPU: the textbook reference with naive kernels, else the fused layer. */
+    public RecurrentExecution execution() {
+        return kernels().name().equals("naive") ? RecurrentExecution.TEXTBOOK : RecurrentExecution.FUSED;
     }
 }

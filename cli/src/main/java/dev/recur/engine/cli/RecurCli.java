@@ -1,11 +1,12 @@
 package dev.recur.engine.cli;
 
 import dev.recur.engine.cli.bench.BenchCommand;
-import dev.recur.engine.cli.train.GenerateCommand;
+import dev.recur.engine.cli.gpucheck.GpuCheckCommand;
 import dev.recur.engine.cli.train.EvalCommand;
+import dev.recur.engine.cli.train.GenerateCommand;
 import dev.recur.engine.cli.train.TrainCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}, {@code eval}. */
 @Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",

@@ -1,7 +1,6 @@
 package dev.recur.engine.autodiff;
 
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.backend.cuda.GpuContext;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -16,9 +15,9 @@ import java.util.List;
  * <p>All intermediate tensors (values, gradients, workspaces) live in the graph's arena and are
  * freed as one piece by {@link #close()}; a second close throws.
  *
- * <p>A graph given a {@link GpuContext} ({@link #onGpu}) runs its fused recurrent layers on that
- * device (see {@code Recurrent.forward}); every other op stays on the host. What such an op keeps
- * on the device for its backward is given back by {@link #releaseOnClose} at the latest.
+ * <p>The graph knows no device: an op that keeps resources outside the arena for its backward
+ * (device memory, say) hands them to {@link #releaseOnClose}, which closes them with the graph at
+ * the latest.
  */
 public final class Graph implements AutoCloseable {
     /** The backward half of one op: reads its outputs' gradients, accumulates its inputs'. */
@@ -35,7 +34,6 @@ public final class Graph implements AutoCloseable {
     private final boolean recording;
     private final List<Node> tape = new ArrayList<>();
     private final List<AutoCloseable> onClose = new ArrayList<>();
-    private GpuContext gpu;
     private boolean backwardDone;
 
     private Graph(Kernels kernels, boolean recording, String name) {
@@ -58,18 +56,7 @@ public final class Graph implements AutoCloseable {
         return kernels;
     }
 
-    /** Runs this graph's recurrent layers on {@code context}'s device (null: on the CPU, the default). */
-    public Graph onGpu(GpuContext context) {
-        this.gpu = context;
-        return this;
-    }
-
-    /** The device the recurrent layers run on, or null for the CPU. */
-    public GpuContext gpu() {
-        return gpu;
-    }
-
-    /** Closed when this graph closes, before its arena (device memory an op keeps for its backward). */
+    /** Closed when this graph closes, before its arena (e.g. device memory an op keeps for its backward). */
     public void releaseOnClose(AutoCloseable resource) {
         onClose.add(resource);
     }

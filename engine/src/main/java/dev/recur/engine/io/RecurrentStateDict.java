@@ -4,6 +4,7 @@ import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentParameter;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -12,8 +13,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import static dev.recur.engine.nn.RecurrentParameter.BIAS_IH;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_HH;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_HR;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_IH;
 
 /**
  * Reads and writes an nn.RNN / nn.GRU / nn.LSTM {@code state_dict()} saved with safetensors.
@@ -22,8 +26,6 @@ import java.util.regex.Pattern;
  * caller's hints (rnn defaults to tanh, batch_first to false, as in PyTorch).
  */
 public final class RecurrentStateDict {
-    private static final Pattern KEY = Pattern.compile("(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\\d+)(_reverse)?");
-
     private RecurrentStateDict() {
     }
 
@@ -38,18 +40,19 @@ public final class RecurrentStateDict {
         boolean reverse = false;
         for (String name : file.names()) {
             if (!name.startsWith(prefix)) continue;
-            Matcher m = KEY.matcher(name.substring(prefix.length()));
-            if (!m.matches()) {
+            RecurrentParameter.Key key = RecurrentParameter.parse(name.substring(prefix.length()));
+            if (key == null) {
                 throw new SafeTensorsException(path, name, "is not a parameter of nn.RNN/GRU/LSTM "
-                        + "(expected weight_ih_lK, weight_hh_lK, bias_ih_lK, bias_hh_lK, weight_hr_lK, optionally _reverse)");
+                        + "(expected " + RecurrentParameter.EXPECTED_FORM + ")");
             }
-            maxLayer = Math.max(maxLayer, Integer.parseInt(m.group(2)));
-            reverse |= m.group(3) != null;
+            maxLayer = Math.max(maxLayer, key.layer());
+            reverse |= key.reverse();
         }
         if (maxLayer < 0) {
-            throw new SafeTensorsException(path, prefix + "weight_ih_l0", "is missing: no recurrent-layer tensors in the file");
+            throw new SafeTensorsException(path, prefix + WEIGHT_IH.name(0, 0),
+                    "is missing: no recurrent-layer tensors in the file");
         }
-        String wIh = prefix + "weight_ih_l0", wHh = prefix + "weight_hh_l0", wHr = prefix + "weight_hr_l0";
+        String wIh = prefix + WEIGHT_IH.name(0, 0), wHh = prefix + WEIGHT_HH.name(0, 0), wHr = prefix + WEIGHT_HR.name(0, 0);
         int[] ih = rank2(file, wIh), hh = rank2(file, wHh);
         boolean proj = file.contains(wHr);
         int hidden = proj ? rank2(file, wHr)[1] : hh[1];
@@ -91,10 +94,11 @@ public final class RecurrentStateDict {
             }
             batchFirst = bf.equals("true");
         }
-        boolean bias = file.contains(prefix + "bias_ih_l0");
+        boolean bias = file.contains(prefix + BIAS_IH.name(0, 0));
         RecurrentConfig config;
         try {
-            config = new RecurrentConfig(mode, ih[1], hidden, maxLayer + 1, reverse, bias, batchFirst, projSize);
+            config = RecurrentConfig.of(mode, ih[1], hidden).withLayers(maxLayer + 1).withBidirectional(reverse)
+                    .withBias(bias).withBatchFirst(batchFirst).withProjSize(projSize);
         } catch (IllegalArgumentException e) {
             throw new SafeTensorsException(path, null, "describes no valid " + mode + ": " + e.getMessage());
         }

@@ -112,6 +112,11 @@ public final class ConditionedGenerator implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        body.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         initH.close();
         if (initC != null) initC.close();

@@ -29,6 +29,13 @@ public interface Module extends AutoCloseable {
                 + "; it has " + parameters().stream().map(Parameter::name).toList());
     }
 
+    /**
+     * How this module's recurrent layers run from now on ({@link RecurrentExecution#FUSED} until
+     * set); a module without recurrent layers has nothing to change.
+     */
+    default void setRecurrentExecution(RecurrentExecution execution) {
+    }
+
     @Override
     void close();
 

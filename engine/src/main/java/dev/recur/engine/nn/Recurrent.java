@@ -1,7 +1,6 @@
 package dev.recur.engine.nn;
 
 import dev.recur.engine.autodiff.Dropout;
-import dev.recur.engine.autodiff.GpuRecurrentLayerOp;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Masking;
 import dev.recur.engine.autodiff.RecurrentLayerOp;
@@ -20,6 +19,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
+import static dev.recur.engine.nn.RecurrentParameter.BIAS_HH;
+import static dev.recur.engine.nn.RecurrentParameter.BIAS_IH;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_HH;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_HR;
+import static dev.recur.engine.nn.RecurrentParameter.WEIGHT_IH;
+
 /**
  * A stack of recurrent layers with PyTorch's semantics and parameter names: nn.RNN (tanh or
  * relu), nn.GRU and nn.LSTM with num_layers, bidirectional, bias, batch_first and proj_size;
@@ -29,17 +34,6 @@ import java.util.random.RandomGenerator;
  * them, so one model may serve many threads at once, each with its own {@link Graph}.
  */
 public final class Recurrent implements AutoCloseable {
-    /** How each layer direction is computed. */
-    public enum Algorithm {
-        /**
-         * One fused graph node per layer direction (RecurrentLayerOp): the fast path; on the graph's
-         * GPU when it has one ({@link Graph#onGpu}: GpuRecurrentLayerOp).
-         */
-        FUSED,
-        /** Per-step, per-gate generic ops (TextbookRecurrentLayer): the reference. */
-        TEXTBOOK
-    }
-
     /** A parameter's PyTorch name and shape. */
     public record ParameterSpec(String name, int[] shape) {
     }
@@ -84,15 +78,14 @@ public final class Recurrent implements AutoCloseable {
         for (int layer = 0; layer < c.numLayers(); layer++) {
             int in = layer == 0 ? c.inputSize() : c.directions() * c.outputSize();
             for (int d = 0; d < c.directions(); d++) {
-                String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
-                specs.add(new ParameterSpec("weight_ih" + suffix, new int[]{gh, in}));
-                specs.add(new ParameterSpec("weight_hh" + suffix, new int[]{gh, c.outputSize()}));
+                specs.add(new ParameterSpec(WEIGHT_IH.name(layer, d), new int[]{gh, in}));
+                specs.add(new ParameterSpec(WEIGHT_HH.name(layer, d), new int[]{gh, c.outputSize()}));
                 if (c.bias()) {
-                    specs.add(new ParameterSpec("bias_ih" + suffix, new int[]{gh}));
-                    specs.add(new ParameterSpec("bias_hh" + suffix, new int[]{gh}));
+                    specs.add(new ParameterSpec(BIAS_IH.name(layer, d), new int[]{gh}));
+                    specs.add(new ParameterSpec(BIAS_HH.name(layer, d), new int[]{gh}));
                 }
                 if (c.projSize() > 0) {
-                    specs.add(new ParameterSpec("weight_hr" + suffix, new int[]{c.projSize(), c.hiddenSize()}));
+                    specs.add(new ParameterSpec(WEIGHT_HR.name(layer, d), new int[]{c.projSize(), c.hiddenSize()}));
                 }
             }
         }
@@ -122,15 +115,15 @@ public final class Recurrent implements AutoCloseable {
      * Runs the stack. input [T,B,I] (or [B,T,I] when batch_first); lengths [B] in 1..T or null;
      * h0 [L·D,B,P] and c0 [L·D,B,H] or null (zeros).
      */
-    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm) {
-        return forward(g, input, lengths, h0, c0, algorithm, 0f, null);
+    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, RecurrentExecution execution) {
+        return forward(g, input, lengths, h0, c0, execution, 0f, null);
     }
 
     /**
-     * As {@link #forward(Graph, Var, int[], Var, Var, Algorithm)}, with PyTorch's {@code dropout}:
+     * As {@link #forward(Graph, Var, int[], Var, Var, RecurrentExecution)}, with PyTorch's {@code dropout}:
      * applied to the output of every layer but the last, and only on a training graph.
      */
-    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, Algorithm algorithm,
+    public Output forward(Graph g, Var input, int[] lengths, Var h0, Var c0, RecurrentExecution execution,
                           float dropout, RandomGenerator rng) {
         RecurrentConfig c = config;
         checkArguments(c, input.shape(), lengths, h0 == null ? null : h0.shape(), c0 == null ? null : c0.shape());
@@ -143,19 +136,15 @@ public final class Recurrent implements AutoCloseable {
         for (int layer = 0; layer < c.numLayers(); layer++) {
             Var[] outs = new Var[c.directions()];
             for (int d = 0; d < c.directions(); d++) {
-                String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
                 int idx = layer * c.directions() + d;
                 Var layerH0 = h0 == null ? null : stateSlice(h0, idx, batch, c.outputSize());
                 Var layerC0 = c0 == null ? null : stateSlice(c0, idx, batch, c.hiddenSize());
-                Var wIh = parameter("weight_ih" + suffix).in(g), wHh = parameter("weight_hh" + suffix).in(g);
-                Var bIh = c.bias() ? parameter("bias_ih" + suffix).in(g) : null;
-                Var bHh = c.bias() ? parameter("bias_hh" + suffix).in(g) : null;
-                Var wHr = c.projSize() > 0 ? parameter("weight_hr" + suffix).in(g) : null;
-                RecurrentLayerOp.Result r = algorithm == Algorithm.TEXTBOOK
-                        ? TextbookRecurrentLayer.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
-                        : g.gpu() != null
-                        ? GpuRecurrentLayerOp.forward(g.gpu(), c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1)
-                        : RecurrentLayerOp.forward(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0, lengths, d == 1);
+                Var wIh = parameter(WEIGHT_IH.name(layer, d)).in(g), wHh = parameter(WEIGHT_HH.name(layer, d)).in(g);
+                Var bIh = c.bias() ? parameter(BIAS_IH.name(layer, d)).in(g) : null;
+                Var bHh = c.bias() ? parameter(BIAS_HH.name(layer, d)).in(g) : null;
+                Var wHr = c.projSize() > 0 ? parameter(WEIGHT_HR.name(layer, d)).in(g) : null;
+                RecurrentLayerOp.Result r = execution.layer(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0,
+                        lengths, d == 1);
                 outs[d] = r.y();
                 hN[idx] = Shapes.reshape(r.hN(), 1, batch, c.outputSize());
                 if (cN != null) cN[idx] = Shapes.reshape(r.cN(), 1, batch, c.hiddenSize());
@@ -180,7 +169,7 @@ public final class Recurrent implements AutoCloseable {
     /**
      * What {@link #forward} requires of its arguments, each failure one line: input [T,B,I] (or
      * [B,T,I] when batch_first) with I = input_size; h0 [L·D,B,P] and c0 [L·D,B,H] (LSTM only) or
-     * null; lengths [B] in 1..T or null. Shared with the GPU stack, which takes host tensors.
+     * null; lengths [B] in 1..T or null.
      */
     public static void checkArguments(RecurrentConfig c, int[] input, int[] lengths, int[] h0, int[] c0) {
         if (input.length != 3) {

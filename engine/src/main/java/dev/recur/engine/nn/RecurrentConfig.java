@@ -4,7 +4,9 @@ import dev.recur.engine.backend.CellMode;
 
 /**
  * The architecture of a recurrent stack, as PyTorch's nn.RNN / nn.GRU / nn.LSTM constructor
- * arguments. {@code projSize} is 0 for none (LSTM only).
+ * arguments. {@code projSize} is 0 for none (LSTM only). Start from {@link #of} (PyTorch's
+ * defaults: one layer, one direction, biases, time-major, no projection) and name what differs:
+ * {@code RecurrentConfig.of(CellMode.LSTM, 8, 16).withLayers(2).withBidirectional(true)}.
  */
 public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int numLayers,
                               boolean bidirectional, boolean bias, boolean batchFirst, int projSize) {
@@ -21,6 +23,7 @@ public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int 
         }
     }
 
+    /** PyTorch's defaults for everything but the cell and the sizes. */
     public static RecurrentConfig of(CellMode mode, int inputSize, int hiddenSize) {
         return new RecurrentConfig(mode, inputSize, hiddenSize, 1, false, true, false, 0);
     }
@@ -34,7 +37,28 @@ public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int 
         return projSize > 0 ? projSize : hiddenSize;
     }
 
+    /** PyTorch's {@code num_layers}. */
     public RecurrentConfig withLayers(int layers) {
         return new RecurrentConfig(mode, inputSize, hiddenSize, layers, bidirectional, bias, batchFirst, projSize);
+    }
+
+    /** PyTorch's {@code bidirectional}. */
+    public RecurrentConfig withBidirectional(boolean bidirectional) {
+        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, projSize);
+    }
+
+    /** PyTorch's {@code bias}: false leaves out bias_ih and bias_hh. */
+    public RecurrentConfig withBias(boolean bias) {
+        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, projSize);
+    }
+
+    /** PyTorch's {@code batch_first}: input and output [B, T, ·] instead of [T, B, ·]. */
+    public RecurrentConfig withBatchFirst(boolean batchFirst) {
+        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, projSize);
+    }
+
+    /** PyTorch's {@code proj_size} (LSTM only; 0 for none). */
+    public RecurrentConfig withProjSize(int projSize) {
+        return new RecurrentConfig(mode, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, projSize);
     }
 }

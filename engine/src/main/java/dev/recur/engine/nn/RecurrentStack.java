@@ -4,6 +4,7 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -16,6 +17,7 @@ final class RecurrentStack implements Module {
     final float dropout;
     private final List<Parameter> parameters;
     private final SplittableRandom dropoutRng;
+    private RecurrentExecution execution = RecurrentExecution.FUSED;
 
     RecurrentStack(String prefix, RecurrentConfig config, int vocabulary, float dropout, long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
@@ -34,7 +36,12 @@ final class RecurrentStack implements Module {
     }
 
     Recurrent.Output run(Graph g, Var input, int[] lengths, Var h0, Var c0) {
-        return rnn.forward(g, input, lengths, h0, c0, Recurrent.Algorithm.FUSED, dropout, dropoutRng);
+        return rnn.forward(g, input, lengths, h0, c0, execution, dropout, dropoutRng);
+    }
+
+    @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        this.execution = Objects.requireNonNull(execution, "execution");
     }
 
     @Override

@@ -103,6 +103,12 @@ public final class Seq2Seq implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        encoder.setRecurrentExecution(execution);
+        decoder.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         encoder.close();
         decoder.close();

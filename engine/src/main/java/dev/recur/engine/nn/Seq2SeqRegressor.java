@@ -98,6 +98,12 @@ public final class Seq2SeqRegressor implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        encoder.setRecurrentExecution(execution);
+        decoder.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         encoder.close();
         decoderInput.close();

@@ -63,6 +63,11 @@ public final class SequenceClassifier implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        body.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         body.close();
         head.close();

@@ -48,6 +48,11 @@ public final class SequenceRegressor implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        body.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         body.close();
         head.close();

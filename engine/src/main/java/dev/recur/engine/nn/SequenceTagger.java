@@ -71,6 +71,11 @@ public final class SequenceTagger implements Module {
     }
 
     @Override
+    public void setRecurrentExecution(RecurrentExecution execution) {
+        body.setRecurrentExecution(execution);
+    }
+
+    @Override
     public void close() {
         body.close();
         head.close();

@@ -23,7 +23,7 @@ class ConcurrentInferenceTest {
 
     @Test
     void eightThreadsMatchSequentialCalls() throws Exception {
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, 17, 33, 2, true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, 17, 33).withLayers(2).withBidirectional(true);
         long seed = System.nanoTime();
         try (Recurrent model = Recurrent.create(config, seed); TensorArena inputs = TensorArena.open("inputs")) {
             SplittableRandom rng = new SplittableRandom(seed);
@@ -68,7 +68,7 @@ class ConcurrentInferenceTest {
 
     private static float[] run(Recurrent model, Tensor x, int[] lengths) {
         try (Graph g = Graph.inference(KernelProvider.vector())) {
-            Recurrent.Output out = model.forward(g, g.constant(x), lengths, null, null, Recurrent.Algorithm.FUSED);
+            Recurrent.Output out = model.forward(g, g.constant(x), lengths, null, null, RecurrentExecution.FUSED);
             float[] y = out.output().value().toArray(), h = out.hN().value().toArray(), c = out.cN().value().toArray();
             float[] all = new float[y.length + h.length + c.length];
             System.arraycopy(y, 0, all, 0, y.length);

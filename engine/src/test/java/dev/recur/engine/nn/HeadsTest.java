@@ -27,7 +27,7 @@ class HeadsTest {
         int[] lengths = {4, 1, 3};
         SplittableRandom rng = new SplittableRandom(mode.ordinal());
         int[] tokens = Batches.tokens(rng, steps, batch, vocabulary, lengths, 0);
-        RecurrentConfig config = new RecurrentConfig(mode, 2, 3, 2, true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(mode, 2, 3).withLayers(2).withBidirectional(true);
         for (ManyToOneHead.Source source : ManyToOneHead.Source.values()) {
             try (SequenceClassifier m = new SequenceClassifier(config, vocabulary, classes, source, 0f, 11)) {
                 double worst = ModelGradCheck.check(m, KERNELS,
@@ -44,7 +44,8 @@ class HeadsTest {
         SplittableRandom rng = new SplittableRandom(5);
         float[] x = Batches.features(rng, steps, batch, inputs, lengths, Float.NaN);
         float[] y = {0.5f, -1f, 0.25f, 2f, -0.3f, 0.1f};
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, inputs, 3, 1, false, true, true, 2);  // batch-first, proj
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, inputs, 3).withBatchFirst(true)
+                .withProjSize(2);  // batch-first, proj
         float[] xb = new float[x.length];  // to batch-first [B, T, I]
         for (int t = 0; t < steps; t++) for (int b = 0; b < batch; b++)
             System.arraycopy(x, (t * batch + b) * inputs, xb, (b * steps + t) * inputs, inputs);
@@ -63,7 +64,8 @@ class HeadsTest {
         SplittableRandom rng = new SplittableRandom(6);
         int[] tokens = Batches.tokens(rng, steps, batch, vocabulary, lengths, 3);
         int[] targets = Batches.tokens(rng, steps, batch, classes, lengths, 0);
-        try (SequenceTagger m = new SequenceTagger(new RecurrentConfig(CellMode.GRU, 2, 3, 1, true, true, false, 0), vocabulary, classes, 0f, 2)) {
+        try (SequenceTagger m = new SequenceTagger(RecurrentConfig.of(CellMode.GRU, 2, 3)
+                .withBidirectional(true), vocabulary, classes, 0f, 2)) {
             double worst = ModelGradCheck.check(m, KERNELS, g -> SequenceTagger.loss(m.forward(g, tokens, steps, batch, lengths), targets, lengths));
             System.out.printf("tagger: worst gradient rel L2 %.1e%n", worst);
         }
@@ -81,11 +83,11 @@ class HeadsTest {
         SplittableRandom rng = new SplittableRandom(17);
         float[] x = Batches.features(rng, steps, batch, inputs, lengths, 1e30f);
         for (boolean bidirectional : new boolean[]{false, true}) {
-            RecurrentConfig config = new RecurrentConfig(mode, inputs, 5, 2, bidirectional, true, false, 0);
+            RecurrentConfig config = RecurrentConfig.of(mode, inputs, 5).withLayers(2).withBidirectional(bidirectional);
             ManyToOneHead last = new ManyToOneHead("a.", config, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 1);
             ManyToOneHead hn = new ManyToOneHead("b.", config, 2, ManyToOneHead.Source.FINAL_HIDDEN, 1);
             try (Recurrent rnn = Recurrent.create(config, 3); Graph g = Graph.inference(KERNELS); last; hn) {
-                Recurrent.Output out = rnn.forward(g, g.constant(g.arena().of(x, steps, batch, inputs)), lengths, null, null, Recurrent.Algorithm.FUSED);
+                Recurrent.Output out = rnn.forward(g, g.constant(g.arena().of(x, steps, batch, inputs)), lengths, null, null, RecurrentExecution.FUSED);
                 float[] a = last.features(out, lengths).value().toArray();
                 float[] b = hn.features(out, lengths).value().toArray();
                 assertThat(a).as("%s bidirectional=%s", mode, bidirectional).containsExactly(b);
@@ -96,7 +98,7 @@ class HeadsTest {
 
     @Test
     void manyToOneHeadGradientReachesOnlyTheStepsItReads() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, 2, 3, 1, true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.GRU, 2, 3).withBidirectional(true);
         int steps = 4, batch = 2;
         int[] lengths = {2, 4};
         try (ManyToOneHead head = new ManyToOneHead("head.", config, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 1);
@@ -129,8 +131,9 @@ class HeadsTest {
         float[] xb = new float[x.length];
         for (int t = 0; t < steps; t++) for (int b = 0; b < batch; b++)
             System.arraycopy(x, (t * batch + b) * inputs, xb, (b * steps + t) * inputs, inputs);
-        RecurrentConfig tm = new RecurrentConfig(CellMode.LSTM, inputs, 4, 2, true, true, false, 0);
-        RecurrentConfig bf = new RecurrentConfig(CellMode.LSTM, inputs, 4, 2, true, true, true, 0);
+        RecurrentConfig tm = RecurrentConfig.of(CellMode.LSTM, inputs, 4).withLayers(2).withBidirectional(true);
+        RecurrentConfig bf = RecurrentConfig.of(CellMode.LSTM, inputs, 4).withLayers(2).withBidirectional(true)
+                .withBatchFirst(true);
         try (SequenceClassifier a = new SequenceClassifier(tm, 3, 9); SequenceClassifier b = new SequenceClassifier(bf, 3, 9);
              Graph g = Graph.inference(KERNELS)) {
             float[] la = a.forward(g, g.constant(g.arena().of(x, steps, batch, inputs)), lengths).value().toArray();

@@ -20,7 +20,7 @@ class ModelGradCheckTest {
 
     @Test
     void catchesAOnePercentScaleErrorAndATinyGradientsWrongElement() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, 2, 3, 2, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, 2, 3).withLayers(2);
         try (SequenceClassifier m = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 3)) {
             assertThatCode(() -> run(m, x -> { })).doesNotThrowAnyException();
             assertThatThrownBy(() -> run(m, x -> {

@@ -108,7 +108,8 @@ class ModulesTest {
 
     @Test
     void modelsNameTheirParametersUniquelyWithPyTorchNamesForTheRecurrentStack() {
-        RecurrentConfig lstm = new RecurrentConfig(CellMode.LSTM, 4, 6, 2, true, true, false, 3);
+        RecurrentConfig lstm = RecurrentConfig.of(CellMode.LSTM, 4, 6).withLayers(2).withBidirectional(true)
+                .withProjSize(3);
         try (SequenceClassifier m = new SequenceClassifier(lstm, 10, 3, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 1)) {
             List<String> names = m.parameters().stream().map(Parameter::name).toList();
             List<String> expected = new java.util.ArrayList<>();
@@ -121,14 +122,14 @@ class ModulesTest {
             assertThat(m.parameter("rnn.weight_ih_l0").value()).isSameAs(m.rnn().parameter("weight_ih_l0").value());
             assertThat(m.parameter("head.weight").shape()).containsExactly(3, 6);
         }
-        RecurrentConfig gru = new RecurrentConfig(CellMode.GRU, 3, 5, 1, false, true, false, 0);
-        try (Seq2Seq s = new Seq2Seq(gru, 7, new RecurrentConfig(CellMode.GRU, 4, 5, 1, false, true, false, 0), 9, 0f, 2)) {
+        RecurrentConfig gru = RecurrentConfig.of(CellMode.GRU, 3, 5);
+        try (Seq2Seq s = new Seq2Seq(gru, 7, RecurrentConfig.of(CellMode.GRU, 4, 5), 9, 0f, 2)) {
             assertThat(s.parameters().stream().map(Parameter::name)).containsExactly("encoder.embedding.weight",
                     "encoder.rnn.weight_ih_l0", "encoder.rnn.weight_hh_l0", "encoder.rnn.bias_ih_l0", "encoder.rnn.bias_hh_l0",
                     "decoder.embedding.weight", "decoder.rnn.weight_ih_l0", "decoder.rnn.weight_hh_l0",
                     "decoder.rnn.bias_ih_l0", "decoder.rnn.bias_hh_l0", "head.weight", "head.bias");
         }
-        try (ConditionedGenerator g = new ConditionedGenerator(new RecurrentConfig(CellMode.LSTM, 3, 5, 2, false, true, false, 0),
+        try (ConditionedGenerator g = new ConditionedGenerator(RecurrentConfig.of(CellMode.LSTM, 3, 5).withLayers(2),
                 ConditionedGenerator.Condition.CLASS, 4, 6, 0f, 3)) {
             assertThat(g.parameters().stream().map(Parameter::name).toList()).startsWith("init_h.weight", "init_c.weight",
                     "embedding.weight", "rnn.weight_ih_l0").endsWith("head.weight", "head.bias");
@@ -155,7 +156,7 @@ class ModulesTest {
 
     @Test
     void modelsAreReproducibleFromTheirSeedAndDropoutActsOnlyWhileTraining() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, 3, 4, 3, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.GRU, 3, 4).withLayers(3);
         int[] tokens = {1, 2, 3, 4, 0, 1}, lengths = {3, 2};
         try (SequenceClassifier a = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0.5f, 77);
              SequenceClassifier b = new SequenceClassifier(config, 5, 2, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0.5f, 77);

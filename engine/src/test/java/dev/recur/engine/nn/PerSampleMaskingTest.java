@@ -59,7 +59,7 @@ class PerSampleMaskingTest {
         SplittableRandom rng = new SplittableRandom(mode.ordinal() * 31L + (bidirectional ? 1 : 0));
         float[] x = Batches.features(rng, steps, batch, inputs, lengths, Float.NaN);
         int[] targets = {0, 3, 1, 2, 3};
-        RecurrentConfig config = new RecurrentConfig(mode, inputs, 5, 2, bidirectional, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(mode, inputs, 5).withLayers(2).withBidirectional(bidirectional);
         double worstLogits = 0, worstGrad = 0;
         try (SequenceClassifier m = new SequenceClassifier(config, 0, classes, source, 0f, 42)) {
             Run whole = run(m, x, steps, batch, inputs, lengths, targets);
@@ -104,7 +104,7 @@ class PerSampleMaskingTest {
         int[] targets = {2, 0, 1};
         SplittableRandom rng = new SplittableRandom(7 + mode.ordinal());
         float[] clean = Batches.features(rng, steps, batch, inputs, lengths, 0f);
-        RecurrentConfig config = new RecurrentConfig(mode, inputs, 4, 2, bidirectional, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(mode, inputs, 4).withLayers(2).withBidirectional(bidirectional);
         try (SequenceClassifier m = new SequenceClassifier(config, 0, classes, source, 0f, 3)) {
             Run reference = run(m, clean, steps, batch, inputs, lengths, targets);
             for (float filler : new float[]{Float.NaN, 1e30f, Float.NEGATIVE_INFINITY, -3.5f}) {
@@ -133,7 +133,7 @@ class PerSampleMaskingTest {
         SplittableRandom rng = new SplittableRandom(2024);
         float[] x = Batches.features(rng, steps, batch, inputs, lengths, 0f);
         for (CellMode mode : CellMode.values()) {
-            RecurrentConfig config = new RecurrentConfig(mode, inputs, 6, 1, false, true, false, 0);
+            RecurrentConfig config = RecurrentConfig.of(mode, inputs, 6);
             try (SequenceClassifier m = new SequenceClassifier(config, 0, classes, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 5)) {
                 float[] batched = run(m, x, steps, batch, inputs, lengths, new int[]{0, 0}).logits();
                 float[] sample1 = java.util.Arrays.copyOfRange(batched, classes, 2 * classes);
@@ -170,7 +170,7 @@ class PerSampleMaskingTest {
         SplittableRandom rng = new SplittableRandom(99);
         int[] tokens = Batches.tokens(rng, steps, batch, vocabulary, lengths, 0);
         int[] targets = Batches.tokens(rng, steps, batch, classes, lengths, 0);
-        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, 4, 6, 2, true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.GRU, 4, 6).withLayers(2).withBidirectional(true);
         try (SequenceTagger m = new SequenceTagger(config, vocabulary, classes, 0f, 8); Graph g = Graph.training(KERNELS)) {
             Var logits = m.forward(g, tokens, steps, batch, lengths);
             Var loss = SequenceTagger.loss(logits, targets, lengths);

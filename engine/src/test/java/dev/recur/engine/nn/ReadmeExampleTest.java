@@ -13,10 +13,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReadmeExampleTest {
     @Test
     void readmeExampleRuns() {
-        try (Recurrent lstm = Recurrent.create(new RecurrentConfig(CellMode.LSTM, 8, 16, 2, true, true, false, 0), 42);
+        try (Recurrent lstm = Recurrent.create(RecurrentConfig.of(CellMode.LSTM, 8, 16).withLayers(2)
+                .withBidirectional(true), 42);
              Graph g = Graph.training(KernelProvider.defaultKernels())) {
             Var x = g.variable(g.arena().zeros(20, 4, 8));                  // [T, B, I]
-            Recurrent.Output out = lstm.forward(g, x, new int[]{20, 7, 13, 1}, null, null, Recurrent.Algorithm.FUSED);
+            Recurrent.Output out = lstm.forward(g, x, new int[]{20, 7, 13, 1}, null, null, RecurrentExecution.FUSED);
             g.backward(Reductions.sum(out.output()));                        // gradients land in lstm.parameters()
 
             assertThat(out.output().shape()).containsExactly(20, 4, 32);

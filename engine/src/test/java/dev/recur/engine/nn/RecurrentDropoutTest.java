@@ -17,14 +17,14 @@ class RecurrentDropoutTest {
             Tensor x = g.arena().empty(6, 3, 4);
             SplittableRandom data = new SplittableRandom(5);
             for (long i = 0; i < x.size(); i++) x.set(i, (float) data.nextDouble(-1, 1));
-            return model.forward(g, g.variable(x), null, null, null, Recurrent.Algorithm.FUSED, dropout,
+            return model.forward(g, g.variable(x), null, null, null, RecurrentExecution.FUSED, dropout,
                     new SplittableRandom(9)).output().value().toArray();
         }
     }
 
     @Test
     void dropoutActsBetweenLayersWhenTrainingOnly() {
-        RecurrentConfig oneLayer = new RecurrentConfig(CellMode.GRU, 4, 8, 1, false, true, false, 0);
+        RecurrentConfig oneLayer = RecurrentConfig.of(CellMode.GRU, 4, 8);
         try (Recurrent single = Recurrent.create(oneLayer, 3); Recurrent stacked = Recurrent.create(oneLayer.withLayers(2), 3)) {
             // One layer: nothing sits between layers, so dropout changes nothing.
             assertThat(output(single, true, 0.5f)).containsExactly(output(single, true, 0f));

@@ -30,16 +30,16 @@ class RecurrentGoldenTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (GoldenFixture f : GoldenFixture.all()) {
-            cases.add(Arguments.of(f, "vector", Recurrent.Algorithm.FUSED));
-            cases.add(Arguments.of(f, "naive", Recurrent.Algorithm.FUSED));
-            cases.add(Arguments.of(f, "naive", Recurrent.Algorithm.TEXTBOOK));
+            cases.add(Arguments.of(f, "vector", RecurrentExecution.FUSED));
+            cases.add(Arguments.of(f, "naive", RecurrentExecution.FUSED));
+            cases.add(Arguments.of(f, "naive", RecurrentExecution.TEXTBOOK));
         }
         return cases.stream();
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void matchesPyTorch(GoldenFixture fixture, String kernelsName, Recurrent.Algorithm algorithm) throws Exception {
+    void matchesPyTorch(GoldenFixture fixture, String kernelsName, RecurrentExecution algorithm) throws Exception {
         SafeTensorsFile f = fixture.file();
         Kernels kernels = KernelProvider.byName(kernelsName);
         try (Recurrent model = RecurrentStateDict.load(f, "param.", null, false);

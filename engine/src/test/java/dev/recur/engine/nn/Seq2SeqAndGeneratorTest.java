@@ -1,7 +1,6 @@
 package dev.recur.engine.nn;
 
 import dev.recur.engine.autodiff.Graph;
-import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
@@ -20,7 +19,7 @@ class Seq2SeqAndGeneratorTest {
     static final Kernels KERNELS = KernelProvider.defaultKernels();
 
     static RecurrentConfig config(CellMode mode, int inputs, int hidden, int layers) {
-        return new RecurrentConfig(mode, inputs, hidden, layers, false, true, false, 0);
+        return RecurrentConfig.of(mode, inputs, hidden).withLayers(layers);
     }
 
     /** Argmax per (t, b) of logits [T, B, V]. */

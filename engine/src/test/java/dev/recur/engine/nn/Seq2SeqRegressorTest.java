@@ -19,7 +19,7 @@ class Seq2SeqRegressorTest {
     static final Kernels KERNELS = KernelProvider.defaultKernels();
 
     static RecurrentConfig config(CellMode mode, int inputs, int hidden, int layers) {
-        return new RecurrentConfig(mode, inputs, hidden, layers, false, true, false, 0);
+        return RecurrentConfig.of(mode, inputs, hidden).withLayers(layers);
     }
 
     @ParameterizedTest

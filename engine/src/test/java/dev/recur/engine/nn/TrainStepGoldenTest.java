@@ -37,7 +37,7 @@ class TrainStepGoldenTest {
         int layers = Integer.parseInt(f.metadata().get("num_layers")), classes = Integer.parseInt(f.metadata().get("classes"));
         int steps = Integer.parseInt(f.metadata().get("steps"));
         List<String> names = List.of(f.metadata().get("parameters").split(","));
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, input, hidden, layers, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, input, hidden).withLayers(layers);
         double worst = 0, worstLoss = 0, worstGrad = 0;
         try (SequenceClassifier model = new SequenceClassifier(config, classes, 1);
              TensorArena arena = TensorArena.open("golden")) {
@@ -95,7 +95,8 @@ class TrainStepGoldenTest {
         int vocab = Integer.parseInt(meta.get("vocabulary")), emb = Integer.parseInt(meta.get("embedding_dim"));
         int hidden = Integer.parseInt(meta.get("hidden_size")), classes = Integer.parseInt(meta.get("classes"));
         List<String> names = List.of(meta.get("parameters").split(","));
-        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, emb, hidden, Integer.parseInt(meta.get("num_layers")), true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.GRU, emb, hidden)
+                .withLayers(Integer.parseInt(meta.get("num_layers"))).withBidirectional(true);
         int[] shape = f.shape("in.tokens");
         int steps = shape[0], batch = shape[1];
         int[] tokens = toInts(f.readLongs("in.tokens")), targets = toInts(f.readLongs("in.targets")), lengths = toInts(f.readLongs("in.lengths"));

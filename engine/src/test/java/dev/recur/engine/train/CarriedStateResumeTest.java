@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * losses bit for bit; without the carried state it would not.
  */
 class CarriedStateResumeTest {
-    static final RecurrentConfig CONFIG = new RecurrentConfig(CellMode.LSTM, 4, 6, 2, false, true, false, 0);
+    static final RecurrentConfig CONFIG = RecurrentConfig.of(CellMode.LSTM, 4, 6).withLayers(2);
     static final int VOCAB = 9, BATCH = 3, K1 = 6, K2 = 4, CHUNKS = 8, STOP_AFTER = 3;
     static final Kernels KERNELS = KernelProvider.defaultKernels();
 
@@ -124,7 +124,7 @@ class CarriedStateResumeTest {
                     .hasMessageContaining("'c' has shape [1, 3, 6], expected [2, 3, 6]");
             assertThat(b.h().toArray()).isEqualTo(before);
         }
-        RecurrentConfig gru = new RecurrentConfig(CellMode.GRU, 4, 6, 1, false, true, false, 0);
+        RecurrentConfig gru = RecurrentConfig.of(CellMode.GRU, 4, 6);
         try (CarriedState s = CarriedState.zeros(gru, 2)) {
             assertThat(s.stateDict().keySet()).containsExactly("h");
             assertThat(s.c()).isNull();

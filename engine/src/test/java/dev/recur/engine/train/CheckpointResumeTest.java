@@ -11,6 +11,7 @@ import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counters all travel through the file.
  */
 class CheckpointResumeTest {
-    private static final RecurrentConfig CONFIG = new RecurrentConfig(CellMode.LSTM, 3, 8, 2, false, true, false, 0);
+    private static final RecurrentConfig CONFIG = RecurrentConfig.of(CellMode.LSTM, 3, 8).withLayers(2);
     private static final int T = 6;
     private static final int B = 4;
     private static final int STEPS = 10;
@@ -103,7 +104,7 @@ class CheckpointResumeTest {
             float loss;
             try (Graph g = Graph.training(KernelProvider.defaultKernels())) {
                 Var input = g.constant(g.arena().of(x, T, B, CONFIG.inputSize()));
-                Recurrent.Output out = lstm.forward(g, input, null, null, null, Recurrent.Algorithm.FUSED);
+                Recurrent.Output out = lstm.forward(g, input, null, null, null, RecurrentExecution.FUSED);
                 Var last = Shapes.reshape(Shapes.slice(out.hN(), 0, CONFIG.numLayers() - 1, CONFIG.numLayers()),
                         B, CONFIG.hiddenSize());
                 Var prediction = Elementwise.addBias(MatMul.matmul(last, headWeight.in(g), false, true), headBias.in(g));

@@ -29,7 +29,8 @@ class CheckpointTest {
     @TempDir
     Path dir;
 
-    private final RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, 3, 4, 2, true, true, false, 0);
+    private final RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, 3, 4).withLayers(2)
+            .withBidirectional(true);
     private Recurrent lstm;
     private TensorArena headArena;
     private Parameter headWeight;
@@ -180,19 +181,19 @@ class CheckpointTest {
     void otherArchitecturesAreRejectedWithOneLineAndNothingChanges() throws IOException {
         stepOnce();
         Path path = save("ck.safetensors");
-        RecurrentConfig wider = new RecurrentConfig(CellMode.LSTM, 3, 5, 2, true, true, false, 0);
+        RecurrentConfig wider = RecurrentConfig.of(CellMode.LSTM, 3, 5).withLayers(2).withBidirectional(true);
         assertRejected(path, wider, true, "model.hidden", "is '4', expected '5'");
         // Without a config to compare, the tensors themselves tell: one layer fewer leaves a recurrent key over,
         assertRejected(path, config.withLayers(1), false, "weight_ih_l1", "is not a parameter of this model");
         // one more lacks one,
         assertRejected(path, config.withLayers(3), false, "weight_ih_l2", "is missing, expected a tensor of shape [16, 8]");
         // another input size or cell has other shapes under the same names.
-        assertRejected(path, new RecurrentConfig(CellMode.LSTM, 5, 4, 2, true, true, false, 0), false,
+        assertRejected(path, RecurrentConfig.of(CellMode.LSTM, 5, 4).withLayers(2).withBidirectional(true), false,
                 "weight_ih_l0", "has shape [16, 3], expected [16, 5]");
-        assertRejected(path, new RecurrentConfig(CellMode.GRU, 3, 4, 2, true, true, false, 0), false,
+        assertRejected(path, RecurrentConfig.of(CellMode.GRU, 3, 4).withLayers(2).withBidirectional(true), false,
                 "weight_ih_l0", "has shape [16, 3], expected [12, 3]");
         // A unidirectional model lacks the _reverse tensors.
-        assertRejected(path, new RecurrentConfig(CellMode.LSTM, 3, 4, 2, false, true, false, 0), false,
+        assertRejected(path, RecurrentConfig.of(CellMode.LSTM, 3, 4).withLayers(2), false,
                 "weight_ih_l0_reverse", "is not a parameter of this model");
     }
 

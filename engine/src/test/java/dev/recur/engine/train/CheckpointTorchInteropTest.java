@@ -8,6 +8,7 @@ import dev.recur.engine.io.SafeTensorsWriter;
 import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.tensor.RelativeError;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
@@ -46,14 +47,14 @@ class CheckpointTorchInteropTest {
     }
 
     private static Recurrent.Output run(Graph g, Recurrent model, Tensor input) {
-        return model.forward(g, g.constant(input), null, null, null, Recurrent.Algorithm.FUSED);
+        return model.forward(g, g.constant(input), null, null, null, RecurrentExecution.FUSED);
     }
 
     @Test
     void pytorchStateDictLoadsAndRunsToPytorchsOutput() throws Exception {
         Path weights = resource("torch_lstm_state_dict.safetensors");
         SafeTensorsFile file = SafeTensorsFile.read(weights);
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, 5, 6, 2, true, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, 5, 6).withLayers(2).withBidirectional(true);
         SafeTensorsFile io = SafeTensorsFile.read(resource("torch_lstm_io.safetensors"));
         try (Recurrent lstm = Recurrent.zeros(config); TensorArena arena = TensorArena.open("fixture")) {
             Checkpoint.loadParameters(weights, lstm.parameters());
@@ -76,7 +77,8 @@ class CheckpointTorchInteropTest {
     @Test
     void pytorchStateDictIntoAnotherArchitectureIsRefused() throws Exception {
         Path weights = resource("torch_lstm_state_dict.safetensors");
-        try (Recurrent gru = Recurrent.zeros(new RecurrentConfig(CellMode.GRU, 5, 6, 2, true, true, false, 0))) {
+        try (Recurrent gru = Recurrent.zeros(RecurrentConfig.of(CellMode.GRU, 5, 6).withLayers(2)
+                .withBidirectional(true))) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checkpoint.loadParameters(weights, gru.parameters()))
                     .isInstanceOf(CheckpointException.class)
                     .hasMessage(weights + ": key 'weight_ih_l0' has shape [24, 5], expected [18, 5]");
@@ -149,7 +151,8 @@ class CheckpointTorchInteropTest {
     @Test
     void recurCheckpointLoadsIntoTorchLstm() throws Exception {
         // Projection and two bidirectional layers: every PyTorch name kind (_reverse, weight_hr).
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, 4, 7, 2, true, true, false, 3);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, 4, 7).withLayers(2).withBidirectional(true)
+                .withProjSize(3);
         Path checkpoint = dir.resolve("recur.safetensors");
         Path inputs = dir.resolve("in.safetensors");
         float[] recurOutput;

@@ -38,7 +38,7 @@ class TruncatedBpttGoldenTest {
         int layers = meta(f, "num_layers"), batch = meta(f, "batch"), k1 = meta(f, "k1"), k2 = meta(f, "k2");
         int chunks = meta(f, "chunks");
         List<String> names = List.of(f.metadata().get("parameters").split(","));
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, embed, hidden, layers, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, embed, hidden).withLayers(layers);
         try (SequenceTagger model = new SequenceTagger(config, vocab, vocab, 0f, 1);
              CarriedState state = CarriedState.zeros(config, batch);
              TensorArena arena = TensorArena.open("golden");

@@ -39,10 +39,10 @@ class TruncatedBpttTest {
 
     static Stream<Arguments> configs() {
         return Stream.of(
-                Arguments.of(new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 2, false, true, false, 0)),
-                Arguments.of(new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 1, false, true, false, 3)),
-                Arguments.of(new RecurrentConfig(CellMode.GRU, EMBED, HIDDEN, 2, false, true, true, 0)),
-                Arguments.of(new RecurrentConfig(CellMode.RNN_TANH, EMBED, HIDDEN, 1, false, false, false, 0)));
+                Arguments.of(RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN).withLayers(2)),
+                Arguments.of(RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN).withProjSize(3)),
+                Arguments.of(RecurrentConfig.of(CellMode.GRU, EMBED, HIDDEN).withLayers(2).withBatchFirst(true)),
+                Arguments.of(RecurrentConfig.of(CellMode.RNN_TANH, EMBED, HIDDEN).withBias(false)));
     }
 
     static int[] randomTokens(long seed, int n, int from, int to) {
@@ -159,7 +159,7 @@ class TruncatedBpttTest {
     /** Without the carried state, chunk 2 would not reproduce the full forward: the check above can fail. */
     @Test
     void aResetStateGivesAnotherLoss() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 1, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN);
         int batch = 2, chunk = 4;
         int[] in = randomTokens(7, 2 * chunk * batch, 0, VOCAB), tg = randomTokens(8, 2 * chunk * batch, 0, VOCAB);
         try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 1);
@@ -254,7 +254,7 @@ class TruncatedBpttTest {
 
     @Test
     void streamEvaluationDoesNotDependOnTheChunkLength() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 2, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN).withLayers(2);
         int batch = 2;
         int[] ids = randomTokens(12, 2 * 30 + 1, 0, VOCAB);
         try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 4)) {
@@ -276,7 +276,7 @@ class TruncatedBpttTest {
 
     @Test
     void aShortLastChunkBackpropagatesThroughAtMostK2Steps() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.GRU, EMBED, HIDDEN, 1, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.GRU, EMBED, HIDDEN);
         int batch = 2;
         try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 3);
              CarriedState state = CarriedState.zeros(config, batch)) {
@@ -292,14 +292,14 @@ class TruncatedBpttTest {
 
     @Test
     void refusesBidirectionalModelsAndBadLengths() {
-        RecurrentConfig bi = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 1, true, true, false, 0);
+        RecurrentConfig bi = RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN).withBidirectional(true);
         assertThatThrownBy(() -> CarriedState.zeros(bi, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unidirectional");
         assertThatThrownBy(() -> new TruncatedBptt(5, 6)).hasMessageContaining("k2 must be in 1..k1 = 5");
         assertThatThrownBy(() -> new TruncatedBptt(5, 0)).hasMessageContaining("k2 must be in 1..k1");
         assertThatThrownBy(() -> new TruncatedBptt(0, 0)).hasMessageContaining("k1 must be >= 1");
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 1, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN);
         try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 3);
              CarriedState state = CarriedState.zeros(config, 3)) {
             assertThatThrownBy(() -> TruncatedBptt.of(4).step(model, state, new TokenBatch(2, 2, new int[4], new int[4]), KERNELS))
@@ -309,7 +309,7 @@ class TruncatedBpttTest {
 
     @Test
     void resetZeroesOneStreamInEveryLayer() {
-        RecurrentConfig config = new RecurrentConfig(CellMode.LSTM, EMBED, HIDDEN, 2, false, true, false, 0);
+        RecurrentConfig config = RecurrentConfig.of(CellMode.LSTM, EMBED, HIDDEN).withLayers(2);
         int batch = 3;
         try (SequenceTagger model = new SequenceTagger(config, VOCAB, VOCAB, 0f, 3);
              CarriedState state = CarriedState.zeros(config, batch)) {

@@ -1,16 +1,15 @@
 package dev.recur.engine.cli.bench;
 
-
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.backend.cuda.GpuDevice;
+import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.io.AtomicFiles;
-import dev.recur.engine.nn.Recurrent;
+import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,12 +109,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (GpuDevice gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
+        try (GpuContext gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
             return run(gpu);
         }
     }
 
-    private Integer run(GpuDevice gpu) throws IOException {
+    private Integer run(GpuContext gpu) throws IOException {
         BenchShape.Mode modeFilter = parseMode();
         BenchSuite chosen = suite == null ? null : parseSuite();
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
@@ -141,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int threadCount = threads.apply();
         Kernels k = kernels.kernels();
-        Recurrent.Algorithm algorithm = kernels.algorithm();
+        RecurrentExecution execution = DeviceOption.execution(gpu, kernels.execution());
         MachineFacts machine = MachineFacts.probe();
 
         List<BenchResult> results = new ArrayList<>();
@@ -153,8 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < shapes.size(); i++) {
                 BenchShape s = shapes.get(i);
                 Sampler.Rules shapeRules = perShape.get(i);
-                Sampler.Timing recur = gpu != null ? GpuRunner.measure(s, gpu, new Sampler(shapeRules))
-                        : RecurRunner.measure(s, k, algorithm, new Sampler(shapeRules));
+                Sampler.Timing recur = RecurRunner.measure(s, k, execution, new Sampler(shapeRules));
                 Sampler.Timing peerTiming = null;
                 if (torch != null) {
                     awaitIdleJit();
@@ -171,8 +169,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         String torchNote = torch == null ? "" : String.format(Locale.ROOT, "; torch %s (%d threads, %s)",
                 torch.torchVersion(), torch.threads(), torch.python().executable());
-        String engine = gpu != null ? gpu.description() : String.format(Locale.ROOT, "%d threads, kernels %s (%s)",
-                threadCount, k.name(), algorithm.name().toLowerCase(Locale.ROOT));
+        String engine = gpu != null ? gpu.device().description()
+                : String.format(Locale.ROOT, "%d threads, kernels %s (%s)", threadCount, k.name(), execution.id());
         out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
                 machine.cpuModel(), engine, torchNote);
         printTable(out, results, torch != null);
@@ -180,8 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         if (json != null) {
             BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
-                    gpu != null ? gpu.description() : k.name(),
-                    gpu != null ? "gpu-layer" : algorithm.name().toLowerCase(Locale.ROOT), rules,
+                    gpu != null ? gpu.device().description() : k.name(), execution.id(), rules,
                     torch == null ? null : torch.torchVersion(), torch == null ? null : torch.threads(),
                     torch == null ? null : torch.python().executable());
             AtomicFiles.write(json, chosen == null ? BenchReport.single(ctx, results.getFirst())

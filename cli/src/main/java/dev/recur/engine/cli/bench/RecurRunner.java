@@ -5,6 +5,7 @@ import dev.recur.engine.autodiff.Reductions;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -12,8 +13,10 @@ import java.util.SplittableRandom;
 
 /**
  * Times Recur on one shape through the public API only, so that engine speed-ups show here by
- * themselves. The model (PyTorch's default initialisation, seed 42) and the input [T,B,I]
- * (uniform in ±1, seed 7) are made once, outside the timing. One timed run is what a user pays:
+ * themselves, with the recurrent layers run by the given {@link RecurrentExecution} (the fused
+ * CPU layer, the textbook reference, or a GPU device). The model (PyTorch's default
+ * initialisation, seed 42) and the input [T,B,I] (uniform in ±1, seed 7) are made once, outside
+ * the timing. One timed run is what a user pays:
  *
  * <ul>
  *   <li>inference: create an inference {@link Graph}, {@link Recurrent#forward}, close the graph;</li>
@@ -22,14 +25,17 @@ import java.util.SplittableRandom;
  *       in {@code model.parameters()}), close the graph. The input needs no gradient, as in the
  *       PyTorch peer.</li>
  * </ul>
+ * On a GPU the graph's values live on the host, so a run also moves each layer direction's input,
+ * weights and outputs (and, training, gradients) between host and device; its copies back are
+ * synchronous, so a run ends with the device's work done.
  */
 final class RecurRunner {
     private RecurRunner() {
     }
 
-    static Sampler.Timing measure(BenchShape s, Kernels kernels, Recurrent.Algorithm algorithm, Sampler sampler) {
-        RecurrentConfig config = new RecurrentConfig(s.cell(), s.input(), s.hidden(), s.layers(), s.bidirectional(),
-                true, false, 0);
+    static Sampler.Timing measure(BenchShape s, Kernels kernels, RecurrentExecution execution, Sampler sampler) {
+        RecurrentConfig config = RecurrentConfig.of(s.cell(), s.input(), s.hidden()).withLayers(s.layers())
+                .withBidirectional(s.bidirectional());
         try (Recurrent model = Recurrent.create(config, 42); TensorArena data = TensorArena.open("bench input")) {
             Tensor x = data.empty(s.steps(), s.batch(), s.input());
             SplittableRandom rng = new SplittableRandom(7);
@@ -37,13 +43,13 @@ final class RecurRunner {
             Runnable run = switch (s.mode()) {
                 case INFERENCE -> () -> {
                     try (Graph g = Graph.inference(kernels)) {
-                        model.forward(g, g.constant(x), null, null, null, algorithm);
+                        model.forward(g, g.constant(x), null, null, null, execution);
                     }
                 };
                 case TRAINING -> () -> {
                     model.zeroGrad();
                     try (Graph g = Graph.training(kernels)) {
-                        Recurrent.Output out = model.forward(g, g.constant(x), null, null, null, algorithm);
+                        Recurrent.Output out = model.forward(g, g.constant(x), null, null, null, execution);
                         g.backward(Reductions.sum(out.output()));
                     }
                 };

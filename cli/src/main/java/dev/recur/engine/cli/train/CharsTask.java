@@ -69,7 +69,7 @@ public final class CharsTask implements TrainingTask {
 
     /** The recurrent configuration of a chars model with an embedding of {@link #EMBEDDING}. */
     static RecurrentConfig config(CellMode mode, int hidden, int layers, boolean bidirectional) {
-        return new RecurrentConfig(mode, EMBEDDING, hidden, layers, bidirectional, true, false, 0);
+        return RecurrentConfig.of(mode, EMBEDDING, hidden).withLayers(layers).withBidirectional(bidirectional);
     }
 
     @Override

@@ -178,8 +178,10 @@ public final class EvalCommand implements Callable<Integer> {
                     + ", expected lstm, gru, rnn_tanh or rnn_relu");
         }
         try {
-            return new RecurrentConfig(mode, input, intValue(m, "model.", "hidden"), intValue(m, "model.", "layers"),
-                    Boolean.parseBoolean(m.get("bidirectional")), true, false, intValue(m, "model.", "proj_size"));
+            return RecurrentConfig.of(mode, input, intValue(m, "model.", "hidden"))
+                    .withLayers(intValue(m, "model.", "layers"))
+                    .withBidirectional(Boolean.parseBoolean(m.get("bidirectional")))
+                    .withProjSize(intValue(m, "model.", "proj_size"));
         } catch (IllegalArgumentException e) {
             throw new UserError(checkpoint + ": model metadata does not describe a recurrent stack: " + e.getMessage());
         }

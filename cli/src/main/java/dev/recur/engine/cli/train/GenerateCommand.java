@@ -121,8 +121,8 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(saved.path() + ": model.cell '" + m.get("cell") + "' is not a recurrent cell");
         }
-        RecurrentConfig rnn = new RecurrentConfig(mode, intKey(saved, "input"), intKey(saved, "hidden"),
-                intKey(saved, "layers"), false, true, false, intKey(saved, "proj_size"));
+        RecurrentConfig rnn = RecurrentConfig.of(mode, intKey(saved, "input"), intKey(saved, "hidden"))
+                .withLayers(intKey(saved, "layers")).withProjSize(intKey(saved, "proj_size"));
         saved.requireModelConfig(CharsTask.modelConfig(rnn, vocabulary.size()));
         return new SequenceTagger(rnn, vocabulary.size(), vocabulary.size(), 0f, 0);
     }

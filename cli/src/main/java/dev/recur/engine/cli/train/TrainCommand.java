@@ -2,18 +2,18 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.backend.cuda.GpuContext;
-import dev.recur.engine.backend.cuda.GpuDevice;
+import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.data.CharCorpus;
-import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.FashionMnist;
+import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.TensorsDataset;
 import dev.recur.engine.nn.RecurrentConfig;
+import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,9 +107,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // --device cuda: the recurrent layers of each training step run on the GPU (Trainer).
-        GpuDevice opened = device.openGpu();
-        try (GpuContext gpu = opened == null ? null : new GpuContext(opened)) {
+        // --device cuda: the model's recurrent layers run on the GPU (Trainer).
+        try (GpuContext gpu = device.openGpu()) {
             return train(gpu);
         }
     }
@@ -180,7 +179,8 @@ public final class TrainCommand implements Callable<Integer> {
             int validateEvery = evalEvery != null ? evalEvery
                     : (int) Math.min(Integer.MAX_VALUE, t.stepsPerEpoch() > 0 ? t.stepsPerEpoch() : DEFAULT_EVAL_EVERY);
             Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, validateEvery, clip, optimizer,
-                    rate, lrSchedule, 0, dir, resume), k, gpu, config, ProgressReporter.forConsole(System.out, totalSteps));
+                    rate, lrSchedule, 0, dir, resume), k, DeviceOption.execution(gpu, RecurrentExecution.FUSED), config,
+                    ProgressReporter.forConsole(System.out, totalSteps));
             TrainingTask.Evaluation last = result.finalEvaluation();
             System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
                     result.steps(), result.wallSeconds(), result.samplesPerSecond(), last.loss(), t.metricName(), last.metric());
@@ -195,7 +195,8 @@ public final class TrainCommand implements Callable<Integer> {
         return switch (task) {
             case "adding" -> {
                 int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
-                yield new AddingTask(new RecurrentConfig(mode, 2, h, layers, bidirectional, true, false, 0), steps, b,
+                yield new AddingTask(RecurrentConfig.of(mode, 2, h).withLayers(layers)
+                        .withBidirectional(bidirectional), steps, b,
                         (float) dropout, seed);
             }
             case "chars" -> {
@@ -216,7 +217,8 @@ public final class TrainCommand implements Callable<Integer> {
                 int w = UserError.positive("--window", window, ForecastTask.DEFAULT_WINDOW);
                 ForecastData series = ForecastData.fromCsv(csv, column, w, ForecastData.DEFAULT_HORIZON);
                 yield new ForecastTask(series, csv.toString(), column,
-                        new RecurrentConfig(mode, 1, h, layers, bidirectional, true, false, 0), b, (float) dropout, seed);
+                        RecurrentConfig.of(mode, 1, h).withLayers(layers)
+                                .withBidirectional(bidirectional), b, (float) dropout, seed);
             }
             case "fashion-mnist" -> {
                 refuse("--seq", seq != null);
@@ -237,7 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private RecurrentConfig recurrent(CellMode mode, int input, int h) {
-        return new RecurrentConfig(mode, input, h, layers, bidirectional, true, false, 0);
+        return RecurrentConfig.of(mode, input, h).withLayers(layers).withBidirectional(bidirectional);
     }
 
     private void refuse(String flag, boolean given) {

@@ -2,10 +2,10 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.backend.cuda.GpuContext;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.nn.Parameter;
+import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.train.Checkpoint;
 import dev.recur.engine.train.GradientClipping;
 import dev.recur.engine.train.Optimizer;
@@ -44,16 +44,18 @@ public final class Trainer {
 
     public static Result run(TrainingTask task, Settings s, Kernels kernels, Map<String, Object> config,
                              ProgressReporter progress) throws IOException {
-        return run(task, s, kernels, null, config, progress);
+        return run(task, s, kernels, RecurrentExecution.FUSED, config, progress);
     }
 
     /**
-     * As {@link #run(TrainingTask, Settings, Kernels, Map, ProgressReporter)}, with the recurrent
-     * layers of every training step on {@code gpu}'s device (null: on the CPU). Everything else
-     * (embeddings, heads, losses, clipping, the optimizer, validation, checkpoints) runs on the host.
+     * As {@link #run(TrainingTask, Settings, Kernels, Map, ProgressReporter)}, with the model's
+     * recurrent layers run by {@code execution} (on a GPU: {@link RecurrentExecution#gpu}), in
+     * training steps and validations alike. Everything else (embeddings, heads, losses, clipping,
+     * the optimizer, checkpoints) runs on the host.
      */
-    public static Result run(TrainingTask task, Settings s, Kernels kernels, GpuContext gpu, Map<String, Object> config,
-                             ProgressReporter progress) throws IOException {
+    public static Result run(TrainingTask task, Settings s, Kernels kernels, RecurrentExecution execution,
+                             Map<String, Object> config, ProgressReporter progress) throws IOException {
+        task.model().setRecurrentExecution(execution);
         List<Parameter> parameters = task.model().parameters();
         try (Optimizer optimizer = OptimizerChoice.optimizer(s.optimizer(), parameters, s.lr())) {
             OptimizerChoice.Schedule schedule = OptimizerChoice.schedule(s.schedule(), optimizer, s.steps(), s.lr());
@@ -84,7 +86,7 @@ public final class Trainer {
                 step++;
                 optimizer.zeroGrad();
                 double loss;
-                try (Graph g = Graph.training(kernels).onGpu(gpu)) {
+                try (Graph g = Graph.training(kernels)) {
                     TrainingTask.StepLoss stepLoss = task.trainingLoss(g);
                     g.backward(stepLoss.loss());
                     loss = stepLoss.loss().value().get(0);

@@ -293,8 +293,7 @@ class DatasetTasksTest {
                 else w.putF32("y", yv, n, t);
                 Path file = w.write(dir.resolve("padded" + variant + ".safetensors"));
                 TensorsDataset d = TensorsDataset.load(file);
-                var rnn = new RecurrentConfig(CellMode.GRU, features, 4, 1,
-                        false, true, false, 0);
+                var rnn = RecurrentConfig.of(CellMode.GRU, features, 4);
                 try (TensorsTask task = TensorsTask.forEvaluation(file, d, Batches.range(n), rnn,
                         classes ? 3 : 1)) {
                     TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(),

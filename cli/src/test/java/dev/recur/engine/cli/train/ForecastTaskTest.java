@@ -116,7 +116,7 @@ class ForecastTaskTest {
     void maeIsInTheSeriesUnits() {
         double[] v = series();
         ForecastData data = new ForecastData(v, W, 7);
-        try (ForecastTask task = new ForecastTask(data, "sine", "value", new RecurrentConfig(CellMode.GRU, 1, 6, 1, false, true, false, 0),
+        try (ForecastTask task = new ForecastTask(data, "sine", "value", RecurrentConfig.of(CellMode.GRU, 1, 6),
                 8, 0f, 1)) {
             for (Parameter p : task.model().parameters()) p.value().fill(0f);
             int trainEnd = (int) Math.floor(0.7 * N), validationEnd = (int) Math.floor(0.85 * N);

@@ -4,13 +4,16 @@ import dev.recur.bindings.CublasCheck;
 import dev.recur.bindings.CudaCheck;
 import dev.recur.bindings.cublas.Cublas;
 import dev.recur.bindings.cuda.CudaDriver;
+import dev.recur.engine.backend.gpu.CachingDeviceAllocator;
+import dev.recur.engine.backend.gpu.GpuDevice;
+import dev.recur.engine.backend.gpu.GpuKernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The real {@link GpuDevice}: GPU 0 through {@link CudaDevice} (primary context, one blocking
+ * The real {@link GpuDevice}: GPU 0 through {@link CudaSession} (primary context, one blocking
  * stream, Recur's fatbin, a cuBLAS handle on that stream). Memory with cuMemAlloc / cuMemFree
  * (the {@link CachingDeviceAllocator} above it keeps those rare), synchronous copies (ordered
  * with the stream: it is a blocking stream, and the synchronous copies run on the legacy default
@@ -18,7 +21,7 @@ import java.lang.foreign.ValueLayout;
  * math mode, or TF32 after {@link #setTf32}). Compiles and is wired up; it has not run on a GPU yet.
  */
 public final class CudaGpuDevice implements GpuDevice {
-    private final CudaDevice cuda;
+    private final CudaSession cuda;
     /** cuBLAS reads alpha and beta from host memory (the default pointer mode) when the call is made. */
     private final Arena scalars = Arena.ofShared();
     private final MemorySegment alpha = scalars.allocate(ValueLayout.JAVA_FLOAT);
@@ -27,13 +30,13 @@ public final class CudaGpuDevice implements GpuDevice {
     private boolean closed;
     private boolean tf32;
 
-    private CudaGpuDevice(CudaDevice cuda) {
+    private CudaGpuDevice(CudaSession cuda) {
         this.cuda = cuda;
     }
 
     /** Opens GPU 0; an {@link IllegalStateException} with one line saying why when it cannot. */
     public static CudaGpuDevice open() {
-        return new CudaGpuDevice(CudaDevice.open());
+        return new CudaGpuDevice(CudaSession.open());
     }
 
     @Override

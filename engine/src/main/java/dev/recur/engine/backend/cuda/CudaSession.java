@@ -1,0 +1,149 @@
+package dev.recur.engine.backend.cuda;
+
+import dev.recur.bindings.CublasCheck;
+import dev.recur.bindings.CudaAvailability;
+import dev.recur.bindings.CudaCheck;
+import dev.recur.bindings.cublas.Cublas;
+import dev.recur.bindings.cuda.CudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * GPU 0 ready for work: its primary context made current, one stream, Recur's kernels (the fatbin
+ * that {@code native/} packs into the jar) loaded as a module, and a cuBLAS handle on that stream.
+ * The bottom of the CUDA backend: {@link CudaGpuDevice} adds memory, copies and GEMMs on top of
+ * it. Not thread-safe: one thread drives a device.
+ */
+public final class CudaSession implements AutoCloseable {
+    /** Where {@code native/build.sh} puts the kernels inside the jar. */
+    static final String FATBIN = "/dev/recur/native/recur_kernels.fatbin";
+    static final String FATBIN_INFO = "/dev/recur/native/recur_kernels.properties";
+    private static final int JIT_LOG_BYTES = 8192;
+
+    private final Arena arena = Arena.ofShared();
+    private final int device;
+    private final MemorySegment stream;
+    private final MemorySegment module;
+    private final MemorySegment cublas;
+    private final Map<String, CudaKernel> kernels = new HashMap<>();
+    private boolean closed;
+
+    private CudaSession(int device, MemorySegment stream, MemorySegment module, MemorySegment cublas) {
+        this.device = device;
+        this.stream = stream;
+        this.module = module;
+        this.cublas = cublas;
+    }
+
+    /** Opens GPU 0; an {@link IllegalStateException} with one line saying why when it cannot. */
+    public static CudaSession open() {
+        CudaAvailability.Status status = CudaAvailability.status();
+        if (!status.usable()) {
+            throw new IllegalStateException("no usable GPU: " + status.line());
+        }
+        byte[] image = fatbin();
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
+            MemorySegment deviceOut = scratch.allocate(ValueLayout.JAVA_INT);
+            CudaCheck.check(CudaDriver.cuDeviceGet(deviceOut, 0), "cuDeviceGet");
+            int device = deviceOut.get(ValueLayout.JAVA_INT, 0);
+            CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRetain(out, device), "cuDevicePrimaryCtxRetain");
+            CudaCheck.check(CudaDriver.cuCtxSetCurrent(out.get(ValueLayout.ADDRESS, 0)), "cuCtxSetCurrent");
+            // A blocking stream: it orders with the legacy default stream, on which CudaGpuDevice's
+            // synchronous copies run, so an upload is complete before the next kernel reads it.
+            CudaCheck.check(CudaDriver.cuStreamCreate(out, CudaDriver.CU_STREAM_DEFAULT), "cuStreamCreate");
+            MemorySegment stream = out.get(ValueLayout.ADDRESS, 0);
+            MemorySegment module = loadModule(scratch, image);
+            CublasCheck.check(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
+            MemorySegment cublas = out.get(ValueLayout.ADDRESS, 0);
+            CublasCheck.check(Cublas.cublasSetStream_v2(cublas, stream), "cublasSetStream_v2");
+            return new CudaSession(device, stream, module, cublas);
+        }
+    }
+
+    /** The kernels' fatbin from the jar; an {@link IllegalStateException} saying why when this build has none. */
+    static byte[] fatbin() {
+        try (InputStream in = CudaSession.class.getResourceAsStream(FATBIN)) {
+            if (in != null) return in.readAllBytes();
+            Properties info = new Properties();
+            try (InputStream infoIn = CudaSession.class.getResourceAsStream(FATBIN_INFO)) {
+                if (infoIn != null) info.load(infoIn);
+            }
+            throw new IllegalStateException("this build has no CUDA kernels (" + FATBIN + "): "
+                    + info.getProperty("reason", "the native module was not built"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + FATBIN + " from the jar: " + e.getMessage(), e);
+        }
+    }
+
+    /** cuModuleLoadDataEx with an error-log buffer, so that a JIT failure says what went wrong. */
+    private static MemorySegment loadModule(Arena scratch, byte[] image) {
+        MemorySegment data = scratch.allocate(image.length + 1L, 64);
+        MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
+        MemorySegment log = scratch.allocate(JIT_LOG_BYTES);
+        MemorySegment options = scratch.allocate(ValueLayout.JAVA_INT, 2);
+        options.setAtIndex(ValueLayout.JAVA_INT, 0, CudaDriver.CU_JIT_ERROR_LOG_BUFFER);
+        options.setAtIndex(ValueLayout.JAVA_INT, 1, CudaDriver.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
+        MemorySegment values = scratch.allocate(ValueLayout.ADDRESS, 2);
+        values.setAtIndex(ValueLayout.ADDRESS, 0, log);
+        values.setAtIndex(ValueLayout.ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES));   // a size passed as a pointer
+        MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
+        int result = CudaDriver.cuModuleLoadDataEx(out, data, 2, options, values);
+        if (result != CudaDriver.CUDA_SUCCESS) {
+            String jitLog = log.getString(0).strip();
+            throw new IllegalStateException("cuModuleLoadDataEx(" + FATBIN + ") failed: " + CudaCheck.describe(result)
+                    + (jitLog.isEmpty() ? "" : "; JIT log: " + jitLog.replace('\n', ' ')));
+        }
+        return out.get(ValueLayout.ADDRESS, 0);
+    }
+
+    /** The kernel of that name (an {@code extern "C"} function of {@code native/src}), looked up once. */
+    public CudaKernel kernel(String name) {
+        ensureOpen();
+        return kernels.computeIfAbsent(name, n -> {
+            try (Arena scratch = Arena.ofConfined()) {
+                MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
+                CudaCheck.check(CudaDriver.cuModuleGetFunction(out, module, scratch.allocateFrom(n)), "cuModuleGetFunction(" + n + ")");
+                return new CudaKernel(n, out.get(ValueLayout.ADDRESS, 0), stream, arena);
+            }
+        });
+    }
+
+    /** The stream every kernel and cuBLAS call of this device is queued on. */
+    public MemorySegment stream() {
+        return stream;
+    }
+
+    /** The cuBLAS handle (bound to {@link #stream()}). */
+    public MemorySegment cublas() {
+        return cublas;
+    }
+
+    /** Waits until the stream's work is done; a kernel's launch failure surfaces here. */
+    public void synchronize() {
+        ensureOpen();
+        CudaCheck.check(CudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("this CudaSession is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        CublasCheck.check(Cublas.cublasDestroy_v2(cublas), "cublasDestroy_v2");
+        CudaCheck.check(CudaDriver.cuModuleUnload(module), "cuModuleUnload");
+        CudaCheck.check(CudaDriver.cuStreamDestroy_v2(stream), "cuStreamDestroy_v2");
+        CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease_v2");
+        arena.close();
+    }
+}

@@ -1,0 +1,149 @@
+package dev.recur.engine.backend.emulated;
+
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Java twins of the CUDA kernels the GPU layer launches, for {@link EmulatedGpuDevice}. Each twin
+ * declares the C parameter list of its {@code extern "C" __global__} function (copied from
+ * {@code native/src}; {@code CudaKernelAbiTest} checks them against the sources) and runs
+ * every work item at once through the engine's naive kernels, which the native math test
+ * (native/test/run.sh) holds the CUDA item functions to. Only the kernels the GPU layer uses have
+ * twins; asking for another throws, naming it.
+ */
+final class JavaKernelTwins {
+    /** The engine's scalar reference kernels: the twins' arithmetic. */
+    private static final Kernels NAIVE = KernelProvider.naive();
+
+    @FunctionalInterface
+    interface Body {
+        void run(Arguments a);
+    }
+
+    record Twin(CudaKernelSignature signature, Body body) {
+    }
+
+    /** One launch's argument values, read by position as the C function would. */
+    record Arguments(EmulatedGpuDevice device, CudaKernelSignature signature, long[] values) {
+        int i(int index) {
+            return (int) values[index];
+        }
+
+        float f(int index) {
+            return Float.intBitsToFloat((int) values[index]);
+        }
+
+        boolean flag(int index) {
+            return i(index) != 0;
+        }
+
+        /** A float pointer's allocation, or null for a NULL pointer. */
+        MemorySegment seg(int index) {
+            EmulatedGpuDevice.Floats f = floats(index);
+            return f == null ? null : f.memory();
+        }
+
+        /** A float pointer's offset in floats inside {@link #seg}. */
+        long off(int index) {
+            EmulatedGpuDevice.Floats f = floats(index);
+            return f == null ? 0 : f.offset();
+        }
+
+        private EmulatedGpuDevice.Floats floats(int index) {
+            return device.floats(values[index], signature.name() + " argument " + index + " ("
+                    + signature.parameters().get(index) + ")");
+        }
+
+        /** An {@code const int* lengths} argument: {@code batch} int32 read from the device, or null for NULL. */
+        int[] lengths(int index, int batch) {
+            if (values[index] == 0) return null;
+            MemorySegment m = device.memoryAt(values[index], signature.name() + " lengths");
+            return m.asSlice(0, (long) batch * Integer.BYTES).toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
+    private static final Map<String, Twin> TWINS = new LinkedHashMap<>();
+
+    private static void twin(String name, String cParameters, Body body) {
+        TWINS.put(name, new Twin(CudaKernelSignature.parse(name, cParameters), body));
+    }
+
+    static {
+        // ---- recurrent cell steps (rnn_cell.cu, lstm_cell.cu, gru_cell.cu) ----
+        twin("recur_rnn_forward", "int batch, int hidden, int t, const int* lengths, int use_relu, const float* gx, "
+                + "const float* gh, const float* h_prev, float* h_next, float* y, int ldy", a ->
+                NAIVE.rnnForward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.flag(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8), a.seg(9), a.off(9), a.i(10)));
+        twin("recur_rnn_backward", "int batch, int hidden, int t, const int* lengths, int use_relu, const float* h_next, "
+                + "const float* dh, float* da, float* dh_prev", a ->
+                NAIVE.rnnBackward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.flag(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8)));
+        twin("recur_lstm_forward", "int batch, int hidden, int t, const int* lengths, const float* gx, const float* gh, "
+                + "const float* c_prev, float* act, float* c_next, const float* h_prev, float* h_next, float* y, int ldy", a ->
+                NAIVE.lstmForward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8), a.seg(9), a.off(9),
+                        a.seg(10), a.off(10), a.seg(11), a.off(11), a.i(12)));
+        twin("recur_lstm_backward", "int batch, int hidden, int t, const int* lengths, const float* act, "
+                + "const float* c_prev, const float* c_next, const float* dm, float* dc, float* da", a ->
+                NAIVE.lstmBackward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8), a.seg(9), a.off(9)));
+        twin("recur_gru_forward", "int batch, int hidden, int t, const int* lengths, const float* gx, const float* gh, "
+                + "const float* b_hn, const float* h_prev, float* act, float* ghn, float* h_next, float* y, int ldy", a ->
+                NAIVE.gruForward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8), a.seg(9), a.off(9),
+                        a.seg(10), a.off(10), a.seg(11), a.off(11), a.i(12)));
+        twin("recur_gru_backward", "int batch, int hidden, int t, const int* lengths, const float* act, const float* ghn, "
+                + "const float* h_prev, const float* dh, float* dgx, float* dgh, float* dh_prev", a ->
+                NAIVE.gruBackward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.seg(8), a.off(8), a.seg(9), a.off(9),
+                        a.seg(10), a.off(10)));
+
+        // ---- the mask helpers (recurrence_mask.cu) ----
+        twin("recur_masked_step", "int batch, int width, int t, const int* lengths, const float* h_cand, "
+                + "const float* h_prev, float* h_next, float* y, int ldy", a ->
+                NAIVE.maskedStep(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.seg(5), a.off(5),
+                        a.seg(6), a.off(6), a.seg(7), a.off(7), a.i(8)));
+        twin("recur_masked_step_backward", "int batch, int width, int t, const int* lengths, const float* dh, "
+                + "float* d_cand, float* dh_prev", a ->
+                NAIVE.maskedStepBackward(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4),
+                        a.seg(5), a.off(5), a.seg(6), a.off(6)));
+        twin("recur_add_active_rows", "int batch, int width, int t, const int* lengths, const float* dy, int ldy, "
+                + "float* dh", a ->
+                NAIVE.addActiveRows(a.i(0), a.i(1), a.i(2), a.lengths(3, a.i(0)), a.seg(4), a.off(4), a.i(5),
+                        a.seg(6), a.off(6)));
+
+        // ---- elementwise and reductions (elementwise.cu, reduce.cu) ----
+        twin("recur_add", "int n, const float* a, const float* b, float* out", a ->
+                NAIVE.add(a.i(0), a.seg(1), a.off(1), a.seg(2), a.off(2), a.seg(3), a.off(3)));
+        twin("recur_axpy", "int n, float alpha, const float* x, float* y", a ->
+                NAIVE.axpy(a.i(0), a.f(1), a.seg(2), a.off(2), a.seg(3), a.off(3)));
+        twin("recur_add_row_vector", "int rows, int cols, float* x, int ldx, const float* bias", a ->
+                NAIVE.addRowVector(a.i(0), a.i(1), a.seg(2), a.off(2), a.i(3), a.seg(4), a.off(4)));
+        twin("recur_sum_rows", "int rows, int cols, const float* x, int ldx, float* sum", a ->
+                NAIVE.sumRows(a.i(0), a.i(1), a.seg(2), a.off(2), a.i(3), a.seg(4), a.off(4)));
+    }
+
+    private JavaKernelTwins() {
+    }
+
+    /** The twin of that kernel; an {@link IllegalArgumentException} naming the kernel when there is none. */
+    static Twin twin(String name) {
+        Twin t = TWINS.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("the emulated GPU has no twin of kernel '" + name + "' (it has "
+                    + String.join(", ", TWINS.keySet()) + ")");
+        }
+        return t;
+    }
+
+    /** Every kernel with a twin. */
+    static Set<String> names() {
+        return TWINS.keySet();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.recur.engine.nn;
+
+import dev.recur.engine.autodiff.RecurrentLayerOp;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.gpu.GpuContext;
+
+import java.util.Objects;
+
+/**
+ * How the layers of a {@link Recurrent} stack are computed, chosen once by the caller and passed
+ * as a value ({@link Recurrent#forward}) or held by a model ({@link Module#setRecurrentExecution}):
+ * <ul>
+ *   <li>{@link #FUSED}: one fused graph node per layer direction on the graph's CPU kernels
+ *       ({@link RecurrentLayerOp}), the fast path;</li>
+ *   <li>{@link #TEXTBOOK}: per step and per gate generic graph ops ({@link TextbookRecurrentLayer}),
+ *       the reference that tests and benchmarks hold the fast paths to;</li>
+ *   <li>{@link #gpu}: each layer direction on a GPU device ({@link GpuRecurrentLayerOp}); every
+ *       other op of the graph stays on the host.</li>
+ * </ul>
+ * Every kind has the same contract as {@link RecurrentLayerOp#forward}.
+ */
+public sealed interface RecurrentExecution {
+    RecurrentExecution FUSED = new Fused();
+    RecurrentExecution TEXTBOOK = new Textbook();
+
+    /** Runs the recurrent layers on {@code context}'s device (the caller keeps and closes the context). */
+    static RecurrentExecution gpu(GpuContext context) {
+        return new Gpu(Objects.requireNonNull(context, "context"));
+    }
+
+    /** A short name for reports: {@code fused}, {@code textbook}, {@code gpu-layer}. */
+    String id();
+
+    /**
+     * One layer direction. x [T,B,I] time-major with padded steps zeroed; w_ih [G·H, I]; w_hh [G·H, P];
+     * biases [G·H] or null; w_hr [P, H] or null; h0 [B,P] and c0 [B,H] or null (zeros).
+     */
+    RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0, Var c0,
+                                  int[] lengths, boolean reverse);
+
+    /** The fused CPU layer. */
+    record Fused() implements RecurrentExecution {
+        @Override
+        public String id() {
+            return "fused";
+        }
+
+        @Override
+        public RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0,
+                                             Var c0, int[] lengths, boolean reverse) {
+            return RecurrentLayerOp.forward(mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse);
+        }
+    }
+
+    /** The textbook reference layer. */
+    record Textbook() implements RecurrentExecution {
+        @Override
+        public String id() {
+            return "textbook";
+        }
+
+        @Override
+        public RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0,
+                                             Var c0, int[] lengths, boolean reverse) {
+            return TextbookRecurrentLayer.forward(mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse);
+        }
+    }
+
+    /** The layer on a GPU device. */
+    record Gpu(GpuContext context) implements RecurrentExecution {
+        @Override
+        public String id() {
+            return "gpu-layer";
+        }
+
+        @Override
+        public RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0,
+                                             Var c0, int[] lengths, boolean reverse) {
+            return GpuRecurrentLayerOp.forward(context, mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse);
+        }
+    }
+}
