@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Train RNN, GRU and LSTM on the adding problem (T=100) for the same time "
         + "each; print a table and write one PNG of their validation curves.")
 public final class DemoCommand implements Callable<Integer> {
-    /** The validation MSE the issue asks LSTM and GRU to reach. */
+    /** The validation MSE that counts as solving the adding problem (predicting 1.0 always scores about 0.17). */
     static final double TARGET_MSE = 0.01;
     private static final CellMode[] CELLS = {CellMode.RNN_TANH, CellMode.GRU, CellMode.LSTM};
 

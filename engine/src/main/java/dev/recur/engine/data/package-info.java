@@ -23,5 +23,7 @@
  * {@link dev.recur.engine.io.DataFileException}s (or {@code SafeTensorsException}s) naming the file.
  * Batches are heap arrays, time-major ([T, B, ...]); {@code SequenceBatch.inputTensor} copies them
  * into an arena.
+ *
+ * <p>Knows the file formats and tensors; not models, optimizers, flags or the CLI.
  */
 package dev.recur.engine.data;

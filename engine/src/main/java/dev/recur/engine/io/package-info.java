@@ -11,5 +11,8 @@
  * safetensors, {@link dev.recur.engine.io.DataFileException} for the others. The CLI prints it and
  * exits with code 2. What the data means (data sets, splits, batches) is in
  * {@code dev.recur.engine.data}.
+ *
+ * <p>Knows tensors and the models' parameter names (to load a state dict into them); not the
+ * training loop, flags or the CLI.
  */
 package dev.recur.engine.io;

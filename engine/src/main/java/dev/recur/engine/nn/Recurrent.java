@@ -171,7 +171,7 @@ public final class Recurrent implements AutoCloseable {
      * [B,T,I] when batch_first) with I = input_size; h0 [L·D,B,P] and c0 [L·D,B,H] (LSTM only) or
      * null; lengths [B] in 1..T or null.
      */
-    public static void checkArguments(RecurrentConfig c, int[] input, int[] lengths, int[] h0, int[] c0) {
+    private static void checkArguments(RecurrentConfig c, int[] input, int[] lengths, int[] h0, int[] c0) {
         if (input.length != 3) {
             throw new IllegalArgumentException("input must be 3-D " + (c.batchFirst() ? "[B,T,I]" : "[T,B,I]")
                     + ", got " + Tensor.shapeString(input));

@@ -17,5 +17,10 @@
  * under a prefix ({@code rnn.weight_ih_l0}, {@code encoder.rnn.weight_hh_l1}), heads and
  * embeddings have their own ({@code head.weight}, {@code embedding.weight}), so a model's
  * {@code parameters()} are the keys of the PyTorch module built the same way.
+ *
+ * <p>How a recurrent layer runs is chosen here, once, as a value:
+ * {@link dev.recur.engine.nn.RecurrentExecution} (fused CPU, textbook reference, or a GPU context);
+ * PyTorch's recurrent parameter names have one home, {@link dev.recur.engine.nn.RecurrentParameter}.
+ * Knows the graph, the kernels and the GPU layer; not files, flags or training loops.
  */
 package dev.recur.engine.nn;

@@ -58,5 +58,7 @@
  * A checkpoint keeps the carried state with the parameters
  * ({@link dev.recur.engine.train.CarriedState#checkpointEntries()}) and the stream's position
  * (e.g. in its task map), so a resumed run continues exactly.
+ *
+ * <p>Knows models, the graph and the data; not flags, commands or files other than checkpoints.
  */
 package dev.recur.engine.train;

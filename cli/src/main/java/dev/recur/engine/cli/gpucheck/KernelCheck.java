@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
 
 /**
  * The first things to check on a GPU host: Recur's kernels load and run, and cuBLAS multiplies,
- * each against the CPU on fresh random inputs (relative L2 error, the issue's fp32 bar 1e-5).
+ * each against the CPU on fresh random inputs (relative L2 error, bar 1e-5 in fp32).
  * Run by {@code recur gpu-check} and by the GPU tests on {@link CudaGpuDevice}, and by the tests
  * on {@link EmulatedGpuDevice}; each check's line says what it compared.
  */

@@ -265,7 +265,7 @@ public final class TrainCommand implements Callable<Integer> {
     record TaskDefaults(int hidden, int batch, double lr, String schedule, long steps, long epochs, int seq) {
         static TaskDefaults of(String task) {
             return switch (task) {
-                // PyTorch's reference run of issue 5: LSTM 128, batch 64, Adam 1e-3, clip 1.0, about 3750 steps to MSE < 0.01.
+                // As PyTorch's reference run (bench/scripts/torch_adding.py): LSTM 128, batch 64, Adam 1e-3, clip 1.0.
                 case "adding" -> new TaskDefaults(128, 64, 1e-3, "none", 6000, 0, 100);
                 // A 2-core budget: LSTM 256 over 64-wide embeddings, 64 windows of 100 characters per step (~9 steps/s).
                 case "chars" -> new TaskDefaults(256, 64, 2e-3, "none", 4000, 0, 100);

@@ -6,8 +6,6 @@ import dev.recur.engine.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One recurrent layer direction on a {@link GpuDevice}: the sequence of docs/kernels.md ("One layer
@@ -145,14 +143,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         return at < 0 ? 0 : gradients.address() + at * F;
     }
 
-    /** The parts this layer has, in PyTorch's state_dict order. */
-    public List<Part> parts() {
-        List<Part> parts = new ArrayList<>(List.of(Part.WEIGHT_IH, Part.WEIGHT_HH));
-        if (bias) parts.addAll(List.of(Part.BIAS_IH, Part.BIAS_HH));
-        if (projection) parts.add(Part.WEIGHT_HR);
-        return parts;
-    }
-
     private long at(Part part) {
         return switch (part) {
             case WEIGHT_IH -> wIhAt;
@@ -164,7 +154,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     }
 
     /** A part's shape, as PyTorch's state_dict has it. */
-    public int[] shape(Part part) {
+    private int[] shape(Part part) {
         return switch (part) {
             case WEIGHT_IH -> new int[]{gateWidth, inputSize};
             case WEIGHT_HH -> new int[]{gateWidth, out};
