@@ -62,6 +62,14 @@ class FlopCountsTest {
     }
 
     @Test
+    void kernelBenchmarksHaveNoFlopCount() {
+        assertThat(FlopCounts.perOperation(ElementwiseKernelBenchmark.class.getName() + ".call",
+                Map.of("kernel", "axpy", "n", "6553600", "impl", "vector"))).isEmpty();
+        assertThat(FlopCounts.perOperation(RowKernelBenchmark.class.getName() + ".call",
+                Map.of("kernel", "sumRows", "shape", "3200x2048", "impl", "naive"))).isEmpty();
+    }
+
+    @Test
     void layerShapeIsBatchStepsInputHidden() {
         assertThat(FlopCounts.LayerShape.parse("17x13x255x513")).isEqualTo(new FlopCounts.LayerShape(17, 13, 255, 513));
         assertThatThrownBy(() -> FlopCounts.LayerShape.parse("17,13,255,513"))

@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -117,5 +119,28 @@ class JmhSummaryTest {
     void emptyResultsGiveOnlyTheHeader() throws IOException {
         assertThat(JmhSummary.lines(List.of())).isEmpty();
         assertThat(JmhSummary.summary(List.of("commit: x"), List.of())).startsWith("commit: x\n");
+    }
+
+    @Test
+    void kernelBenchmarksPairTwinsOfTheSameKernel() {
+        // One benchmark method, the kernel a parameter: add's vector line is compared with add's
+        // naive line only, whatever order JMH ran them in.
+        String call = ElementwiseKernelBenchmark.class.getName() + ".call";
+        List<JmhSummary.Result> results = List.of(
+                result(call, "add", "vector", 2.0), result(call, "sub", "vector", 4.0),
+                result(call, "sub", "naive", 8.0), result(call, "add", "naive", 20.0));
+        assertThat(JmhSummary.lines(results)).map(l -> l.replaceAll(" +", " ")).containsExactly(
+                "ElementwiseKernelBenchmark.call kernel=add n=513 impl=vector 2.000 ± n/a us/op 10.0x vs naive",
+                "ElementwiseKernelBenchmark.call kernel=add n=513 impl=naive 20.00 ± n/a us/op",
+                "ElementwiseKernelBenchmark.call kernel=sub n=513 impl=vector 4.000 ± n/a us/op 2.00x vs naive",
+                "ElementwiseKernelBenchmark.call kernel=sub n=513 impl=naive 8.000 ± n/a us/op");
+    }
+
+    private static JmhSummary.Result result(String benchmark, String kernel, String impl, double microseconds) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("impl", impl);
+        params.put("kernel", kernel);
+        params.put("n", "513");
+        return new JmhSummary.Result(benchmark, params, microseconds, Double.NaN, "us/op", OptionalDouble.empty());
     }
 }

@@ -18,13 +18,13 @@ import static org.assertj.core.api.Assertions.within;
 class GradientClippingTest {
     static final double TOLERANCE = 1e-5;
 
-    static List<OptimGolden> cases() {
-        return OptimGolden.ofKind("clip");
+    static List<OptimizerGoldenFixture> cases() {
+        return OptimizerGoldenFixture.ofKind("clip");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTorch(OptimGolden g) throws Exception {
+    void matchesTorch(OptimizerGoldenFixture g) throws Exception {
         SafeTensorsFile f = g.file();
         try (TensorArena arena = TensorArena.open("clip golden")) {
             List<Parameter> parameters = g.parameters("grad.", arena); // values are unused: gradients below

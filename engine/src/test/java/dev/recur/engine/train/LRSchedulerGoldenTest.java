@@ -20,13 +20,13 @@ import static org.assertj.core.api.Assertions.within;
 class LRSchedulerGoldenTest {
     static final double TOLERANCE = 1e-12;
 
-    static List<OptimGolden> cases() {
-        return OptimGolden.ofKind("schedule");
+    static List<OptimizerGoldenFixture> cases() {
+        return OptimizerGoldenFixture.ofKind("schedule");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void learningRatesMatchTorch(OptimGolden g) throws Exception {
+    void learningRatesMatchTorch(OptimizerGoldenFixture g) throws Exception {
         double[] expected = g.file().readDoubles("lr");
         double[] metrics = g.file().contains("metric") ? g.file().readDoubles("metric") : null;
         int steps = Integer.parseInt(g.meta("steps"));

@@ -32,12 +32,12 @@ class OptimizerGoldenTest {
     /** Worst relative error per configuration, printed after the run. */
     private static final Map<String, Double> WORST = new ConcurrentSkipListMap<>();
 
-    static List<OptimGolden> optimizers() {
-        return OptimGolden.ofKind("optimizer");
+    static List<OptimizerGoldenFixture> optimizers() {
+        return OptimizerGoldenFixture.ofKind("optimizer");
     }
 
     /** The optimizer the fixture describes: Recur's defaults when torch's were used, else the recorded arguments. */
-    static Optimizer build(OptimGolden g, List<Parameter> parameters) {
+    static Optimizer build(OptimizerGoldenFixture g, List<Parameter> parameters) {
         assertThat(g.hyperFlag("maximize")).as("maximize is not supported").isFalse();
         boolean defaults = Boolean.parseBoolean(g.meta("uses_defaults"));
         return switch (g.meta("optimizer")) {
@@ -72,7 +72,7 @@ class OptimizerGoldenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("optimizers")
-    void matchesTorchStepForStep(OptimGolden g) throws Exception {
+    void matchesTorchStepForStep(OptimizerGoldenFixture g) throws Exception {
         SafeTensorsFile f = g.file();
         int steps = Integer.parseInt(g.meta("steps"));
         List<String> failures = new ArrayList<>();

@@ -14,11 +14,11 @@ import java.util.List;
  * segment, and the vectors, masks and shuffles of every shape for float, int and double.
  *
  * <p>Why: C2 compiles a kernel assuming that the subclasses loaded so far are the only ones (class
- * hierarchy analysis). The first heap segment of a run (a {@code MemorySegment.ofArray}, e.g. in
- * an evaluation) or the first IntVector then invalidated every compiled kernel at once, and the
- * kernels went back to the interpreter, where Vector API code runs ~100x slower, until C2
- * compiled them again: at Fashion-MNIST's shape the first training step took 2.3 s, two such
- * storms included (seen with -XX:+PrintCompilation -Xlog:class+load).
+ * hierarchy analysis). Without the preload, the first heap segment of a run (a
+ * {@code MemorySegment.ofArray}, e.g. in an evaluation) or the first IntVector invalidates every
+ * compiled kernel at once, and the kernels go back to the interpreter, where Vector API code runs
+ * ~100x slower, until C2 compiles them again (docs/performance.md, "Measurements behind the CPU
+ * kernels").
  *
  * <p>Called from the class initialisers of the two public kernel classes, {@link VectorKernels}
  * and {@link VectorSgemm}: every other vector kernel is reached only through them.

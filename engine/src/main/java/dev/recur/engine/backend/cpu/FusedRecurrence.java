@@ -35,6 +35,9 @@ import java.util.stream.IntStream;
  *
  * <p>Summation order is fixed (k ascending, one accumulator per output) and independent of the
  * thread count, so results are bitwise the same for any number of threads.
+ *
+ * <p>Measurements behind the choices noted below: docs/performance.md ("Measurements behind the
+ * CPU kernels").
  */
 final class FusedRecurrence {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -52,8 +55,8 @@ final class FusedRecurrence {
      * Up to this size of W_hh the team splits the batch rows instead of the hidden units: each
      * member then runs its rows through every step on its own, reading all of W_hh (which stays in
      * its L2) and needing no barrier per step. With the units split, a step waits for its slowest
-     * member, and at H = 128 those waits were ~30 % of the team's time (the cell step's memory
-     * traffic makes each member's step time vary by ±20 %).
+     * member, and at small H those waits are a large part of the team's time (the cell step's
+     * memory traffic makes each member's step time vary by ±20 %).
      */
     private static final long ROWS_SPLIT_MAX_WEIGHT_BYTES = 512 * 1024;
     /** The fewest batch rows a member of a rows split gets. */
@@ -248,9 +251,9 @@ final class FusedRecurrence {
      * {@link #PANEL_ROW}; W_hh read in place: H floats); row i of the output at outOff + i·ldOut,
      * its vectors at c0..c3 from there.
      *
-     * <p>Small enough for C1: a kernel C1 cannot compile ("out of virtual registers") never gets
-     * the profile C2 needs and runs forever in tier-2 code, where every vector op allocates — a
-     * read-add-store variant of this kernel did that, ~30x slower. Hence {@link #addTile}.
+     * <p>Small enough for C1: a kernel C1 cannot compile ("out of virtual registers"), such as a
+     * read-add-store variant of this one, never gets the profile C2 needs and runs forever in
+     * tier-2 code, where every vector op allocates. Hence {@link #addTile}.
      */
     private static void rows4(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff, long ldw,
                               MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
@@ -461,8 +464,7 @@ final class FusedRecurrence {
     /**
      * Copies W_hh[:, p..p+4·L) (all G·H rows, W_hh is [G·H, H] row-major) into a dense panel
      * [G·H][4·L]: the backward's B operand, read once per batch row group and step. Read in place,
-     * its rows lie H floats apart, and at H = 512 the strided stream ran the backward at a fifth of
-     * the forward's speed.
+     * its rows would lie H floats apart: a strided stream, far slower than the dense panel.
      */
     private static void packColumns(MemorySegment w, int rows, int hidden, int p, MemorySegment dst, long dstOff) {
         for (int q = 0; q < rows; q++) {

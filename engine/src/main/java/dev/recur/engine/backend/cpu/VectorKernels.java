@@ -21,6 +21,8 @@ import static dev.recur.engine.backend.cpu.NaiveKernels.put;
  * Vector API kernels: each loop runs full vectors of the preferred species, then a scalar tail
  * that uses the same formulas as {@link NaiveKernels}. The recurrent cell steps are fused: one
  * pass over a row computes every gate, the state update, the mask and the layer output.
+ * Measurements behind the choices noted below: docs/performance.md ("Measurements behind the CPU
+ * kernels").
  */
 public final class VectorKernels implements Kernels {
     static {
@@ -58,11 +60,11 @@ public final class VectorKernels implements Kernels {
     /**
      * Gradients below 2^-64 in magnitude, flushed to zero by the cells' backward kernels. A cell
      * whose gates saturate multiplies its gradients by factors near zero step after step; once
-     * they fall below 2^-126 every operation on them is a microcode assist (~100 cycles), and
-     * a vanilla RNN on the adding problem ran 3-4x slower from step ~4400 of a run on. A gradient
-     * of 2^-64 (5e-20) is far below anything float32 training can act on. Written out in each
-     * loop, not as a helper: a helper taking a vector that C2 declines to inline (it did, in the
-     * LSTM backward: "NodeCountInliningCutoff") boxes its vectors and ran the loop 20% slower.
+     * they fall below 2^-126 every operation on them is a microcode assist (~100 cycles), which
+     * slows a whole training run down from then on. A gradient of 2^-64 (5e-20) is far below
+     * anything float32 training can act on. Written out in each loop, not as a helper: a helper
+     * taking a vector that C2 declines to inline ("NodeCountInliningCutoff", as in the LSTM
+     * backward) boxes its vectors.
      */
     private static final float TINY_GRADIENT = 0x1p-64f;
 
@@ -241,8 +243,8 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void addRowVector(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment bias, long biasOff) {
-        // (An input projection's bias add is [T·B, G·H]: single-threaded it was the largest serial
-        // part of a training step.)
+        // Split over threads: an input projection's bias add is [T·B, G·H], too big to leave serial
+        // in a training step.
         forRowChunks(rows, cols, CpuParallel.sharedWithWorkers(x, bias), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 long row = xOff + (long) r * ldx;
@@ -270,9 +272,9 @@ public final class VectorKernels implements Kernels {
     @Override
     public void sumRows(int rows, int cols, MemorySegment x, long xOff, int ldx, MemorySegment sum, long sumOff) {
         // Accumulated in double per column, in row order, then added to sum once: the same operations as
-        // NaiveKernels. (Adding each row into the float sum lost everything to cancellation when a column's
-        // total is small against its terms, as bias gradients over many rows often are.) Each task owns
-        // a block of columns, so the result does not depend on the thread count.
+        // NaiveKernels. (Adding each row into the float sum would lose everything to cancellation when a
+        // column's total is small against its terms, as bias gradients over many rows often are.) Each task
+        // owns a block of columns, so the result does not depend on the thread count.
         int blocks = (cols + SUM_BLOCK - 1) / SUM_BLOCK;
         if ((long) rows * cols < PARALLEL_MIN_FLOATS || !CpuParallel.sharedWithWorkers(x, sum)) {
             for (int block = 0; block < blocks; block++) sumColumns(rows, cols, block, x, xOff, ldx, sum, sumOff);
@@ -521,7 +523,7 @@ public final class VectorKernels implements Kernels {
     /**
      * The vector part of one active row of {@link #lstmBackwardColumns}, columns [from, vend); offsets
      * are the row's starts. A method of its own because with the row loop around it the LSTM
-     * backward outgrew C2's inlining budget ("NodeCountInliningCutoff"): load and store then stayed
+     * backward outgrows C2's inlining budget ("NodeCountInliningCutoff"): load and store then stay
      * calls that box their vectors.
      */
     private static void lstmBackwardVectors(int hidden, int from, int vend, MemorySegment act, long a0,

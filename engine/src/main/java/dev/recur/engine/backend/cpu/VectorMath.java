@@ -13,15 +13,17 @@ import java.nio.ByteOrder;
  * The cell kernels call these as separate passes over a row that sits in L1.
  *
  * <p>Why not {@code lanewise(EXP/TANH)}: HotSpot computes those with a vector math library in
- * C2-compiled code and with another implementation before, so the same model gave outputs one ulp
- * apart depending on how warm the JIT was (seen after ~230 calls). These give bitwise the same
- * result in every tier.
+ * C2-compiled code and with another implementation before, so the same model's outputs would
+ * differ by one ulp depending on how warm the JIT is. These give bitwise the same result in every
+ * tier.
  *
  * <p>Why loops over memory instead of a {@code FloatVector exp(FloatVector)} helper: such a
  * helper is big enough that C2 often declines to inline it (once it has been compiled on its own
  * it counts as "already compiled into a big method"), and every call then boxes its vectors on the
- * heap: the LSTM step ran 4x slower. Each loop below holds its whole computation, so nothing
- * vector-typed crosses a call.
+ * heap. Each loop below holds its whole computation, so nothing vector-typed crosses a call.
+ *
+ * <p>The measurements behind these choices are in docs/performance.md ("Measurements behind the
+ * CPU kernels").
  *
  * <p>Accuracy against double precision (VectorMathTest): sigmoid within 1.5e-7 and tanh within
  * 2.5e-7 absolute; tanh near zero within 2.5e-7 relative. Offsets count floats; n is a multiple of the vector length.
@@ -51,9 +53,8 @@ final class VectorMath {
 
     /**
      * Inputs below this magnitude are flushed to zero before the polynomials: their squares would be
-     * subnormal floats, which cost ~30x more per operation on x86 (a cell state near zero made the
-     * LSTM backward's tanh a fifth of a training step). The results are unchanged: below 2^-26,
-     * sigmoid(x) rounds to 0.5 and tanh(x) to x.
+     * subnormal floats, which cost ~30x more per operation on x86 (a cell state near zero gives them).
+     * The results are unchanged: below 2^-26, sigmoid(x) rounds to 0.5 and tanh(x) to x.
      */
     private static final float TINY = 0x1p-26f;
 

@@ -30,6 +30,9 @@ import java.nio.ByteOrder;
  *
  * <p>Summation order does not depend on the thread count, so single- and multi-threaded results
  * are bitwise identical.
+ *
+ * <p>The measurements behind the block sizes and the shape of the kernels are in
+ * docs/performance.md ("Measurements behind the CPU kernels").
  */
 public final class VectorSgemm implements Sgemm {
     static {
@@ -48,22 +51,16 @@ public final class VectorSgemm implements Sgemm {
     static final int MR = 8;
     static final int NR = 2 * L;
     /**
-     * k block. Large: a whole k up to 1024 is one block, so C is written once, without the
-     * read-add-write of a second pass, and the micro-kernel's loop runs long. The micro-kernel
-     * streams its B panel (KC x NR, 128 KB) and its A micro-panel (MR x KC, 32 KB) from L2 at
-     * ~90 % of the FMA peak (measured in isolation: 187 of ~208 GFLOP/s per core, about as fast
-     * as with both in L1). At 1024^3 NN, 2 threads, median GFLOP/s: KC = 384 (the earlier
-     * value, B panels cycled through L2/L3 under each A micro-panel) 252; KC = 512 with the
-     * loop order below, 296; KC = 1024, 299 (MC = 128) and 317 (MC = 256).
+     * k block: a whole k up to 1024 is one block, so C is written once (no read-add-write of a
+     * second pass); the B panel (KC x NR, 128 KB) and A micro-panel (MR x KC, 32 KB) stream from L2.
      */
     static final int KC = 1024;
     /** Rows of op(A) per task: the packed A block (MC x KC, 512 KB) stays in L2 under the B panel. */
     static final int MC = 128;
     /**
-     * Rows per task when m >= 2 x threads x MC_LARGE (1 MB A block): each B panel is then reused
-     * by twice as many micro-panels (1024^3: 299 -> 317 GFLOP/s). Not for smaller m: with fewer row
-     * blocks than 2 per thread, the tasks split the columns instead and each one packs the same A
-     * rows again (255^3 fell from 225 to 163 with MC = 256).
+     * Rows per task when m >= 2 x threads x MC_LARGE (1 MB A block): each B panel serves twice as
+     * many micro-panels. Not below: with under 2 row blocks per thread, the tasks split the
+     * columns instead and each one packs the same A rows again.
      */
     static final int MC_LARGE = 256;
     /** op(B) is packed whole for up to this many floats (16 MB), in column blocks beyond. */
@@ -73,13 +70,12 @@ public final class VectorSgemm implements Sgemm {
     /** Columns of C per task: with MC rows, a 128 x 1024 block (512 KB). */
     static final int MAX_TASK_COLUMNS = 1024;
     /**
-     * Up to this many rows of op(A) the small-m path is used (measured at n = 2048, k = 512: with
-     * transB it beats packing up to m = 64, where packing B^T costs as much as the product; without,
-     * up to m = 16).
+     * Up to this many rows of op(A) (with transB; SMALL_M without) the small-m path is used: a
+     * product this thin does not repay packing op(B).
      */
     static final int SMALL_M_TRANS_B = 64;
     static final int SMALL_M = 16;
-    /** Below this many multiply-adds a small-m product runs on one thread (an estimate of the hand-off cost, not yet measured). */
+    /** Below this many multiply-adds a small-m product runs on one thread: an estimate of the hand-off cost. */
     static final long SMALL_M_PARALLEL_WORK = 1L << 16;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -171,21 +167,20 @@ public final class VectorSgemm implements Sgemm {
                         MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
                         float beta, MemorySegment c, long cOffset, int ldc) {
         int threads = threads();
-        // Equal k blocks: k = 300 gives 2 x 150 rather than 256 + 44.
+        // Equal k blocks: k = 1100 gives 2 x 550 rather than 1024 + 76.
         int kBlocks = ceilDiv(k, KC);
         int kcMax = ceilDiv(k, kBlocks);
         int mcLimit = m >= 2 * threads * MC_LARGE ? MC_LARGE : MC;
         int rowBlocks = ceilDiv(m, mcLimit);
         // Equal row blocks (in whole micro-panels), as for k: m = 156 gives 80 + 76 rather than
-        // 128 + 28, whose tasks were 4.5x apart and left one thread waiting.
+        // 128 + 28, tasks 4.5x apart that would leave one thread waiting.
         int mcMax = Math.min(mcLimit, roundUp(ceilDiv(m, rowBlocks), MR));
         // All of op(B)[k, nc] is packed at once, at most B_PACK_FLOATS.
         int nc = Math.max(NR, Math.min(roundUp(n, NR), B_PACK_FLOATS / k / NR * NR));
         MemorySegment bPack = SCRATCH.get().bPack((long) k * roundUp(nc, NR));
         // Where a row block's A block would be packed by several tasks (several panel chunks, or
-        // several column blocks jc), pack all of op(A) once instead, shared. The weight gradients'
-        // op(A) = [x | h_prev]^T (156 x 3584 at Fashion-MNIST's shape) was packed 3 times, with
-        // strided reads: 11 % of a training step.
+        // several column blocks jc), pack all of op(A) once instead, shared (the weight gradients'
+        // op(A) = [x | h_prev]^T, a transposing pack with strided reads).
         boolean shareA = (n > nc || panelChunks(Math.min(nc, n), rowBlocks, threads) > 1)
                 && (long) roundUp(m, MR) * k <= A_SHARED_FLOATS;
         MemorySegment sharedA = shareA ? packAllOfA(transA, m, k, alpha, a, aOffset, lda) : null;
@@ -231,8 +226,7 @@ public final class VectorSgemm implements Sgemm {
                     }
                     // B panel outermost: it stays in L2 (KC x NR, 128 KB) while every A micro-panel
                     // of the block (from L2 too) goes under it. The other order, A micro-panel
-                    // outermost, streamed all B panels (up to 4 MB) from L3 for each A micro-panel:
-                    // 244 vs 317 GFLOP/s at 1024^3 with KC = 1024, MC = 256.
+                    // outermost, would stream all B panels (up to 4 MB) from L3 for each A micro-panel.
                     for (int q = firstPanel; q < lastPanel; q++) {
                         int col = jc0 + q * NR;
                         int cols = Math.min(NR, n - col);
@@ -265,7 +259,7 @@ public final class VectorSgemm implements Sgemm {
                               MemorySegment aPack, long packOff) {
         if (transA && rows == MR && L >= MR) {
             // A stored [k, lda]: op(A)[i, p] = A[p, i], MR contiguous floats per p: one 8-lane
-            // vector copy per p (the scalar copy made TN ~20 % slower than NN at 1024^3).
+            // vector copy per p, not MR scalar ones.
             for (int p = 0; p < kc; p++) {
                 long src = (aOffset + (long) (pc + p) * lda + row) * Float.BYTES;
                 FloatVector.fromMemorySegment(HALF, a, src, ORDER).mul(alpha)
@@ -328,8 +322,8 @@ public final class VectorSgemm implements Sgemm {
      * column p, its 8 values (one per row) as 8 contiguous floats at {@code dst + p * 32}.
      * Three rounds of two-vector selects (8 each; selectFrom(v1, v2) compiles to one vpermt2ps)
      * instead of 128 scalar loads and stores. Vectors stay local: no vector arguments (see
-     * microKernel). Kept small for C1: with the B pack's strided (masked) stores folded in, C1
-     * gave up ("out of virtual registers"), hence {@link #copyRows8}.
+     * microKernel). Kept small for C1, which gives up ("out of virtual registers") when the B
+     * pack's strided (masked) stores are folded in: hence {@link #copyRows8}.
      */
     private static void transpose8(MemorySegment src, long srcOff, long srcStrideBytes, float alpha,
                                    MemorySegment dst, long dstOff) {
@@ -374,9 +368,9 @@ public final class VectorSgemm implements Sgemm {
                 FloatVector.fromMemorySegment(F, b, src + VECTOR_BYTES, ORDER).intoMemorySegment(bPack, dst + VECTOR_BYTES, ORDER);
             }
         } else if (!transB) {
-            // Two loops, not one with "j < cols ? B : 0": C2 hoisted the bounds check of B over all
-            // NR columns (a loop predicate), which fails at B's right edge; the trap and recompile
-            // repeated on every call (513^3 NN ran at ~55 GFLOP/s with 2 threads).
+            // Two loops, not one with "j < cols ? B : 0": C2 hoists the bounds check of B over all
+            // NR columns (a loop predicate), which fails at B's right edge, and the trap and
+            // recompile then repeat on every call.
             for (int p = 0; p < kc; p++) {
                 long src = bOffset + (long) (pc + p) * ldb + col;
                 long dst = packOff + (long) p * NR * Float.BYTES;
@@ -418,7 +412,7 @@ public final class VectorSgemm implements Sgemm {
     /**
      * Copies the L rows of MR floats that {@link #transpose8} wrote to {@code tmp} into a B panel
      * (rows NR floats apart). A separate method: transpose8 with these stores folded in (masked
-     * 512-bit stores) was too big for C1 ("out of virtual registers"), and such a method can be
+     * 512-bit stores) is too big for C1 ("out of virtual registers"), and such a method can be
      * left in slow tier-2 code.
      */
     private static void copyRows8(MemorySegment tmp, MemorySegment bPack, long dstOff) {
@@ -457,9 +451,8 @@ public final class VectorSgemm implements Sgemm {
 
     /**
      * The register-tiled micro-kernel: out[8, 2L] = Apanel[8, kc] * Bpanel[kc, 2L],
-     * with 16 vector accumulators (C2 keeps them all in zmm registers; the 14x2 and 6x4 tiles
-     * measured slower on this JIT). Apanel is packed p-major (8 floats per p), Bpanel p-major
-     * (2L floats per p); offsets are in bytes.
+     * with 16 vector accumulators (C2 keeps them all in zmm registers). Apanel is packed p-major
+     * (8 floats per p), Bpanel p-major (2L floats per p); offsets are in bytes.
      */
     private static void microKernel(int kc, MemorySegment aPack, long aOff, MemorySegment bPack, long bOff,
                                     MemorySegment out, long outOff, long ldOutBytes) {
@@ -471,8 +464,8 @@ public final class VectorSgemm implements Sgemm {
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
         FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
         FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
-        // A long induction over byte offsets: measured ~15% faster than an int p with
-        // offsets derived from it (fewer live GPRs, no GPR<->xmm spills around the FMAs).
+        // A long induction over byte offsets rather than an int p with offsets derived from it:
+        // fewer live GPRs, no GPR<->xmm spills around the FMAs.
         long aEnd = aOff + (long) kc * (MR * Float.BYTES);
         for (long ap = aOff, bp = bOff; ap < aEnd; ap += MR * Float.BYTES, bp += NR * Float.BYTES) {
             FloatVector b0 = FloatVector.fromMemorySegment(F, bPack, bp, ORDER);
@@ -505,7 +498,7 @@ public final class VectorSgemm implements Sgemm {
         // Stored in place, not through a helper: a helper taking vectors is not always inlined
         // (NodeCountInliningCutoff) and then boxes the accumulators. No read of C here either:
         // a bigger method overflows C1's virtual registers, and the tiered policy can then leave
-        // the method in slow tier-2 code for good (seen: 2 GFLOP/s).
+        // the method in slow tier-2 code for good.
         c00.intoMemorySegment(out, outOff + 0 * ldOutBytes, ORDER);
         c01.intoMemorySegment(out, outOff + 0 * ldOutBytes + VECTOR_BYTES, ORDER);
         c10.intoMemorySegment(out, outOff + 1 * ldOutBytes, ORDER);
@@ -571,7 +564,7 @@ public final class VectorSgemm implements Sgemm {
                     long bRowsOff = (bOffset + j) * Float.BYTES, bRowsLd = (long) ldb * Float.BYTES;
                     if (cols < 4 * L) {
                         // Right edge: copy the columns into zero-padded rows of 4L, so the one unmasked
-                        // kernel serves (a masked twin was too big for C1 and stayed in slow tier-2 code).
+                        // kernel serves (a masked twin is too big for C1 and can stay in slow tier-2 code).
                         bRows = SCRATCH.get().edgeOfB((long) k * 4 * L);
                         packEdgeColumns(k, cols, b, bOffset + j, ldb, bRows);
                         bRowsOff = 0;
@@ -594,8 +587,8 @@ public final class VectorSgemm implements Sgemm {
      * (computed, not stored) so that one loop serves every shape.
      *
      * <p>Three methods, each small enough for C1: a Vector API method that C1 gives up on ("out of
-     * virtual registers") can be left in tier-2 code at ~1 GFLOP/s (seen here with the tail and the
-     * reduction in one method).
+     * virtual registers"), as one holding the tail and the reduction too does, can be left in slow
+     * tier-2 code.
      */
     private static void dots(int k, int m, int cols, MemorySegment rows, long aBase, MemorySegment b, long bOff, long ldbBytes,
                              MemorySegment c, long cIndex, int ldc, float alpha, float beta, MemorySegment tile) {
@@ -621,8 +614,8 @@ public final class VectorSgemm implements Sgemm {
      * The 16 partial dot products (row i of A, row j of B) over p < {@code end} (a multiple of L),
      * as 16 vectors into {@code tile} (vector 4i + j). Through the tile, not a helper taking vectors
      * (which C2 may not inline, boxing them); and not reduceLanes(ADD): its order is unspecified
-     * and does differ between the interpreter and C2 (measured: 679 of 1000 random vectors), which
-     * broke bitwise equality across thread counts whenever one thread still ran slower-tier code.
+     * and does differ between the interpreter and C2, which would break bitwise equality across
+     * thread counts whenever one thread still runs slower-tier code.
      */
     private static void dotKernel(int end, MemorySegment rows, long a0, long a1, long a2, long a3,
                                   MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
@@ -665,9 +658,9 @@ public final class VectorSgemm implements Sgemm {
 
     /**
      * Adds the last k % L products (p from {@code start} to k) of each of the 16 dot products to
-     * lane 0 of its vector in {@code tile}. Scalar on purpose: the masked-vector version was too big
-     * for C1 ("out of virtual registers"), stayed in tier-2 code and made every k that is not a
-     * multiple of L about 8x slower (NT 16x2052x513: 1500 us against 245 us for k = 512).
+     * lane 0 of its vector in {@code tile}. Scalar on purpose: a masked-vector version is too big
+     * for C1 ("out of virtual registers"), stays in tier-2 code and slows down every k that is not
+     * a multiple of L.
      */
     private static void dotTail(int start, int k, MemorySegment rows, long a0, long a1, long a2, long a3,
                                 MemorySegment b, long b0, long b1, long b2, long b3, MemorySegment tile) {
@@ -693,8 +686,7 @@ public final class VectorSgemm implements Sgemm {
     /**
      * Replaces the first {@code count} (up to 16) vectors in {@code tile} by their lane sums (tile[v]),
      * in an order fixed by the code rather than by the JIT: lanes folded by 8, 4, 2 and 1 (rearrange
-     * and add, both exact lane by lane). With L != 16, a sequential scalar sum. (A 4-level
-     * select/add tree over all 16 vectors at once measured no faster.)
+     * and add, both exact lane by lane). With L != 16, a sequential scalar sum.
      */
     private static void sumLanes(MemorySegment tile, int count) {
         if (L != 16) {

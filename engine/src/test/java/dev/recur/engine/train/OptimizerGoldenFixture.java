@@ -17,14 +17,14 @@ import java.util.stream.Stream;
  * A torch.optim golden file from engine/src/test/resources/golden/optim (made by
  * engine/src/test/python/make_optimizer_golden.py; key scheme in that directory's README.md).
  */
-record OptimGolden(String name, SafeTensorsFile file) {
+record OptimizerGoldenFixture(String name, SafeTensorsFile file) {
     static final String FORMAT = "recur-optim-golden-v1";
 
     /** Every file whose metadata {@code kind} is {@code kind} (optimizer, clip, schedule). */
-    static List<OptimGolden> ofKind(String kind) {
+    static List<OptimizerGoldenFixture> ofKind(String kind) {
         try {
-            Path dir = Path.of(OptimGolden.class.getResource("/golden/optim").toURI());
-            List<OptimGolden> out = new ArrayList<>();
+            Path dir = Path.of(OptimizerGoldenFixture.class.getResource("/golden/optim").toURI());
+            List<OptimizerGoldenFixture> out = new ArrayList<>();
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path p : files.filter(f -> f.toString().endsWith(".safetensors")).sorted().toList()) {
                     SafeTensorsFile file = SafeTensorsFile.read(p);
@@ -32,7 +32,7 @@ record OptimGolden(String name, SafeTensorsFile file) {
                         throw new IllegalStateException(p + " is not " + FORMAT);
                     }
                     if (kind.equals(file.metadata().get("kind"))) {
-                        out.add(new OptimGolden(p.getFileName().toString().replace(".safetensors", ""), file));
+                        out.add(new OptimizerGoldenFixture(p.getFileName().toString().replace(".safetensors", ""), file));
                     }
                 }
             }
