@@ -2,7 +2,11 @@ package dev.recur.engine.train;
 
 import dev.recur.engine.nn.Parameter;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * Adam (Kingma and Ba 2015), optionally AMSGrad, with L2 weight decay added to the gradient: the
@@ -21,6 +25,7 @@ import java.util.List;
  * {@code exp_avg_sq}, {@code max_exp_avg_sq} (amsgrad), all zero before the first step.
  */
 public final class Adam extends AdamAlgorithm {
+    static final String KIND = "Adam";
 
     /**
      * torch.optim.Adam's arguments, in its order (its {@code betas} pair as beta1, beta2);
@@ -64,12 +69,30 @@ public final class Adam extends AdamAlgorithm {
         public Options withDecoupledWeightDecay(boolean decoupledWeightDecay) {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay);
         }
+
+        SequencedMap<String, Object> asMap() {
+            SequencedMap<String, Object> out = new LinkedHashMap<>();
+            out.put("lr", lr);
+            out.put("beta1", beta1);
+            out.put("beta2", beta2);
+            out.put("eps", eps);
+            out.put("weightDecay", weightDecay);
+            out.put("amsgrad", amsgrad);
+            out.put("decoupledWeightDecay", decoupledWeightDecay);
+            return Collections.unmodifiableSequencedMap(out);
+        }
+
+        static Options from(Map<String, ?> hyperParameters) {
+            HyperParameters h = new HyperParameters(KIND, hyperParameters, defaults().asMap().keySet());
+            return new Options(h.number("lr"), h.number("beta1"), h.number("beta2"), h.number("eps"),
+                    h.number("weightDecay"), h.flag("amsgrad"), h.flag("decoupledWeightDecay"));
+        }
     }
 
     private final Options options;
 
     public Adam(List<Parameter> parameters, Options options) {
-        super("Adam", parameters, options.lr(), options.beta1(), options.beta2(), options.eps(),
+        super(KIND, parameters, options.lr(), options.beta1(), options.beta2(), options.eps(),
                 options.weightDecay(), options.amsgrad(), options.decoupledWeightDecay());
         this.options = options;
     }
@@ -77,5 +100,10 @@ public final class Adam extends AdamAlgorithm {
     /** The options, with lr the current {@link #learningRate()}. */
     public Options options() {
         return options.withLr(learningRate());
+    }
+
+    @Override
+    public SequencedMap<String, Object> hyperParameters() {
+        return options().asMap();
     }
 }

@@ -2,7 +2,11 @@ package dev.recur.engine.train;
 
 import dev.recur.engine.nn.Parameter;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay, the parameter shrunk
@@ -21,6 +25,7 @@ import java.util.List;
  * {@code max_exp_avg_sq} (amsgrad), all zero before the first step.
  */
 public final class AdamW extends AdamAlgorithm {
+    static final String KIND = "AdamW";
 
     /**
      * torch.optim.AdamW's arguments, in its order (its {@code betas} pair as beta1, beta2);
@@ -60,12 +65,29 @@ public final class AdamW extends AdamAlgorithm {
         public Options withAmsgrad(boolean amsgrad) {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
         }
+
+        SequencedMap<String, Object> asMap() {
+            SequencedMap<String, Object> out = new LinkedHashMap<>();
+            out.put("lr", lr);
+            out.put("beta1", beta1);
+            out.put("beta2", beta2);
+            out.put("eps", eps);
+            out.put("weightDecay", weightDecay);
+            out.put("amsgrad", amsgrad);
+            return Collections.unmodifiableSequencedMap(out);
+        }
+
+        static Options from(Map<String, ?> hyperParameters) {
+            HyperParameters h = new HyperParameters(KIND, hyperParameters, defaults().asMap().keySet());
+            return new Options(h.number("lr"), h.number("beta1"), h.number("beta2"), h.number("eps"),
+                    h.number("weightDecay"), h.flag("amsgrad"));
+        }
     }
 
     private final Options options;
 
     public AdamW(List<Parameter> parameters, Options options) {
-        super("AdamW", parameters, options.lr(), options.beta1(), options.beta2(), options.eps(),
+        super(KIND, parameters, options.lr(), options.beta1(), options.beta2(), options.eps(),
                 options.weightDecay(), options.amsgrad(), true);
         this.options = options;
     }
@@ -73,5 +95,10 @@ public final class AdamW extends AdamAlgorithm {
     /** The options, with lr the current {@link #learningRate()}. */
     public Options options() {
         return options.withLr(learningRate());
+    }
+
+    @Override
+    public SequencedMap<String, Object> hyperParameters() {
+        return options().asMap();
     }
 }

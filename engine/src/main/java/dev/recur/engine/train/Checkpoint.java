@@ -8,8 +8,6 @@ import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +42,7 @@ import java.util.function.Consumer;
  * {@code __metadata__} (strings; doubles in {@link Double#toString}'s exact round-trip form):
  * {@code format} = {@value #FORMAT}, {@code format_version}; {@code model.<key>} for the caller's
  * model configuration; {@code optimizer.kind}, {@code optimizer.lr} (the current learning rate),
- * {@code optimizer.option.<name>} (the optimizer's options record, e.g. {@code beta1});
+ * {@code optimizer.option.<name>} (its other {@link Optimizer#hyperParameters()}, e.g. {@code beta1});
  * {@code schedule.kind} and {@code schedule.<key>} (the schedule's state dict); {@code rng} (the
  * caller's RNG state, comma-separated longs); {@code progress.step}, {@code progress.epoch},
  * {@code progress.samples_seen}, {@code progress.best_metric}; {@code task.<key>} (free-form, e.g.
@@ -196,29 +194,14 @@ public final class Checkpoint {
         return writer.write(target);
     }
 
-    /** The options record of the optimizers this package knows, as name -> value (lr excluded: it is saved as the current rate). */
+    /** {@code optimizer.option.*}: every hyper-parameter except lr (saved as {@code optimizer.lr}), as text. */
     static SequencedMap<String, String> optionsOf(Optimizer optimizer) {
-        Record options = switch (optimizer) {
-            case Adam a -> a.options();
-            case AdamW a -> a.options();
-            case SGD s -> s.options();
-            case RMSprop r -> r.options();
-            default -> null;
-        };
         SequencedMap<String, String> out = new LinkedHashMap<>();
-        if (options == null) {
-            return out;
-        }
-        for (RecordComponent c : options.getClass().getRecordComponents()) {
-            if (c.getName().equals("lr")) {
-                continue;
+        optimizer.hyperParameters().forEach((name, value) -> {
+            if (!name.equals("lr")) {
+                out.put(name, String.valueOf(value));
             }
-            try {
-                out.put(c.getName(), String.valueOf(c.getAccessor().invoke(options)));
-            } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read option " + c.getName() + " of " + optimizer.kind(), e);
-            }
-        }
+        });
         return out;
     }
 

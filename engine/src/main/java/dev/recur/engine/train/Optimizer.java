@@ -33,8 +33,8 @@ import java.util.Set;
  * <p>What a checkpoint must save to resume bit for bit: the parameters, {@link #stateDict()}, and
  * {@link #learningRate()} (a double, torch's {@code param_groups[0]["lr"]}, which schedules
  * change), plus the schedule's own state dict. To resume, build the optimizer (and schedule) as
- * before, then {@link #loadStateDict}, {@link #setLearningRate} and the schedule's
- * {@code loadStateDict}.
+ * before, or from its {@link #kind()} and {@link #hyperParameters()} with {@link #create}, then
+ * {@link #loadStateDict}, {@link #setLearningRate} and the schedule's {@code loadStateDict}.
  *
  * <p>Not thread-safe: one thread steps an optimizer. Unlike torch, a parameter always has a
  * gradient tensor, so every parameter is updated at every step (a zero gradient still moves a
@@ -130,6 +130,32 @@ public abstract class Optimizer implements AutoCloseable {
     /** torch's class name: {@code SGD}, {@code RMSprop}, {@code Adam}, {@code AdamW}. */
     public final String kind() {
         return kind;
+    }
+
+    /**
+     * What defines this optimizer besides its {@link #kind()}: {@code lr} (the current
+     * {@link #learningRate()}), then the kind's other hyper-parameters in torch's argument order,
+     * named as its options record names them (torch's names in camelCase, {@code betas} as
+     * {@code beta1} and {@code beta2}), each a Double or a Boolean. {@link #create} takes them back.
+     */
+    public abstract SequencedMap<String, Object> hyperParameters();
+
+    /**
+     * A new optimizer of {@code kind} over {@code parameters}, from hyper-parameters as
+     * {@link #hyperParameters()} gives them or as their text (a checkpoint's metadata): exactly the
+     * kind's names, each checked as the kind's options are. An unknown kind, a missing or unexpected
+     * name or a bad value throws {@link IllegalArgumentException} naming it.
+     */
+    public static Optimizer create(String kind, List<Parameter> parameters, Map<String, ?> hyperParameters) {
+        Objects.requireNonNull(kind, "kind");
+        return switch (kind) {
+            case SGD.KIND -> new SGD(parameters, SGD.Options.from(hyperParameters));
+            case RMSprop.KIND -> new RMSprop(parameters, RMSprop.Options.from(hyperParameters));
+            case Adam.KIND -> new Adam(parameters, Adam.Options.from(hyperParameters));
+            case AdamW.KIND -> new AdamW(parameters, AdamW.Options.from(hyperParameters));
+            default -> throw new IllegalArgumentException("unknown optimizer kind '" + kind + "', expected one of "
+                    + List.of(SGD.KIND, RMSprop.KIND, Adam.KIND, AdamW.KIND));
+        };
     }
 
     /** {@code state.<parameter name>.<key>}: the name of one state tensor in {@link #stateDict()}. */

@@ -4,7 +4,11 @@ import dev.recur.engine.nn.Parameter;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 
 import static dev.recur.engine.tensor.Tensor.FLOAT;
 
@@ -30,6 +34,7 @@ import static dev.recur.engine.tensor.Tensor.FLOAT;
  * {@code grad_avg} (centered), all zero before the first step.
  */
 public final class RMSprop extends Optimizer {
+    static final String KIND = "RMSprop";
     static final String SQUARE_AVG = "square_avg";
     static final String MOMENTUM_BUFFER = "momentum_buffer";
     static final String GRAD_AVG = "grad_avg";
@@ -72,18 +77,40 @@ public final class RMSprop extends Optimizer {
         public Options withCentered(boolean centered) {
             return new Options(lr, alpha, eps, weightDecay, momentum, centered);
         }
+
+        SequencedMap<String, Object> asMap() {
+            SequencedMap<String, Object> out = new LinkedHashMap<>();
+            out.put("lr", lr);
+            out.put("alpha", alpha);
+            out.put("eps", eps);
+            out.put("weightDecay", weightDecay);
+            out.put("momentum", momentum);
+            out.put("centered", centered);
+            return Collections.unmodifiableSequencedMap(out);
+        }
+
+        static Options from(Map<String, ?> hyperParameters) {
+            HyperParameters h = new HyperParameters(KIND, hyperParameters, defaults().asMap().keySet());
+            return new Options(h.number("lr"), h.number("alpha"), h.number("eps"), h.number("weightDecay"),
+                    h.number("momentum"), h.flag("centered"));
+        }
     }
 
     private final Options options;
 
     public RMSprop(List<Parameter> parameters, Options options) {
-        super("RMSprop", parameters, options.lr());
+        super(KIND, parameters, options.lr());
         this.options = options;
     }
 
     /** The options, with lr the current {@link #learningRate()}. */
     public Options options() {
         return options.withLr(learningRate());
+    }
+
+    @Override
+    public SequencedMap<String, Object> hyperParameters() {
+        return options().asMap();
     }
 
     @Override

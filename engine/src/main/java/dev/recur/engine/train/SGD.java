@@ -3,7 +3,11 @@ package dev.recur.engine.train;
 import dev.recur.engine.nn.Parameter;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 
 import static dev.recur.engine.tensor.Tensor.FLOAT;
 
@@ -21,6 +25,7 @@ import static dev.recur.engine.tensor.Tensor.FLOAT;
  * State: {@code momentum_buffer}, only when momentum != 0.
  */
 public final class SGD extends Optimizer {
+    static final String KIND = "SGD";
     static final String MOMENTUM_BUFFER = "momentum_buffer";
 
     /**
@@ -61,12 +66,28 @@ public final class SGD extends Optimizer {
         public Options withNesterov(boolean nesterov) {
             return new Options(lr, momentum, dampening, weightDecay, nesterov);
         }
+
+        SequencedMap<String, Object> asMap() {
+            SequencedMap<String, Object> out = new LinkedHashMap<>();
+            out.put("lr", lr);
+            out.put("momentum", momentum);
+            out.put("dampening", dampening);
+            out.put("weightDecay", weightDecay);
+            out.put("nesterov", nesterov);
+            return Collections.unmodifiableSequencedMap(out);
+        }
+
+        static Options from(Map<String, ?> hyperParameters) {
+            HyperParameters h = new HyperParameters(KIND, hyperParameters, defaults().asMap().keySet());
+            return new Options(h.number("lr"), h.number("momentum"), h.number("dampening"), h.number("weightDecay"),
+                    h.flag("nesterov"));
+        }
     }
 
     private final Options options;
 
     public SGD(List<Parameter> parameters, Options options) {
-        super("SGD", parameters, options.lr());
+        super(KIND, parameters, options.lr());
         if (options.nesterov() && (options.momentum() <= 0 || options.dampening() != 0)) {
             throw new IllegalArgumentException("nesterov requires momentum > 0 and dampening == 0, got momentum "
                     + options.momentum() + " and dampening " + options.dampening());
@@ -77,6 +98,11 @@ public final class SGD extends Optimizer {
     /** The options, with lr the current {@link #learningRate()}. */
     public Options options() {
         return options.withLr(learningRate());
+    }
+
+    @Override
+    public SequencedMap<String, Object> hyperParameters() {
+        return options().asMap();
     }
 
     @Override

@@ -2,12 +2,10 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
-import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.data.AddingProblem;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.SequenceBatch;
 import dev.recur.engine.nn.ManyToOneHead;
-import dev.recur.engine.nn.Module;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceRegressor;
 
@@ -21,25 +19,26 @@ import java.util.Map;
  * sequences drawn from the seed; always predicting 1.0 scores about 0.167 on it. The test set
  * ({@code recur eval}) is another 1000 sequences, drawn from a fixed seed.
  */
-public final class AddingTask implements TrainingTask {
+public final class AddingTask extends AbstractTrainingTask<SequenceRegressor, SequenceBatch> {
     static final int VALIDATION_SEQUENCES = 1000;
     /** The test set ({@code recur eval}) is drawn from this seed, whatever --seed was. */
     static final long TEST_SEED = 0x7E57L;
 
     private final AddingProblem problem;
     private final RecurrentConfig rnn;
-    private final SequenceRegressor model;
     private final int batchSize;
     private final Rng data;
     private final List<SequenceBatch> validation;
     private List<SequenceBatch> test;
 
     public AddingTask(RecurrentConfig rnn, int steps, int batchSize, float dropout, long seed) {
-        this.problem = new AddingProblem(steps);
+        AddingProblem problem = new AddingProblem(steps);
+        Rng data = dataRng(seed);
+        super(new SequenceRegressor(rnn, 1, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed), DataState.of(data));
+        this.problem = problem;
         this.rnn = rnn;
-        this.model = new SequenceRegressor(rnn, 1, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
         this.batchSize = batchSize;
-        this.data = new Rng(seed ^ 0x5DEECE66DL);
+        this.data = data;
         this.validation = problem.fixedSet(seed + 1, VALIDATION_SEQUENCES, 250);
     }
 
@@ -59,11 +58,6 @@ public final class AddingTask implements TrainingTask {
     }
 
     @Override
-    public Module model() {
-        return model;
-    }
-
-    @Override
     public Map<String, String> modelConfig() {
         return TaskConfigs.recurrent(rnn, Map.of("head", "regression", "outputs", "1"));
     }
@@ -75,26 +69,25 @@ public final class AddingTask implements TrainingTask {
 
     @Override
     public StepLoss trainingLoss(Graph g) {
-        SequenceBatch batch = problem.batch(data, batchSize);
-        Var prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null);
-        return new StepLoss(SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena()))), batchSize);
+        return new StepLoss(mse(g, problem.batch(data, batchSize)), batchSize);
     }
 
     @Override
-    public Evaluation evaluate(Kernels kernels, Split split) {
-        double sum = 0;
-        int count = 0;
+    List<SequenceBatch> evaluationBatches(Split split) {
         if (split == Split.TEST && test == null) test = problem.fixedSet(TEST_SEED, VALIDATION_SEQUENCES, 250);
-        for (SequenceBatch batch : split == Split.TEST ? test : validation) {
-            try (Graph g = Graph.inference(kernels)) {
-                Var prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null);
-                Var mse = SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena())));
-                sum += (double) mse.value().get(0) * batch.batchSize();
-                count += batch.batchSize();
-            }
-        }
-        double mse = sum / count;
-        return new Evaluation(mse, mse);
+        return split == Split.TEST ? test : validation;
+    }
+
+    /** Loss and metric are both the MSE. */
+    @Override
+    void score(Graph g, SequenceBatch batch, Totals totals) {
+        double sum = (double) mse(g, batch).value().get(0) * batch.batchSize();
+        totals.add(sum, sum, batch.batchSize());
+    }
+
+    private Var mse(Graph g, SequenceBatch batch) {
+        Var prediction = model().forward(g, g.constant(batch.inputTensor(g.arena())), null);
+        return SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena())));
     }
 
     @Override
@@ -108,20 +101,5 @@ public final class AddingTask implements TrainingTask {
             }
         }
         return Map.of("baseline_mse_predict_1", sum / count);
-    }
-
-    @Override
-    public long[] dataState() {
-        return data.state();
-    }
-
-    @Override
-    public void restoreDataState(long[] state) {
-        data.restore(state);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

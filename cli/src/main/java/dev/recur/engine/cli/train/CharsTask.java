@@ -3,13 +3,11 @@ package dev.recur.engine.cli.train;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
-import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.TokenBatch;
 import dev.recur.engine.data.Vocabulary;
-import dev.recur.engine.nn.Module;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceTagger;
 
@@ -32,7 +30,7 @@ import java.util.stream.Collectors;
  * <p>The checkpoint's {@code task.vocabulary} holds the vocabulary's code points (decimal,
  * comma-separated, ascending), which {@code recur generate} decodes with.
  */
-public final class CharsTask implements TrainingTask {
+public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenBatch> {
     /** The embedding width (the recurrent layer's input size). */
     static final int EMBEDDING = 64;
     /** Validation reads at most this many windows of T characters (the whole part for texts up to ~2 MB at T=100). */
@@ -41,7 +39,6 @@ public final class CharsTask implements TrainingTask {
 
     private final CharCorpus corpus;
     private final RecurrentConfig rnn;
-    private final SequenceTagger model;
     private final int steps;
     private final int batchSize;
     private final Rng data;
@@ -54,14 +51,15 @@ public final class CharsTask implements TrainingTask {
             throw new UserError("--task chars trains a left-to-right language model: --bidirectional would let it "
                     + "read the characters it predicts");
         }
+        int vocabulary = corpus.vocabulary().size();
+        Rng data = dataRng(seed);
+        super(new SequenceTagger(rnn, vocabulary, vocabulary, dropout, seed), DataState.of(data));
         this.corpus = corpus;
         this.source = source;
         this.rnn = rnn;
-        int vocabulary = corpus.vocabulary().size();
-        this.model = new SequenceTagger(rnn, vocabulary, vocabulary, dropout, seed);
         this.steps = steps;
         this.batchSize = batchSize;
-        this.data = new Rng(seed ^ 0x5DEECE66DL);
+        this.data = data;
         List<TokenBatch> all = corpus.validationBatches(steps, batchSize);
         int keep = (MAX_VALIDATION_WINDOWS + batchSize - 1) / batchSize;
         this.validation = all.size() > keep ? List.copyOf(all.subList(0, keep)) : all;
@@ -85,11 +83,6 @@ public final class CharsTask implements TrainingTask {
     @Override
     public boolean higherIsBetter() {
         return false;
-    }
-
-    @Override
-    public Module model() {
-        return model;
     }
 
     public Vocabulary vocabulary() {
@@ -141,30 +134,27 @@ public final class CharsTask implements TrainingTask {
 
     @Override
     public StepLoss trainingLoss(Graph g) {
-        TokenBatch batch = corpus.trainBatch(data, steps, batchSize);
-        Var logits = model.forward(g, batch.inputs(), steps, batchSize, null);
-        return new StepLoss(SequenceTagger.loss(logits, batch.targets(), null), batchSize);
+        return new StepLoss(crossEntropy(g, corpus.trainBatch(data, steps, batchSize)), batchSize);
     }
 
-    /**
-     * Mean cross-entropy (nats) over the validation characters, and bits per character. The corpus
-     * has no test part: {@link Split#TEST} reads the validation part too.
-     */
+    /** The corpus has no test part: {@link Split#TEST} reads the validation part too. */
     @Override
-    public Evaluation evaluate(Kernels kernels, Split split) {
-        double sum = 0;
-        long count = 0;
-        for (TokenBatch batch : validation) {
-            try (Graph g = Graph.inference(kernels)) {
-                Var logits = model.forward(g, batch.inputs(), batch.steps(), batch.batchSize(), null);
-                Var loss = SequenceTagger.loss(logits, batch.targets(), null);
-                long n = (long) batch.steps() * batch.batchSize();
-                sum += (double) loss.value().get(0) * n;
-                count += n;
-            }
-        }
-        double nats = sum / count;
-        return new Evaluation(nats, nats / Math.log(2));
+    List<TokenBatch> evaluationBatches(Split split) {
+        return validation;
+    }
+
+    /** Loss and metric both sum the cross-entropy in nats per character; {@link #metric} turns the mean into bits. */
+    @Override
+    void score(Graph g, TokenBatch batch, Totals totals) {
+        long n = (long) batch.steps() * batch.batchSize();
+        double sum = (double) crossEntropy(g, batch).value().get(0) * n;
+        totals.add(sum, sum, n);
+    }
+
+    /** Bits per character. */
+    @Override
+    double metric(double nats) {
+        return nats / Math.log(2);
     }
 
     /** A model that knows nothing (uniform over the vocabulary) scores log2(V) bits per character. */
@@ -179,18 +169,9 @@ public final class CharsTask implements TrainingTask {
         return Math.max(1, corpus.trainLength() / ((long) steps * batchSize));
     }
 
-    @Override
-    public long[] dataState() {
-        return data.state();
-    }
-
-    @Override
-    public void restoreDataState(long[] state) {
-        data.restore(state);
-    }
-
-    @Override
-    public void close() {
-        model.close();
+    /** The mean cross-entropy (nats) of the next character over the batch's T·B positions. */
+    private Var crossEntropy(Graph g, TokenBatch batch) {
+        Var logits = model().forward(g, batch.inputs(), batch.steps(), batch.batchSize(), null);
+        return SequenceTagger.loss(logits, batch.targets(), null);
     }
 }

@@ -5,11 +5,9 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Losses;
 import dev.recur.engine.autodiff.Masking;
 import dev.recur.engine.autodiff.Var;
-import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.data.Batches;
 import dev.recur.engine.data.EpochSampler;
 import dev.recur.engine.data.IndexSplit;
-import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.SequenceBatch;
 import dev.recur.engine.data.SequenceDataset;
 import dev.recur.engine.data.TargetKind;
@@ -34,7 +32,7 @@ import java.util.Map;
  * {@code --resume} draws the same batches); the validation and test parts are read in order.
  * Metric: accuracy (over samples, or over valid steps) or MSE.
  */
-abstract class DatasetTask implements TrainingTask {
+abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
     /** Samples per evaluation batch: larger than a training batch, as nothing is kept for backward. */
     static final int EVAL_BATCH = 500;
 
@@ -43,7 +41,6 @@ abstract class DatasetTask implements TrainingTask {
     private final RecurrentConfig rnn;
     private final TargetKind kind;
     private final int outputs;
-    private final Module model;
     private final EpochSampler sampler;
     private List<SequenceBatch> validation;
 
@@ -54,25 +51,30 @@ abstract class DatasetTask implements TrainingTask {
      */
     DatasetTask(SequenceDataset data, IndexSplit split, RecurrentConfig rnn, int outputs, int batchSize, float dropout,
                 long seed) {
+        int[] train = split.train();
+        EpochSampler sampler = train.length == 0 ? null : new EpochSampler(train, batchSize, false, dataRng(seed));
+        super(modelFor(data.targetKind(), rnn, outputs, dropout, seed),
+                sampler == null ? DataState.NONE : DataState.of(sampler));
         this.data = data;
         this.validationIndices = split.validation();
         this.rnn = rnn;
         this.kind = data.targetKind();
         this.outputs = outputs;
-        this.model = switch (kind) {
+        this.sampler = sampler;
+    }
+
+    private static Module modelFor(TargetKind kind, RecurrentConfig rnn, int outputs, float dropout, long seed) {
+        return switch (kind) {
             case CLASS_PER_SAMPLE ->
                     new SequenceClassifier(rnn, 0, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
             case VALUE_PER_SAMPLE ->
                     new SequenceRegressor(rnn, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
             case CLASS_PER_STEP, VALUE_PER_STEP -> new SequenceTagger(rnn, 0, outputs, dropout, seed);
         };
-        int[] train = split.train();
-        this.sampler = train.length == 0 ? null
-                : new EpochSampler(train, batchSize, false, new Rng(seed ^ 0x5DEECE66DL));
     }
 
     /** The validation part's batches, made once. */
-    final List<SequenceBatch> evaluationBatches() {
+    final List<SequenceBatch> validationBatches() {
         if (validation == null) validation = Batches.inOrder(data, validationIndices, EVAL_BATCH);
         return validation;
     }
@@ -105,11 +107,6 @@ abstract class DatasetTask implements TrainingTask {
     }
 
     @Override
-    public Module model() {
-        return model;
-    }
-
-    @Override
     public Map<String, String> modelConfig() {
         return TaskConfigs.recurrent(rnn, Map.of("head", headName(kind), "outputs", Integer.toString(outputs)));
     }
@@ -127,20 +124,14 @@ abstract class DatasetTask implements TrainingTask {
     }
 
     @Override
-    public Evaluation evaluate(Kernels kernels, Split split) {
-        List<SequenceBatch> batches = split == Split.TEST ? testBatches() : evaluationBatches();
-        double lossSum = 0, metricSum = 0;
-        long count = 0;
-        for (SequenceBatch batch : batches) {
-            try (Graph g = Graph.inference(kernels)) {
-                Scored s = forward(g, batch);
-                lossSum += (double) s.loss().value().get(0) * s.count();
-                metricSum += s.metricSum();
-                count += s.count();
-            }
-        }
-        if (count == 0) throw new IllegalStateException(id() + ": the " + split + " part is empty");
-        return new Evaluation(lossSum / count, metricSum / count);
+    final List<SequenceBatch> evaluationBatches(Split split) {
+        return split == Split.TEST ? testBatches() : validationBatches();
+    }
+
+    @Override
+    final void score(Graph g, SequenceBatch batch, Totals totals) {
+        Scored s = forward(g, batch);
+        totals.add((double) s.loss().value().get(0) * s.count(), s.metricSum(), s.count());
     }
 
     /** A batch's mean loss, the sum of the metric over its units (samples or valid steps), and their count. */
@@ -151,7 +142,7 @@ abstract class DatasetTask implements TrainingTask {
         Var x = g.constant(batch.inputTensor(g.arena()));
         int[] lengths = batch.isFull() ? null : batch.lengths();
         int b = batch.batchSize();
-        return switch (model) {
+        return switch (model()) {
             case SequenceClassifier c -> {
                 Var logits = c.forward(g, x, lengths);
                 Var loss = SequenceClassifier.loss(logits, batch.classTargets());
@@ -178,7 +169,7 @@ abstract class DatasetTask implements TrainingTask {
                 Var loss = Elementwise.scale(Losses.mse(masked, target), (float) all / valid);
                 yield new Scored(loss, (double) loss.value().get(0) * valid, valid);
             }
-            default -> throw new IllegalStateException("unexpected model " + model);
+            default -> throw new IllegalStateException("unexpected model " + model());
         };
     }
 
@@ -194,20 +185,5 @@ abstract class DatasetTask implements TrainingTask {
             if (best == targets[r]) right++;
         }
         return right;
-    }
-
-    @Override
-    public long[] dataState() {
-        return sampler == null ? new long[0] : sampler.state();
-    }
-
-    @Override
-    public void restoreDataState(long[] state) {
-        if (sampler != null) sampler.restore(state);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

@@ -2,15 +2,12 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
-import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.data.Batches;
 import dev.recur.engine.data.EpochSampler;
 import dev.recur.engine.data.ForecastData;
-import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.SequenceBatch;
 import dev.recur.engine.data.SequenceDataset;
 import dev.recur.engine.nn.ManyToOneHead;
-import dev.recur.engine.nn.Module;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceRegressor;
 import dev.recur.engine.tensor.Tensor;
@@ -28,13 +25,12 @@ import java.util.Map;
  * metrics.json also carries the naive forecast's MAE ("every future value equals the window's last
  * value") on the validation and the test windows.
  */
-public final class ForecastTask implements TrainingTask {
+public final class ForecastTask extends AbstractTrainingTask<SequenceRegressor, SequenceBatch> {
     static final int DEFAULT_WINDOW = 28;
     static final int EVALUATION_BATCH = 256;
 
     private final ForecastData data;
     private final RecurrentConfig rnn;
-    private final SequenceRegressor model;
     private final SequenceDataset train;
     private final EpochSampler sampler;
     private final List<SequenceBatch> validation;
@@ -45,13 +41,16 @@ public final class ForecastTask implements TrainingTask {
     /** {@code source} and {@code column}: where the series came from, recorded in the checkpoint for {@code recur eval}. */
     public ForecastTask(ForecastData data, String source, String column, RecurrentConfig rnn, int batchSize, float dropout,
                         long seed) {
+        SequenceDataset train = data.part(ForecastData.Part.TRAIN);
+        EpochSampler sampler = new EpochSampler(Batches.range(train.size()), batchSize, false, dataRng(seed));
+        super(new SequenceRegressor(rnn, data.horizon(), ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed),
+                DataState.of(sampler));
         this.data = data;
         this.source = source;
         this.column = column;
         this.rnn = rnn;
-        this.model = new SequenceRegressor(rnn, data.horizon(), ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
-        this.train = data.part(ForecastData.Part.TRAIN);
-        this.sampler = new EpochSampler(Batches.range(train.size()), batchSize, false, new Rng(seed ^ 0x5DEECE66DL));
+        this.train = train;
+        this.sampler = sampler;
         this.validation = batches(ForecastData.Part.VALIDATION);
         this.test = batches(ForecastData.Part.TEST);
     }
@@ -74,11 +73,6 @@ public final class ForecastTask implements TrainingTask {
     @Override
     public boolean higherIsBetter() {
         return false;
-    }
-
-    @Override
-    public Module model() {
-        return model;
     }
 
     public ForecastData data() {
@@ -111,30 +105,31 @@ public final class ForecastTask implements TrainingTask {
     @Override
     public StepLoss trainingLoss(Graph g) {
         SequenceBatch batch = Batches.pad(train, sampler.next());
-        Var prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null);
+        Var prediction = model().forward(g, g.constant(batch.inputTensor(g.arena())), null);
         return new StepLoss(SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena()))),
                 batch.batchSize());
     }
 
-    /** Mean MSE (normalised units) and MAE (the series' units) over every window of the split. */
     @Override
-    public Evaluation evaluate(Kernels kernels, Split split) {
-        double squared = 0, absolute = 0;
-        long count = 0;
-        for (SequenceBatch batch : split == Split.TEST ? test : validation) {
-            try (Graph g = Graph.inference(kernels)) {
-                Tensor prediction = model.forward(g, g.constant(batch.inputTensor(g.arena())), null).value(); // [B, K]
-                float[] target = batch.valueTargets();                                                          // [B, K]
-                for (int i = 0; i < target.length; i++) {
-                    double d = prediction.get(i) - target[i];
-                    squared += d * d;
-                    absolute += Math.abs(d);
-                }
-                count += target.length;
-            }
+    List<SequenceBatch> evaluationBatches(Split split) {
+        return split == Split.TEST ? test : validation;
+    }
+
+    /** Per predicted value: the squared error (the loss, in normalised units) and the absolute error. */
+    @Override
+    void score(Graph g, SequenceBatch batch, Totals totals) {
+        Tensor prediction = model().forward(g, g.constant(batch.inputTensor(g.arena())), null).value(); // [B, K]
+        float[] target = batch.valueTargets();                                                            // [B, K]
+        for (int i = 0; i < target.length; i++) {
+            double d = prediction.get(i) - target[i];
+            totals.add(d * d, Math.abs(d), 1);
         }
-        // Normalisation is affine, so an error of d normalised units is d * std in the series' units.
-        return new Evaluation(squared / count, absolute / count * data.std());
+    }
+
+    /** The MAE in the series' units: normalisation is affine, so d normalised units are d * std. */
+    @Override
+    double metric(double normalisedMae) {
+        return normalisedMae * data.std();
     }
 
     @Override
@@ -149,20 +144,4 @@ public final class ForecastTask implements TrainingTask {
     public long stepsPerEpoch() {
         return sampler.batchesPerEpoch();
     }
-
-    @Override
-    public long[] dataState() {
-        return sampler.state();
-    }
-
-    @Override
-    public void restoreDataState(long[] state) {
-        sampler.restore(state);
-    }
-
-    @Override
-    public void close() {
-        model.close();
-    }
-
 }

@@ -69,7 +69,7 @@ public final class TensorsTask extends DatasetTask {
 
     @Override
     List<SequenceBatch> testBatches() {
-        return evaluationBatches();
+        return validationBatches();
     }
 
     @Override
