@@ -1,5 +1,7 @@
 package dev.recur.engine.cli;
 
+import dev.recur.engine.backend.JvmOptions;
+import dev.recur.engine.backend.MissingJvmOptionException;
 import dev.recur.engine.cli.bench.BenchCommand;
 import dev.recur.engine.cli.gpucheck.GpuCheckCommand;
 import dev.recur.engine.cli.train.EvalCommand;
@@ -14,7 +16,7 @@ import picocli.CommandLine;
         subcommands = {InfoCommand.class, DemoCommand.class, InferCommand.class, BenchCommand.class, TrainCommand.class,
                 GenerateCommand.class, EvalCommand.class, GpuCheckCommand.class})
 public final class RecurCli implements Runnable {
-    /** Exit code for bad input and unavailable devices: one line on stderr, nothing written. */
+    /** Exit code for bad input, unavailable devices and missing JVM options: one line on stderr, nothing written. */
     public static final int USAGE_ERROR = 2;
 
     @Override
@@ -26,7 +28,8 @@ public final class RecurCli implements Runnable {
         CommandLine cl = new CommandLine(new RecurCli());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Bad input is reported in one line without a stack trace; anything else is a bug.
-            if (ex instanceof UserError || ex instanceof java.io.IOException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof UserError || ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
+                    || ex instanceof MissingJvmOptionException) {
                 cmd.getErr().println("recur " + cmd.getCommandName() + ": " + ex.getMessage());
                 return USAGE_ERROR;
             }
@@ -40,6 +43,14 @@ public final class RecurCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before any command touches the Vector API (info does, directly): a JVM without the
+        // options gets one line naming them, not a NoClassDefFoundError's stack trace.
+        try {
+            JvmOptions.require();
+        } catch (MissingJvmOptionException e) {
+            System.err.println("recur: " + e.getMessage());
+            System.exit(USAGE_ERROR);
+        }
         System.exit(commandLine().execute(args));
     }
 }

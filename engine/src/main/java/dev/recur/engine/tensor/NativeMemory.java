@@ -1,5 +1,7 @@
 package dev.recur.engine.tensor;
 
+import dev.recur.engine.backend.JvmOptions;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -30,12 +32,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code -Drecur.memory.cacheBytes} in all (default 1 GiB; beyond it blocks are freed).
  */
 public final class NativeMemory {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("aligned_alloc").orElseThrow(),
-            FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FREE = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS));
+    /**
+     * The downcalls ({@code downcallHandle} is a restricted method), made at the first allocation,
+     * once {@link JvmOptions#require} has passed.
+     */
+    private static final class Downcalls {
+        private static final Linker LINKER = Linker.nativeLinker();
+        static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("aligned_alloc").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle FREE = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS));
+    }
 
     /** Blocks below this size go straight back to malloc, which keeps small blocks itself. */
     static final long CACHED_MIN_BYTES = 256 * 1024;
@@ -121,9 +129,10 @@ public final class NativeMemory {
     }
 
     private static MemorySegment alignedAlloc(long alignment, long size) {
+        JvmOptions.require();
         MemorySegment address;
         try {
-            address = (MemorySegment) ALIGNED_ALLOC.invokeExact(alignment, size);
+            address = (MemorySegment) Downcalls.ALIGNED_ALLOC.invokeExact(alignment, size);
         } catch (Throwable e) {
             throw new IllegalStateException("aligned_alloc failed", e);
         }
@@ -135,7 +144,7 @@ public final class NativeMemory {
 
     private static void freeNow(MemorySegment segment) {
         try {
-            FREE.invokeExact(segment);
+            Downcalls.FREE.invokeExact(segment);
         } catch (Throwable e) {
             throw new IllegalStateException("free failed", e);
         }
