@@ -1,12 +1,12 @@
 package dev.recur.engine.cli;
 
-import dev.recur.engine.backend.JvmOptions;
-import dev.recur.engine.backend.MissingJvmOptionException;
 import dev.recur.engine.cli.bench.BenchCommand;
 import dev.recur.engine.cli.gpucheck.GpuCheckCommand;
 import dev.recur.engine.cli.train.EvalCommand;
 import dev.recur.engine.cli.train.GenerateCommand;
 import dev.recur.engine.cli.train.TrainCommand;
+import dev.recur.engine.tensor.JvmOptions;
+import dev.recur.engine.tensor.MissingJvmOptionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 

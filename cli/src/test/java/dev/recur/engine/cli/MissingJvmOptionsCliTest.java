@@ -1,6 +1,6 @@
 package dev.recur.engine.cli;
 
-import dev.recur.engine.backend.ChildJvm;
+import dev.recur.engine.tensor.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

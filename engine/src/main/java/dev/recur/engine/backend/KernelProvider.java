@@ -3,6 +3,8 @@ package dev.recur.engine.backend;
 import dev.recur.engine.backend.cpu.NaiveKernels;
 import dev.recur.engine.backend.cpu.VectorKernels;
 import dev.recur.engine.backend.cpu.VectorSgemm;
+import dev.recur.engine.tensor.JvmOptions;
+import dev.recur.engine.tensor.MissingJvmOptionException;
 
 /**
  * Picks the CPU kernels once. Vector API kernels by default; {@code -Drecur.kernels=naive} (or the

@@ -1,7 +1,5 @@
 package dev.recur.engine.tensor;
 
-import dev.recur.engine.backend.JvmOptions;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -34,7 +32,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NativeMemory {
     /**
      * The downcalls ({@code downcallHandle} is a restricted method), made at the first allocation,
-     * once {@link JvmOptions#require} has passed.
+     * once {@link JvmOptions#requireNativeAccess} has passed.
      */
     private static final class Downcalls {
         private static final Linker LINKER = Linker.nativeLinker();
@@ -129,7 +127,7 @@ public final class NativeMemory {
     }
 
     private static MemorySegment alignedAlloc(long alignment, long size) {
-        JvmOptions.require();
+        JvmOptions.requireNativeAccess();
         MemorySegment address;
         try {
             address = (MemorySegment) Downcalls.ALIGNED_ALLOC.invokeExact(alignment, size);

@@ -1,4 +1,4 @@
-package dev.recur.engine.backend;
+package dev.recur.engine.tensor;
 
 import dev.recur.bindings.CudaAvailability;
 
@@ -28,9 +28,10 @@ import java.util.Set;
 public final class JvmOptions {
     static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final String ADD_VECTOR_MODULE = "--add-modules " + VECTOR_MODULE;
+    private static final String NATIVE_ACCESS_REASON = " (native memory and CUDA through the FFM API)";
 
     /** Set once the check has passed; until then every call checks (cheap, and idempotent). */
-    private static boolean satisfied;
+    private static boolean satisfied, nativeAccessSatisfied;
 
     private JvmOptions() {
     }
@@ -38,13 +39,34 @@ public final class JvmOptions {
     /**
      * Returns when the engine can run in this JVM; otherwise throws a
      * {@link MissingJvmOptionException} whose message is one line naming the missing option(s).
-     * Called by the engine's entry points ({@link KernelProvider}, the native memory allocator)
-     * before they touch a Vector API class or a restricted FFM method; cheap after the first call.
+     * Called by the kernels' entry point ({@code backend.KernelProvider}) before anything touches a
+     * Vector API class; cheap after the first call.
      */
     public static void require() {
         if (!satisfied) {
             check();
         }
+    }
+
+    /**
+     * As {@link #require}, for native memory alone (tensors, files, checkpoints): it needs native
+     * access, not the Vector API, which the kernels check for when they are first asked for.
+     */
+    public static void requireNativeAccess() {
+        if (!nativeAccessSatisfied) {
+            checkNativeAccess();
+        }
+    }
+
+    private static synchronized void checkNativeAccess() {
+        if (nativeAccessSatisfied) {
+            return;
+        }
+        String nativeAccess = missingNativeAccessOption();
+        if (nativeAccess != null && !restrictedMethodsAllowed()) {
+            throw new MissingJvmOptionException(message(List.of(nativeAccess + NATIVE_ACCESS_REASON)));
+        }
+        nativeAccessSatisfied = true;
     }
 
     private static synchronized void check() {
@@ -60,7 +82,7 @@ public final class JvmOptions {
         // Named whenever something else fails too, so that one fix is enough; on its own only
         // where the JVM would refuse the engine's first native call.
         if (nativeAccess != null && (!vector || !restrictedMethodsAllowed())) {
-            missing.add(nativeAccess + " (native memory and CUDA through the FFM API)");
+            missing.add(nativeAccess + NATIVE_ACCESS_REASON);
         }
         if (!missing.isEmpty()) {
             throw new MissingJvmOptionException(message(missing));

@@ -1,6 +1,6 @@
-package dev.recur.engine.backend;
+package dev.recur.engine.tensor;
 
-import dev.recur.engine.tensor.NativeMemory;
+import dev.recur.engine.backend.KernelProvider;
 
 /**
  * A library user's first call, run by {@link JvmOptionsTest} in a child JVM started with chosen

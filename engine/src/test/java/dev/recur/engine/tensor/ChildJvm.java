@@ -1,4 +1,4 @@
-package dev.recur.engine.backend;
+package dev.recur.engine.tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.recur.engine.backend;
+package dev.recur.engine.tensor;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +52,14 @@ class JvmOptionsTest {
         assertThat(r.stdout()).isEqualTo("memory ok");
         assertThat(r.errors()).isEmpty();
         assertThat(String.join("\n", r.stderr())).contains("Use " + NATIVE);
+    }
+
+    @Test
+    void tensorsAloneNeedNoVectorModule() throws Exception {
+        // Tensors, files and checkpoints use native memory only; the kernels check for the Vector API.
+        ChildJvm.Result r = probe(List.of(NATIVE), "memory");
+        assertThat(r.exit()).isZero();
+        assertThat(r.stdout()).isEqualTo("memory ok");
     }
 
     @Test

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The Java example of README.md, kept compiling and running. */
-class ReadmeExampleTest {
+/** The training example of docs/library.md ("From Java"), kept compiling and running. */
+class LibraryExampleTest {
     @Test
-    void readmeExampleRuns() {
+    void libraryExampleRuns() {
         try (Recurrent lstm = Recurrent.create(RecurrentConfig.of(CellMode.LSTM, 8, 16).withLayers(2)
                 .withBidirectional(true), 42);
              Graph g = Graph.training(KernelProvider.defaultKernels())) {

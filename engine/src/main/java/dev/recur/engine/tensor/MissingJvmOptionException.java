@@ -1,4 +1,4 @@
-package dev.recur.engine.backend;
+package dev.recur.engine.tensor;
 
 /**
  * The JVM runs without an option the engine needs. The message is one line naming each missing
