@@ -14,7 +14,8 @@ import dev.recur.engine.tensor.TensorArena;
 /**
  * {@link RecurrentLayerOp} with the layer direction computed on a GPU ({@link GpuRecurrentLayer}):
  * the same contract (inputs, outputs, lengths, reverse, h0/c0, proj_size; y zero at padded steps),
- * the graph's values and gradients on the host. The simple first version of training on a device:
+ * the graph's values and gradients on the host; what {@link RecurrentExecution#gpu} runs. The simple
+ * first version of a device path:
  * <ul>
  *   <li>forward: uploads x, lengths, h0, c0 and the layer's CURRENT weights (they change at every
  *       optimizer step, so every call uploads them), runs the layer (keeping every step's
@@ -36,7 +37,7 @@ final class GpuRecurrentLayerOp {
 
     /** As {@link RecurrentLayerOp#forward}, on {@code gpu}'s device. */
     static RecurrentLayerOp.Result forward(GpuContext gpu, CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh,
-                                                  Var wHr, Var h0, Var c0, int[] lengths, boolean reverse) {
+                                           Var wHr, Var h0, Var c0, int[] lengths, boolean reverse) {
         Graph g = x.graph();
         TensorArena mem = g.arena();
         final int steps = x.dim(0), batch = x.dim(1);

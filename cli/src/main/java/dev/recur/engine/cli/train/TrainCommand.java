@@ -271,7 +271,7 @@ public final class TrainCommand implements Callable<Integer> {
                 case "chars" -> new TaskDefaults(256, 64, 2e-3, "none", 4000, 0, 100);
                 // Small series (hundreds to thousands of windows): 30 epochs of batches of 32.
                 case "forecast" -> new TaskDefaults(64, 32, 1e-3, "none", 0, 30, 0);
-                // Issue 5's PyTorch reference (LSTM 128, Adam 2e-3, batch 128) reaches 89% test accuracy after 10-12
+                // PyTorch's reference recipe (LSTM 128, Adam 2e-3, batch 128) reaches 89% test accuracy after 10-12
                 // epochs; twice the rate annealed to 1/100 by a cosine gets there in 7-8 (docs/results.md).
                 case "fashion-mnist" -> new TaskDefaults(128, 128, 4e-3, "cosine", 0, 8, 0);
                 case "tensors" -> new TaskDefaults(128, 64, 1e-3, "none", 0, 10, 0);

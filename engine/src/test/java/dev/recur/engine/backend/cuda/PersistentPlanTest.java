@@ -49,9 +49,9 @@ class PersistentPlanTest {
     }
 
     /**
-     * Issue 6 expected an LSTM's float32 W_hh to fit on chip up to H of about 1400 (bf16 about 2000).
-     * With every gate of a unit in one block, one block per SM and the state staged beside the
-     * slice, the partition holds less: these are the real limits, as docs/kernels.md states them.
+     * The largest hidden sizes the persistent kernels hold on an H100, as docs/kernels.md states them:
+     * every gate of a unit in one block, one block per SM and the state staged beside the slice
+     * hold less than W_hh alone would suggest (about 1400 in float32, 2000 in bf16).
      */
     @Test
     void largestHiddenOnH100() {
@@ -62,7 +62,7 @@ class PersistentPlanTest {
         assertThat(PersistentPlan.largestHidden(CellMode.LSTM, 64, FLOAT32, H100)).isLessThan(1024);
         assertThat(PersistentPlan.largestHidden(CellMode.GRU, 1, FLOAT32, H100)).isEqualTo(1569);
         assertThat(PersistentPlan.largestHidden(CellMode.RNN_TANH, 1, FLOAT32, H100)).isEqualTo(2640);
-        // The issue's targets (batch 1-8, H 512-1024, LSTM) all fit in float32.
+        // The small-batch shapes the persistent path is for (LSTM, batch 1-8, H up to 1024) fit in float32.
         for (int batch = 1; batch <= 8; batch++) {
             assertThat(PersistentPlan.of(CellMode.LSTM, 1024, 1024, batch, FLOAT32, H100).fits()).isTrue();
         }
