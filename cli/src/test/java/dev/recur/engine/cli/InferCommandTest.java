@@ -9,16 +9,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.recur.engine.cli.CliRun.recur;
 import static dev.recur.engine.tensor.RelativeError.l2;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,18 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InferCommandTest {
     @TempDir
     Path dir;
-
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run recur(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = RecurCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     static List<GoldenFixture> fixtures() {
         return GoldenFixture.all();
@@ -84,7 +70,7 @@ class InferCommandTest {
             }
             // A third of the configurations run on the reference path (naive kernels, textbook layer).
             if (Math.floorMod(fixture.name().hashCode(), 3) == 0) args.addAll(List.of("--kernels", "naive"));
-            Run run = recur(args.toArray(String[]::new));
+            CliRun run = recur(args.toArray(String[]::new));
             assertThat(run.exit()).as(run.err()).isZero();
 
             SafeTensorsFile result = SafeTensorsFile.read(out);
@@ -123,12 +109,12 @@ class InferCommandTest {
                 .write(dir.resolve("w.safetensors"));
     }
 
-    private Run expectBadInput(Path weights, Path input, Path dy, String... mustMention) {
+    private CliRun expectBadInput(Path weights, Path input, Path dy, String... mustMention) {
         Path out = dir.resolve("never.safetensors");
         List<String> args = new ArrayList<>(List.of("infer", "--weights", weights.toString(), "--input", input.toString(),
                 "--output", out.toString()));
         if (dy != null) args.addAll(List.of("--grad-output", dy.toString()));
-        Run run = recur(args.toArray(String[]::new));
+        CliRun run = recur(args.toArray(String[]::new));
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err().strip()).doesNotContain("\n").doesNotContain("Exception").doesNotContain("\tat ");
         for (String s : mustMention) assertThat(run.err()).contains(s);
@@ -203,7 +189,7 @@ class InferCommandTest {
 
     @Test
     void cudaDeviceFailsWithOneLineAndExitTwo() {
-        Run run = recur("demo", "--device", "cuda");
+        CliRun run = recur("demo", "--device", "cuda");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err().strip()).contains("cuda").doesNotContain("\n");
     }

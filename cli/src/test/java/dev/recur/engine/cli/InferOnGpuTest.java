@@ -80,10 +80,10 @@ class InferOnGpuTest {
                 List<String> cpuArgs = new ArrayList<>(args), gpuArgs = new ArrayList<>(args);
                 cpuArgs.addAll(List.of("--output", cpuOut.toString()));
                 gpuArgs.addAll(List.of("--output", gpuOut.toString(), "--device", "cuda"));
-                InferCommandTest.Run cpu = InferCommandTest.recur(cpuArgs.toArray(String[]::new));
+                CliRun cpu = CliRun.recur(cpuArgs.toArray(String[]::new));
                 assertThat(cpu.exit()).as(cpu.err()).isZero();
                 if (emulate != null) System.setProperty(DeviceOption.EMULATE_PROPERTY, emulate);
-                InferCommandTest.Run gpu = InferCommandTest.recur(gpuArgs.toArray(String[]::new));
+                CliRun gpu = CliRun.recur(gpuArgs.toArray(String[]::new));
                 System.clearProperty(DeviceOption.EMULATE_PROPERTY);
                 assertThat(gpu.exit()).as(gpu.err()).isZero();
 
@@ -120,7 +120,7 @@ class InferOnGpuTest {
                     List<String> args = new ArrayList<>(List.of("infer", "--weights", weights.toString(), "--input",
                             input.toString(), "--output", out.toString(), "--device", "cuda"));
                     if (out == tf32) args.add("--tf32");
-                    InferCommandTest.Run run = InferCommandTest.recur(args.toArray(String[]::new));
+                    CliRun run = CliRun.recur(args.toArray(String[]::new));
                     assertThat(run.exit()).as(run.err()).isZero();
                 }
             } finally {
@@ -130,7 +130,7 @@ class InferOnGpuTest {
             float[] rounded = SafeTensorsFile.read(tf32).readFloat("output", arena).toArray();
             assertThat(l2(rounded, exact)).isBetween(1e-6, 1e-2);
 
-            InferCommandTest.Run cpu = InferCommandTest.recur("infer", "--weights", weights.toString(), "--input",
+            CliRun cpu = CliRun.recur("infer", "--weights", weights.toString(), "--input",
                     input.toString(), "--output", dir.resolve("cpu.safetensors").toString(), "--tf32");
             assertThat(cpu.exit()).isEqualTo(2);
             assertThat(cpu.err().strip()).isEqualTo("recur infer: --tf32 applies to --device cuda only");
@@ -147,7 +147,7 @@ class InferOnGpuTest {
                     .put("weight_ih_l0", a.zeros(8, 3)).put("weight_hh_l0", a.zeros(8, 2))
                     .put("bias_ih_l0", a.zeros(8)).put("bias_hh_l0", a.zeros(8)).write(dir.resolve("w.safetensors"));
             Path in = new dev.recur.engine.io.SafeTensorsWriter().put("input", a.zeros(4, 2, 3)).write(dir.resolve("in.safetensors"));
-            InferCommandTest.Run run = InferCommandTest.recur("infer", "--weights", w.toString(), "--input", in.toString(),
+            CliRun run = CliRun.recur("infer", "--weights", w.toString(), "--input", in.toString(),
                     "--output", dir.resolve("out.safetensors").toString(), "--device", "cuda");
             assertThat(run.exit()).isEqualTo(2);
             assertThat(run.err().strip()).isEqualTo("recur infer: --device cuda is not usable: " + probe.line());

@@ -3,18 +3,16 @@ package dev.recur.engine.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.engine.backend.cpu.CpuParallel;
-import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.cli.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.recur.engine.cli.CliRun.recur;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -27,20 +25,8 @@ class BenchCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run recur(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = RecurCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     /** A bad argument: exit 2, one line on stderr that contains {@code expected}, nothing on stdout. */
-    static void assertUsageError(Run run, String... expected) {
+    static void assertUsageError(CliRun run, String... expected) {
         assertThat(run.exit()).as(run.err()).isEqualTo(2);
         assertThat(run.err().strip().lines()).hasSize(1);
         assertThat(run.err()).contains(expected);
@@ -52,7 +38,7 @@ class BenchCommandTest {
     void deviceCudaUnderEmulationTimesTheGpuLayer() throws IOException {
         Path json = dir.resolve("gpu.json");
         System.setProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY, "true");
-        Run run;
+        CliRun run;
         try {
             run = recur("bench", "--device", "cuda", "--cell", "lstm", "--batch", "3", "--seq", "5", "--input", "3",
                     "--hidden", "4", "--layers", "2", "--bidirectional", "--mode", "training", "--quick", "--json", json.toString());
@@ -70,7 +56,7 @@ class BenchCommandTest {
     @Test
     void singleShapeWritesOneObjectWithRecursMedianAtTheTop() throws IOException {
         Path json = dir.resolve("one.json");
-        Run run = recur("bench", "--cell", "gru", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
+        CliRun run = recur("bench", "--cell", "gru", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
                 "--mode", "training", "--quick", "--json", json.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("gru", "training", "recur ms", "GFLOP/s").doesNotContain("torch");
@@ -101,7 +87,7 @@ class BenchCommandTest {
     @Test
     void suiteWritesEveryShapeAndModeNarrowsIt() throws IOException {
         Path json = dir.resolve("suite.json");
-        Run run = recur("bench", "--suite", "smoke", "--mode", "inference", "--quick", "--json", json.toString());
+        CliRun run = recur("bench", "--suite", "smoke", "--mode", "inference", "--quick", "--json", json.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode root = JSON.readTree(json.toFile());
         assertThat(root.get("suite").asText()).isEqualTo("smoke");
@@ -121,7 +107,7 @@ class BenchCommandTest {
 
     @Test
     void dryRunListsAGpuSuiteAndItsEstimateWithoutRunning() {
-        Run run = recur("bench", "--suite", "deepbench-gpu", "--dry-run");
+        CliRun run = recur("bench", "--suite", "deepbench-gpu", "--dry-run");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("lstm training B=128 T=25 I=4096 H=4096", "gru inference B=4 T=1500 I=2816 H=2816")
                 .contains(BenchSuite.DEEPBENCH_GPU.shapes().size() + " shapes, about");
@@ -158,7 +144,7 @@ class BenchCommandTest {
     @Test
     void peerWithAMissingPythonSaysWhichPythonAndHowToInstall() {
         String missing = dir.resolve("no-such-python").toString();
-        Run run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
+        CliRun run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
                 "--peer", "torch", "--python", missing, "--json", dir.resolve("x.json").toString());
         assertUsageError(run, "--peer torch: cannot run Python " + missing + " (from --python)",
                 "python3 -m venv .venv-peer && .venv-peer/bin/pip install 'torch==2.13.0+cpu'");
@@ -170,7 +156,7 @@ class BenchCommandTest {
         Process p = new ProcessBuilder("python3", "-c", "import torch").redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         assumeThat(p.waitFor()).as("python3 without torch").isNotZero();
-        Run run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
+        CliRun run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
                 "--peer", "torch", "--python", "python3");
         assertUsageError(run, "PyTorch is not importable by python3 (from --python)", "No module named 'torch'",
                 "pip install");
@@ -197,7 +183,7 @@ class BenchCommandTest {
     void peerTorchTimesTheSameShapeAndChartsTheRatio() throws IOException {
         assumeThat(Files.isExecutable(PEER_PYTHON)).as("PyTorch peer at " + PEER_PYTHON).isTrue();
         Path json = dir.resolve("peer.json"), png = dir.resolve("peer.png");
-        Run run = recur("bench", "--cell", "lstm", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
+        CliRun run = recur("bench", "--cell", "lstm", "--batch", "2", "--seq", "3", "--input", "4", "--hidden", "8",
                 "--bidirectional", "--layers", "2", "--quick", "--peer", "torch", "--python", PEER_PYTHON.toString(),
                 "--json", json.toString(), "--png", png.toString());
         assertThat(run.exit()).as(run.err()).isZero();

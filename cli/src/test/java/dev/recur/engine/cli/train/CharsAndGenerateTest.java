@@ -6,7 +6,7 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
-import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.Vocabulary;
 import dev.recur.engine.io.SafeTensorsFile;
@@ -17,15 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
 
+import static dev.recur.engine.cli.CliRun.recur;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,24 +37,13 @@ class CharsAndGenerateTest {
     static Path text;
     static Path run;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run recur(String... args) {
-        CommandLine cl = RecurCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
-    private static Run train(Path out, String... extra) {
+    private static CliRun train(Path out, String... extra) {
         String[] base = {"train", "--task", "chars", "--text", text.toString(), "--seq", "16", "--hidden", "12",
                 "--batch", "4", "--log-every", "5", "--eval-every", "10", "--out", out.toString()};
         return recur(Stream.concat(Arrays.stream(base), Arrays.stream(extra)).toArray(String[]::new));
     }
 
-    private static Run generate(String... args) {
+    private static CliRun generate(String... args) {
         String[] base = {"generate", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString()};
         return recur(Stream.concat(Arrays.stream(base), Arrays.stream(args)).toArray(String[]::new));
     }
@@ -72,7 +59,7 @@ class CharsAndGenerateTest {
         text = shared.resolve("corpus.txt");
         Files.writeString(text, sb);
         run = shared.resolve("run");
-        Run r = train(run, "--steps", "10");
+        CliRun r = train(run, "--steps", "10");
         assertThat(r.exit()).as(r.err()).isZero();
     }
 
@@ -99,7 +86,7 @@ class CharsAndGenerateTest {
 
     @Test
     void generatePrintsThePromptAndExactlyNCharacters() throws Exception {
-        Run r = generate("--prompt", "the c", "--length", "57", "--seed", "7");
+        CliRun r = generate("--prompt", "the c", "--length", "57", "--seed", "7");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
         String printed = r.out().substring(0, r.out().length() - System.lineSeparator().length());
@@ -112,7 +99,7 @@ class CharsAndGenerateTest {
         assertThat(generate("--prompt", "the c", "--length", "57", "--seed", "7").out()).isEqualTo(r.out());
         assertThat(generate("--prompt", "the c", "--length", "57", "--seed", "8").out()).isNotEqualTo(r.out());
         // No prompt: starts after a newline, prints only the generated text; no seed: one is drawn and shown.
-        Run free = generate("--length", "20");
+        CliRun free = generate("--length", "20");
         assertThat(free.exit()).isZero();
         assertThat(free.out().codePointCount(0, free.out().length())).isEqualTo(20 + System.lineSeparator().length());
         assertThat(free.err()).startsWith("recur generate: seed ");
@@ -128,7 +115,7 @@ class CharsAndGenerateTest {
 
     @Test
     void badInputIsOneLineAndExitTwo(@TempDir Path dir) {
-        Run unknown = generate("--prompt", "the €", "--length", "5");
+        CliRun unknown = generate("--prompt", "the €", "--length", "5");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("'€'").contains("not in the model's vocabulary").hasLineCount(1);
         assertThat(unknown.out()).isEmpty();
@@ -136,19 +123,19 @@ class CharsAndGenerateTest {
         Path adding = dir.resolve("adding");
         assertThat(recur("train", "--seq", "4", "--hidden", "4", "--batch", "2", "--steps", "2", "--out", adding.toString())
                 .exit()).isZero();
-        Run notChars = recur("generate", "--checkpoint", adding.resolve(Trainer.CHECKPOINT).toString());
+        CliRun notChars = recur("generate", "--checkpoint", adding.resolve(Trainer.CHECKPOINT).toString());
         assertThat(notChars.exit()).isEqualTo(2);
         assertThat(notChars.err()).contains("task 'adding', not a character model").hasLineCount(1);
 
-        Run missing = recur("generate", "--checkpoint", dir.resolve("none.safetensors").toString());
+        CliRun missing = recur("generate", "--checkpoint", dir.resolve("none.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).hasLineCount(1);
         assertThat(generate("--temperature", "-1").exit()).isEqualTo(2);
 
-        Run noText = recur("train", "--task", "chars", "--out", dir.resolve("x").toString());
+        CliRun noText = recur("train", "--task", "chars", "--out", dir.resolve("x").toString());
         assertThat(noText.exit()).isEqualTo(2);
         assertThat(noText.err()).contains("needs --text").hasLineCount(1);
-        Run bidirectional = train(dir.resolve("y"), "--bidirectional", "--steps", "1");
+        CliRun bidirectional = train(dir.resolve("y"), "--bidirectional", "--steps", "1");
         assertThat(bidirectional.exit()).isEqualTo(2);
         assertThat(bidirectional.err()).contains("--bidirectional").hasLineCount(1);
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
-import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.data.Batches;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.TensorsDataset;
@@ -14,21 +14,17 @@ import dev.recur.engine.nn.RecurrentConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
+import static dev.recur.engine.cli.CliRun.recur;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -42,30 +38,12 @@ class DatasetTasksTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
     @AfterEach
     void clearProperty() {
         System.clearProperty(FashionMnistTask.DIR_PROPERTY);
     }
 
-    static Run recur(String... args) {
-        CommandLine cl = RecurCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            int exit = cl.execute(args);
-            return new Run(exit, bytes.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
-    }
-
-    private static Run train(Path out, String... extra) {
+    private static CliRun train(Path out, String... extra) {
         String[] args = new String[1 + TINY.length + 2 + extra.length];
         args[0] = "train";
         System.arraycopy(TINY, 0, args, 1, TINY.length);
@@ -116,7 +94,7 @@ class DatasetTasksTest {
     void fashionMnistTrainsWritesOutputsAndEvaluatesOnTheTestImages() throws Exception {
         fashion();
         Path out = dir.resolve("run");
-        Run run = train(out, "--task", "fashion-mnist", "--epochs", "1");
+        CliRun run = train(out, "--task", "fashion-mnist", "--epochs", "1");
         assertThat(run.exit()).as(run.err()).isZero();
         // 120 images: 10 held out (1/12), 110 in batches of 16 = 7 steps per epoch.
         JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("metrics.json")));
@@ -132,7 +110,7 @@ class DatasetTasksTest {
         assertThat(ckpt.shape("head.weight")).containsExactly(10, 8);
         assertThat(ckpt.metadata()).containsEntry("model.head", "classifier").containsEntry("task.name", "fashion-mnist");
 
-        Run eval = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString());
+        CliRun eval = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString());
         assertThat(eval.exit()).as(eval.err()).isZero();
         assertThat(eval.out()).contains("the 40 test images").contains("test_accuracy");
     }
@@ -166,7 +144,7 @@ class DatasetTasksTest {
         Path none = dir.resolve("no-fashion");
         System.setProperty(FashionMnistTask.DIR_PROPERTY, none.toString());
         Path out = dir.resolve("run");
-        Run run = train(out, "--task", "fashion-mnist", "--steps", "2");
+        CliRun run = train(out, "--task", "fashion-mnist", "--steps", "2");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("apt-get install dataset-fashion-mnist").hasLineCount(1);
         assertThat(out).doesNotExist();
@@ -222,14 +200,14 @@ class DatasetTasksTest {
         for (String[] c : cases) {
             Path data = tensors(c[0] + ".safetensors", 40, c[0]);
             Path out = dir.resolve("run-" + c[0]);
-            Run run = train(out, "--task", "tensors", "--data", data.toString(), "--steps", "6");
+            CliRun run = train(out, "--task", "tensors", "--data", data.toString(), "--steps", "6");
             assertThat(run.exit()).as(c[0] + ": " + run.err()).isZero();
             JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("metrics.json")));
             assertThat(json.at("/final/" + c[1]).asDouble()).as(c[0]).isFinite().isNotNegative();
             SafeTensorsFile ckpt = SafeTensorsFile.read(out.resolve(Trainer.CHECKPOINT));
             assertThat(ckpt.metadata()).as(c[0]).containsEntry("model.head", c[2]);
 
-            Run eval = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--task", "tensors");
+            CliRun eval = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--task", "tensors");
             assertThat(eval.exit()).as(c[0] + ": " + eval.err()).isZero();
             assertThat(eval.out()).contains("the held-out 4 of 40 samples").contains(c[1].replace("val_", "test_"));
         }
@@ -247,15 +225,15 @@ class DatasetTasksTest {
         Path bad = new SafeTensorsWriter().putF32("x", x, 10, 4, 2).putI64("y", new long[9], 9)
                 .write(dir.resolve("bad.safetensors"));
         Path out = dir.resolve("run");
-        Run run = train(out, "--task", "tensors", "--data", bad.toString(), "--steps", "2");
+        CliRun run = train(out, "--task", "tensors", "--data", bad.toString(), "--steps", "2");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("bad.safetensors").contains("N = 9").hasLineCount(1);
         assertThat(out).doesNotExist();
 
-        Run noData = train(out, "--task", "tensors", "--steps", "2");
+        CliRun noData = train(out, "--task", "tensors", "--steps", "2");
         assertThat(noData.exit()).isEqualTo(2);
         assertThat(noData.err()).contains("--data").hasLineCount(1);
-        Run missing = train(out, "--task", "tensors", "--data", dir.resolve("none.safetensors").toString());
+        CliRun missing = train(out, "--task", "tensors", "--data", dir.resolve("none.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("none.safetensors").contains("does not exist").hasLineCount(1);
     }
@@ -333,7 +311,7 @@ class DatasetTasksTest {
         Path data = tensors("classes.safetensors", 40, "classes");
         Path init = torchLstm("lstm.safetensors", 3, 0.25f);
         Path out = dir.resolve("run");
-        Run run = train(out, "--task", "tensors", "--data", data.toString(), "--init", init.toString(),
+        CliRun run = train(out, "--task", "tensors", "--data", data.toString(), "--init", init.toString(),
                 "--steps", "1", "--lr", "1e-4");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("loaded 4 tensors of a PyTorch state_dict into the recurrent layers")
@@ -344,7 +322,7 @@ class DatasetTasksTest {
 
         // A checkpoint (own names) loads whole.
         Path again = dir.resolve("again");
-        Run whole = train(again, "--task", "tensors", "--data", data.toString(), "--init",
+        CliRun whole = train(again, "--task", "tensors", "--data", data.toString(), "--init",
                 out.resolve(Trainer.CHECKPOINT).toString(), "--steps", "1");
         assertThat(whole.exit()).as(whole.err()).isZero();
         assertThat(whole.out()).contains("loaded 6 tensors").doesNotContain("initialised at random");
@@ -354,20 +332,20 @@ class DatasetTasksTest {
     void initOfAnotherArchitectureIsOneLineAndWritesNothing() throws IOException {
         Path data = tensors("classes.safetensors", 40, "classes");
         Path out = dir.resolve("run");
-        Run shape = train(out, "--task", "tensors", "--data", data.toString(), "--init",
+        CliRun shape = train(out, "--task", "tensors", "--data", data.toString(), "--init",
                 torchLstm("wide.safetensors", 4, 0f).toString(), "--steps", "1");
         assertThat(shape.exit()).isEqualTo(2);
         assertThat(shape.err()).contains("weight_ih_l0").contains("shape").hasLineCount(1);
         assertThat(out).doesNotExist();
 
         Path gruOut = dir.resolve("gru");
-        Run cell = train(gruOut, "--task", "tensors", "--data", data.toString(), "--cell", "gru", "--init",
+        CliRun cell = train(gruOut, "--task", "tensors", "--data", data.toString(), "--cell", "gru", "--init",
                 torchLstm("lstm.safetensors", 3, 0f).toString(), "--steps", "1");
         assertThat(cell.exit()).isEqualTo(2);
         assertThat(cell.err()).contains("lstm.safetensors").hasLineCount(1);
 
         Path stray = new SafeTensorsWriter().putF32("encoder.weight", new float[4], 2, 2).write(dir.resolve("stray.safetensors"));
-        Run other = train(dir.resolve("stray"), "--task", "tensors", "--data", data.toString(), "--init",
+        CliRun other = train(dir.resolve("stray"), "--task", "tensors", "--data", data.toString(), "--init",
                 stray.toString(), "--steps", "1");
         assertThat(other.exit()).isEqualTo(2);
         assertThat(other.err()).contains("'encoder.weight' is not a parameter of this model").hasLineCount(1);
@@ -387,12 +365,12 @@ class DatasetTasksTest {
         Path chars = dir.resolve("chars");
         assertThat(recur("train", "--task", "chars", "--text", text.toString(), "--seq", "16", "--hidden", "8",
                 "--batch", "4", "--steps", "3", "--out", chars.toString()).exit()).isZero();
-        Run eval = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString());
+        CliRun eval = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString());
         assertThat(eval.exit()).as(eval.err()).isZero();
         assertThat(eval.out()).contains("the validation part of").contains("test_bits_per_char");
         Path other = dir.resolve("other.txt");
         Files.writeString(other, sb.toString().replace('t', 'T'));
-        Run vocabulary = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString(), "--text", other.toString());
+        CliRun vocabulary = recur("eval", "--checkpoint", chars.resolve(Trainer.CHECKPOINT).toString(), "--text", other.toString());
         assertThat(vocabulary.exit()).isEqualTo(2);
         assertThat(vocabulary.err()).contains("not the vocabulary").hasLineCount(1);
 
@@ -403,11 +381,11 @@ class DatasetTasksTest {
         Path forecast = dir.resolve("forecast");
         assertThat(recur("train", "--task", "forecast", "--csv", series.toString(), "--column", "value", "--window", "20",
                 "--hidden", "8", "--steps", "3", "--out", forecast.toString()).exit()).isZero();
-        Run f = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString(), "--column", "value");
+        CliRun f = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString(), "--column", "value");
         assertThat(f.exit()).as(f.err()).isZero();
         assertThat(f.out()).contains("the test part of column value").contains("test_mae");
         // The checkpoint records its column: --column may be left out.
-        Run recorded = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString());
+        CliRun recorded = recur("eval", "--checkpoint", forecast.resolve(Trainer.CHECKPOINT).toString());
         assertThat(recorded.exit()).as(recorded.err()).isZero();
         assertThat(recorded.out()).contains("the test part of column value").contains("test_mae");
     }
@@ -420,12 +398,12 @@ class DatasetTasksTest {
         Path adding = dir.resolve("adding");
         assertThat(train(adding, "--seq", "6", "--steps", "3").exit()).isZero();
         Path addingCkpt = adding.resolve(Trainer.CHECKPOINT);
-        Run ok = recur("eval", "--checkpoint", addingCkpt.toString());
+        CliRun ok = recur("eval", "--checkpoint", addingCkpt.toString());
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("1000 test sequences of 6 steps").contains("test_mse");
 
         fashion();
-        Run task = recur("eval", "--checkpoint", addingCkpt.toString(), "--task", "fashion-mnist");
+        CliRun task = recur("eval", "--checkpoint", addingCkpt.toString(), "--task", "fashion-mnist");
         assertThat(task.exit()).isEqualTo(2);
         assertThat(task.err()).contains("is a checkpoint of --task adding, not fashion-mnist").hasLineCount(1);
 
@@ -433,7 +411,7 @@ class DatasetTasksTest {
         Path run = dir.resolve("tensors");
         assertThat(train(run, "--task", "tensors", "--data", classes.toString(), "--steps", "2").exit()).isZero();
         Path ckpt = run.resolve(Trainer.CHECKPOINT);
-        Run values = recur("eval", "--checkpoint", ckpt.toString(), "--data",
+        CliRun values = recur("eval", "--checkpoint", ckpt.toString(), "--data",
                 tensors("values.safetensors", 20, "values").toString());
         assertThat(values.exit()).isEqualTo(2);
         assertThat(values.err()).contains("model.head").contains("another architecture").hasLineCount(1);
@@ -441,20 +419,20 @@ class DatasetTasksTest {
         float[] x = new float[10 * 5 * 4];
         Path wider = new SafeTensorsWriter().putF32("x", x, 10, 5, 4).putI64("y", new long[10], 10)
                 .write(dir.resolve("wider.safetensors"));
-        Run input = recur("eval", "--checkpoint", ckpt.toString(), "--data", wider.toString());
+        CliRun input = recur("eval", "--checkpoint", ckpt.toString(), "--data", wider.toString());
         assertThat(input.exit()).isEqualTo(2);
         assertThat(input.err()).contains("model.input").hasLineCount(1);
 
-        Run whole = recur("eval", "--checkpoint", ckpt.toString(), "--data",
+        CliRun whole = recur("eval", "--checkpoint", ckpt.toString(), "--data",
                 tensors("test.safetensors", 20, "classes").toString());
         assertThat(whole.exit()).as(whole.err()).isZero();
         assertThat(whole.out()).contains("all 20 samples of");
 
-        Run same = recur("eval", "--checkpoint", ckpt.toString(), "--data", classes.toString());
+        CliRun same = recur("eval", "--checkpoint", ckpt.toString(), "--data", classes.toString());
         assertThat(same.exit()).as(same.err()).isZero();
         assertThat(same.out()).contains("the held-out 4 of 40 samples");
 
-        Run missing = recur("eval", "--checkpoint", dir.resolve("nope.safetensors").toString());
+        CliRun missing = recur("eval", "--checkpoint", dir.resolve("nope.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("does not exist").hasLineCount(1);
     }

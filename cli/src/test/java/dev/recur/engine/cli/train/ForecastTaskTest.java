@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
-import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.io.SafeTensorsFile;
@@ -12,10 +12,7 @@ import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.RecurrentConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,9 +29,6 @@ import static org.assertj.core.api.Assertions.within;
 class ForecastTaskTest {
     private static final int N = 300;
     private static final int W = 10;
-
-    private record Run(int exit, String err) {
-    }
 
     /** 10 + 5 sin(2πi/25) + noise: a level far from 0 and a scale far from 1, so units matter. */
     private static double[] series() {
@@ -53,12 +47,9 @@ class ForecastTaskTest {
         return file;
     }
 
-    private static Run train(String... args) {
-        CommandLine cl = RecurCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(Stream.concat(Stream.of("train", "--task", "forecast"), Arrays.stream(args))
-                .toArray(String[]::new)), err.toString());
+    private static CliRun train(String... args) {
+        return CliRun.recur(Stream.concat(Stream.of("train", "--task", "forecast"), Arrays.stream(args))
+                .toArray(String[]::new));
     }
 
     /** The naive MAE computed here from the split's definition: targets in [max(W, from), to), 7 per window. */
@@ -74,7 +65,7 @@ class ForecastTaskTest {
     @Test
     void writesMaeAndTheNaiveBaselineOnTheSameSplits(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        Run r = train("--csv", csv(dir).toString(), "--column", "value", "--window", Integer.toString(W), "--hidden", "8",
+        CliRun r = train("--csv", csv(dir).toString(), "--column", "value", "--window", Integer.toString(W), "--hidden", "8",
                 "--batch", "16", "--steps", "6", "--log-every", "3", "--eval-every", "6", "--out", out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(Files.readAllLines(out.resolve("metrics.csv")).getFirst()).startsWith("step,epoch,train_loss,val_loss,val_mae,");
@@ -137,21 +128,21 @@ class ForecastTaskTest {
     @Test
     void refusesAMissingColumnAndMissingFlagsInOneLine(@TempDir Path dir) throws Exception {
         Path file = csv(dir);
-        Run column = train("--csv", file.toString(), "--column", "valeur", "--out", dir.resolve("a").toString());
+        CliRun column = train("--csv", file.toString(), "--column", "valeur", "--out", dir.resolve("a").toString());
         assertThat(column.exit()).isEqualTo(2);
         assertThat(column.err()).contains("no column 'valeur'").contains("'day', 'value', 'flag'").hasLineCount(1);
         assertThat(dir.resolve("a").resolve(Trainer.CHECKPOINT)).doesNotExist();
 
-        Run noCsv = train("--column", "value", "--out", dir.resolve("b").toString());
+        CliRun noCsv = train("--column", "value", "--out", dir.resolve("b").toString());
         assertThat(noCsv.exit()).isEqualTo(2);
         assertThat(noCsv.err()).contains("needs --csv FILE and --column NAME").hasLineCount(1);
-        Run missing = train("--csv", dir.resolve("none.csv").toString(), "--column", "value", "--out", dir.resolve("c").toString());
+        CliRun missing = train("--csv", dir.resolve("none.csv").toString(), "--column", "value", "--out", dir.resolve("c").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("none.csv").hasLineCount(1);
-        Run seq = train("--csv", file.toString(), "--column", "value", "--seq", "5", "--out", dir.resolve("d").toString());
+        CliRun seq = train("--csv", file.toString(), "--column", "value", "--seq", "5", "--out", dir.resolve("d").toString());
         assertThat(seq.exit()).isEqualTo(2);
         assertThat(seq.err()).contains("use --window").hasLineCount(1);
-        Run tooShort = train("--csv", file.toString(), "--column", "value", "--window", "250", "--out", dir.resolve("e").toString());
+        CliRun tooShort = train("--csv", file.toString(), "--column", "value", "--window", "250", "--out", dir.resolve("e").toString());
         assertThat(tooShort.exit()).isEqualTo(2);
         assertThat(tooShort.err()).contains("too few").hasLineCount(1);
     }

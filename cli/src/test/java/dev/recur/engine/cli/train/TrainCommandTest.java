@@ -2,14 +2,11 @@ package dev.recur.engine.cli.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.recur.engine.cli.RecurCli;
+import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.io.SafeTensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,16 +20,9 @@ class TrainCommandTest {
     private static final String[] TINY = {"--seq", "8", "--hidden", "8", "--batch", "4",
             "--log-every", "5", "--eval-every", "10"};
 
-    private record Run(int exit, String err) {
-    }
-
-    private static Run train(Path out, String... extra) {
-        CommandLine cl = RecurCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        String[] args = Stream.concat(Stream.concat(Stream.of("train"), Arrays.stream(TINY)),
-                Stream.concat(Stream.of("--out", out.toString()), Arrays.stream(extra))).toArray(String[]::new);
-        return new Run(cl.execute(args), err.toString());
+    private static CliRun train(Path out, String... extra) {
+        return CliRun.recur(Stream.concat(Stream.concat(Stream.of("train"), Arrays.stream(TINY)),
+                Stream.concat(Stream.of("--out", out.toString()), Arrays.stream(extra))).toArray(String[]::new));
     }
 
     @Test
@@ -58,17 +48,17 @@ class TrainCommandTest {
     @Test
     void refusesToOverwriteARunAndBadFlagsInOneLine(@TempDir Path dir) {
         assertThat(train(dir, "--steps", "10").exit()).isZero();
-        Run again = train(dir, "--steps", "10");
+        CliRun again = train(dir, "--steps", "10");
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).contains("already holds a run").contains("--resume").hasLineCount(1);
 
-        Run task = train(dir.resolve("x"), "--task", "nope");
+        CliRun task = train(dir.resolve("x"), "--task", "nope");
         assertThat(task.exit()).isEqualTo(2);
         assertThat(task.err()).contains("--task 'nope' is unknown").hasLineCount(1);
-        Run epochs = train(dir.resolve("y"), "--epochs", "2");
+        CliRun epochs = train(dir.resolve("y"), "--epochs", "2");
         assertThat(epochs.exit()).isEqualTo(2);
         assertThat(epochs.err()).contains("--epochs does not apply to --task adding");
-        Run cell = train(dir.resolve("z"), "--cell", "transformer");
+        CliRun cell = train(dir.resolve("z"), "--cell", "transformer");
         assertThat(cell.exit()).isEqualTo(2);
         assertThat(cell.err()).contains("--cell 'transformer' is unknown");
     }

@@ -3,6 +3,7 @@ package dev.recur.engine.cli.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.bindings.CudaAvailability;
+import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.tensor.RelativeError;
@@ -49,10 +50,10 @@ class TrainOnGpuTest {
     /** {@code emulate}: the hook's value ("true": Java twins; "host:LIB": the CUDA kernels compiled for the host). */
     private void gpuRunMatchesTheCpuRunUnder(String emulate, String name, String... args) throws IOException {
         Path cpu = dir.resolve(name + "-cpu"), gpu = dir.resolve(name + "-gpu");
-        DatasetTasksTest.Run cpuRun = DatasetTasksTest.recur(Stream.concat(Stream.of("train", "--out", cpu.toString()), Arrays.stream(args)).toArray(String[]::new));
+        CliRun cpuRun = CliRun.recur(Stream.concat(Stream.of("train", "--out", cpu.toString()), Arrays.stream(args)).toArray(String[]::new));
         assertThat(cpuRun.exit()).as(cpuRun.err()).isZero();
         System.setProperty(DeviceOption.EMULATE_PROPERTY, emulate);
-        DatasetTasksTest.Run gpuRun = DatasetTasksTest.recur(Stream.concat(Stream.of("train", "--out", gpu.toString(), "--device", "cuda"), Arrays.stream(args))
+        CliRun gpuRun = CliRun.recur(Stream.concat(Stream.of("train", "--out", gpu.toString(), "--device", "cuda"), Arrays.stream(args))
                 .toArray(String[]::new));
         System.clearProperty(DeviceOption.EMULATE_PROPERTY);
         assertThat(gpuRun.exit()).as(gpuRun.err()).isZero();
@@ -152,7 +153,7 @@ class TrainOnGpuTest {
         CudaAvailability.Status probe = CudaAvailability.status();
         assumeFalse(probe.usable(), "skipped: this machine has a usable GPU");
         Path out = dir.resolve("run");
-        DatasetTasksTest.Run run = DatasetTasksTest.recur("train", "--task", "adding", "--steps", "2", "--seq", "4", "--hidden", "4", "--batch", "2",
+        CliRun run = CliRun.recur("train", "--task", "adding", "--steps", "2", "--seq", "4", "--hidden", "4", "--batch", "2",
                 "--out", out.toString(), "--device", "cuda");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("--device cuda is not usable: " + probe.line()).hasLineCount(1);
