@@ -462,20 +462,39 @@ public final class VectorKernels implements Kernels {
             VectorMath.sigmoid(n, act, a0 + hidden + from, act, a0 + hidden + from);            // f
             VectorMath.tanh(n, act, a0 + 2 * hidden + from, act, a0 + 2 * hidden + from);       // g
             VectorMath.sigmoid(n, act, a0 + 3 * hidden + from, act, a0 + 3 * hidden + from);    // o
-            for (int j = from; j < vend; j += L) {
-                FloatVector c = load(act, a0 + hidden + j).fma(load(cPrev, cPrevOff + row + j),
-                        load(act, a0 + j).mul(load(act, a0 + 2 * hidden + j)));
-                store(c, cNext, cNextOff + row + j);
-            }
+            lstmCellState(from, vend, hidden, act, a0, cPrev, cPrevOff + row, cNext, cNextOff + row);
             VectorMath.tanh(n, cNext, cNextOff + row + from, hNext, hNextOff + row + from);
-            for (int j = from; j < vend; j += L) {
-                FloatVector h = load(act, a0 + 3 * hidden + j).mul(load(hNext, hNextOff + row + j));
-                store(h, hNext, hNextOff + row + j);
-                if (y != null) store(h, y, yRow + j);
-            }
+            lstmOutput(from, vend, hidden, act, a0, hNext, hNextOff + row, y, yRow);
             int j = vend;
             NaiveKernels.lstmForwardColumns(hidden, j, to, gx, x0, gh, h0, cPrev, cPrevOff + row, act, a0,
                     cNext, cNextOff + row, hNext, hNextOff + row, y, yRow);
+        }
+    }
+
+    /*
+     * The two vector loops of lstmForwardColumns are methods of their own, taking segments and
+     * offsets: inlined into lstmForwardColumns (already large with VectorMath's loops), their
+     * load/store helpers were past C2's inlining budget, so every vector was boxed (about 2.5 MB
+     * of garbage per batch-1 call at H = 512). Compiled on their own, their helpers inline.
+     */
+
+    /** cNext[j] = f[j]·cPrev[j] + i[j]·g[j] for j in [from, vend); act holds i, f, g, o at a0, a0 + H, a0 + 2H, a0 + 3H. */
+    private static void lstmCellState(int from, int vend, int hidden, MemorySegment act, long a0,
+                                      MemorySegment cPrev, long cPrevOff, MemorySegment cNext, long cNextOff) {
+        for (int j = from; j < vend; j += L) {
+            FloatVector c = load(act, a0 + hidden + j).fma(load(cPrev, cPrevOff + j),
+                    load(act, a0 + j).mul(load(act, a0 + 2 * hidden + j)));
+            store(c, cNext, cNextOff + j);
+        }
+    }
+
+    /** hNext[j] = o[j]·hNext[j] (hNext holds tanh(cNext) on entry) for j in [from, vend), also into y when given. */
+    private static void lstmOutput(int from, int vend, int hidden, MemorySegment act, long a0,
+                                   MemorySegment hNext, long hNextOff, MemorySegment y, long yRow) {
+        for (int j = from; j < vend; j += L) {
+            FloatVector h = load(act, a0 + 3 * hidden + j).mul(load(hNext, hNextOff + j));
+            store(h, hNext, hNextOff + j);
+            if (y != null) store(h, y, yRow + j);
         }
     }
 
@@ -530,24 +549,29 @@ public final class VectorKernels implements Kernels {
                                             MemorySegment cPrev, long cp0, MemorySegment dm, long dm0,
                                             MemorySegment dc, long dc0, MemorySegment da, long d0, MemorySegment tanhC) {
         FloatVector one = FloatVector.broadcast(S, 1f);
+        long gate = (long) hidden * Float.BYTES;   // bytes between two gates' columns in act and da
         for (int j = from; j < vend; j += L) {
-            FloatVector i = load(act, a0 + j);
-            FloatVector f = load(act, a0 + hidden + j);
-            FloatVector g = load(act, a0 + 2 * hidden + j);
-            FloatVector o = load(act, a0 + 3 * hidden + j);
-            FloatVector tc = load(tanhC, j - from);
-            FloatVector dmv = load(dm, dm0 + j);
-            FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), load(dc, dc0 + j));
+            long at = (a0 + j) * Float.BYTES, dat = (d0 + j) * Float.BYTES;
+            FloatVector i = FloatVector.fromMemorySegment(S, act, at, NATIVE);
+            FloatVector f = FloatVector.fromMemorySegment(S, act, at + gate, NATIVE);
+            FloatVector g = FloatVector.fromMemorySegment(S, act, at + 2 * gate, NATIVE);
+            FloatVector o = FloatVector.fromMemorySegment(S, act, at + 3 * gate, NATIVE);
+            FloatVector tc = FloatVector.fromMemorySegment(S, tanhC, (long) (j - from) * Float.BYTES, NATIVE);
+            FloatVector dmv = FloatVector.fromMemorySegment(S, dm, (dm0 + j) * Float.BYTES, NATIVE);
+            FloatVector dcIn = FloatVector.fromMemorySegment(S, dc, (dc0 + j) * Float.BYTES, NATIVE);
+            FloatVector c = FloatVector.fromMemorySegment(S, cPrev, (cp0 + j) * Float.BYTES, NATIVE);
+            FloatVector dcTotal = dmv.mul(o).fma(tc.neg().fma(tc, one), dcIn);
             FloatVector di = dcTotal.mul(g).mul(i.mul(one.sub(i)));
-            FloatVector df = dcTotal.mul(load(cPrev, cp0 + j)).mul(f.mul(one.sub(f)));
+            FloatVector df = dcTotal.mul(c).mul(f.mul(one.sub(f)));
             FloatVector dg = dcTotal.mul(i).mul(g.neg().fma(g, one));
             FloatVector dO = dmv.mul(tc).mul(o.mul(one.sub(o)));
             FloatVector dcPrev = dcTotal.mul(f);
-            store(di.blend(0f, di.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + j);
-            store(df.blend(0f, df.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + hidden + j);
-            store(dg.blend(0f, dg.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + 2 * hidden + j);
-            store(dO.blend(0f, dO.abs().compare(VectorOperators.LT, TINY_GRADIENT)), da, d0 + 3 * hidden + j);
-            store(dcPrev.blend(0f, dcPrev.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dc, dc0 + j);
+            di.blend(0f, di.abs().compare(VectorOperators.LT, TINY_GRADIENT)).intoMemorySegment(da, dat, NATIVE);
+            df.blend(0f, df.abs().compare(VectorOperators.LT, TINY_GRADIENT)).intoMemorySegment(da, dat + gate, NATIVE);
+            dg.blend(0f, dg.abs().compare(VectorOperators.LT, TINY_GRADIENT)).intoMemorySegment(da, dat + 2 * gate, NATIVE);
+            dO.blend(0f, dO.abs().compare(VectorOperators.LT, TINY_GRADIENT)).intoMemorySegment(da, dat + 3 * gate, NATIVE);
+            dcPrev.blend(0f, dcPrev.abs().compare(VectorOperators.LT, TINY_GRADIENT))
+                    .intoMemorySegment(dc, (dc0 + j) * Float.BYTES, NATIVE);
         }
     }
 
