@@ -647,7 +647,6 @@ public final class VectorKernels implements Kernels {
         int g3 = 3 * hidden;
         int vend = from + (to - from) / L * L;
         long bytes = (long) (to - from) * Float.BYTES;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g3;
@@ -661,29 +660,48 @@ public final class VectorKernels implements Kernels {
                 continue;
             }
             long a0 = actOff + gRow;
-            int j = from;
-            for (; j < vend; j += L) {
-                FloatVector r = load(act, a0 + j);
-                FloatVector z = load(act, a0 + hidden + j);
-                FloatVector n = load(act, a0 + 2 * hidden + j);
-                FloatVector g = load(dh, dhOff + row + j);
-                FloatVector dn = g.mul(one.sub(z)).mul(n.neg().fma(n, one));
-                FloatVector dz = g.mul(load(hPrev, hPrevOff + row + j).sub(n)).mul(z.mul(one.sub(z)));
-                FloatVector dr = dn.mul(load(ghn, ghnOff + row + j)).mul(r.mul(one.sub(r)));
-                dr = dr.blend(0f, dr.abs().compare(VectorOperators.LT, TINY_GRADIENT));
-                dz = dz.blend(0f, dz.abs().compare(VectorOperators.LT, TINY_GRADIENT));
-                dn = dn.blend(0f, dn.abs().compare(VectorOperators.LT, TINY_GRADIENT));
-                FloatVector dhn = dn.mul(r), dhp = g.mul(z);
-                store(dr, dgx, dgxOff + gRow + j);
-                store(dz, dgx, dgxOff + gRow + hidden + j);
-                store(dn, dgx, dgxOff + gRow + 2 * hidden + j);
-                store(dr, dgh, dghOff + gRow + j);
-                store(dz, dgh, dghOff + gRow + hidden + j);
-                store(dhn.blend(0f, dhn.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dgh, dghOff + gRow + 2 * hidden + j);
-                store(dhp.blend(0f, dhp.abs().compare(VectorOperators.LT, TINY_GRADIENT)), dhPrev, dhPrevOff + row + j);
-            }
-            NaiveKernels.gruBackwardColumns(hidden, j, to, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
+            gruBackwardVectors(hidden, from, vend, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
                     dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
+            NaiveKernels.gruBackwardColumns(hidden, vend, to, act, a0, ghn, ghnOff + row, hPrev, hPrevOff + row, dh, dhOff + row,
+                    dgx, dgxOff + gRow, dgh, dghOff + gRow, dhPrev, dhPrevOff + row);
+        }
+    }
+
+    /**
+     * The vector part of one active row of {@link #gruBackwardColumns}, columns [from, vend); offsets
+     * are the row's starts (act's and dgx/dgh's at gate r). As {@link #lstmBackwardVectors}: a method
+     * of its own that calls the Vector API's loads and stores directly, so that C2, past its inlining
+     * budget, leaves no vector-returning call that would box.
+     */
+    private static void gruBackwardVectors(int hidden, int from, int vend, MemorySegment act, long a0,
+                                           MemorySegment ghn, long ghn0, MemorySegment hPrev, long hp0,
+                                           MemorySegment dh, long dh0, MemorySegment dgx, long dgx0,
+                                           MemorySegment dgh, long dgh0, MemorySegment dhPrev, long dhp0) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        long gate = (long) hidden * Float.BYTES;   // bytes between two gates' columns in act, dgx and dgh
+        for (int j = from; j < vend; j += L) {
+            long at = (a0 + j) * Float.BYTES, xt = (dgx0 + j) * Float.BYTES, ht = (dgh0 + j) * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(S, act, at, NATIVE);
+            FloatVector z = FloatVector.fromMemorySegment(S, act, at + gate, NATIVE);
+            FloatVector n = FloatVector.fromMemorySegment(S, act, at + 2 * gate, NATIVE);
+            FloatVector g = FloatVector.fromMemorySegment(S, dh, (dh0 + j) * Float.BYTES, NATIVE);
+            FloatVector h = FloatVector.fromMemorySegment(S, hPrev, (hp0 + j) * Float.BYTES, NATIVE);
+            FloatVector gn = FloatVector.fromMemorySegment(S, ghn, (ghn0 + j) * Float.BYTES, NATIVE);
+            FloatVector dn = g.mul(one.sub(z)).mul(n.neg().fma(n, one));
+            FloatVector dz = g.mul(h.sub(n)).mul(z.mul(one.sub(z)));
+            FloatVector dr = dn.mul(gn).mul(r.mul(one.sub(r)));
+            dr = dr.blend(0f, dr.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+            dz = dz.blend(0f, dz.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+            dn = dn.blend(0f, dn.abs().compare(VectorOperators.LT, TINY_GRADIENT));
+            FloatVector dhn = dn.mul(r), dhp = g.mul(z);
+            dr.intoMemorySegment(dgx, xt, NATIVE);
+            dz.intoMemorySegment(dgx, xt + gate, NATIVE);
+            dn.intoMemorySegment(dgx, xt + 2 * gate, NATIVE);
+            dr.intoMemorySegment(dgh, ht, NATIVE);
+            dz.intoMemorySegment(dgh, ht + gate, NATIVE);
+            dhn.blend(0f, dhn.abs().compare(VectorOperators.LT, TINY_GRADIENT)).intoMemorySegment(dgh, ht + 2 * gate, NATIVE);
+            dhp.blend(0f, dhp.abs().compare(VectorOperators.LT, TINY_GRADIENT))
+                    .intoMemorySegment(dhPrev, (dhp0 + j) * Float.BYTES, NATIVE);
         }
     }
 
