@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Tells apart the causes of a recurrent layer's latency changing from launch to launch (and
  * within a launch). Two models of the same shape (different memory) run in alternating windows
  * of 60 inference calls each; per window it prints the JVM's uptime, each model's median, the CPU
- * ticks the process's other threads used (JIT compilers, GC, VM thread), and how often the
- * calling thread and Recur's worker were seen on the same CPU (sampled every 5 ms).
+ * ticks the process's other threads used (JIT compilers, GC, VM thread), the Java heap the
+ * process allocated (a kernel whose vectors C2 boxes allocates megabytes per call), and how often
+ * the calling thread and Recur's worker were seen on the same CPU (sampled every 5 ms).
  * A slowness that follows one model's memory shows in one column only; one that follows the
  * clock shows in both; one caused by the JVM's own threads shows in their ticks.
  * <pre>
@@ -49,7 +50,7 @@ public final class LaunchLatencyProbe {
         int input = Integer.parseInt(args[3]), hidden = Integer.parseInt(args[4]);
         Kernels kernels = KernelProvider.defaultKernels();
         RecurrentConfig config = RecurrentConfig.of(mode, input, hidden);
-        StringBuilder line = new StringBuilder("uptime ms: model 0 | model 1 median ms, other threads' ticks, same-CPU samples:");
+        StringBuilder line = new StringBuilder("uptime ms: model 0 | model 1 median ms, heap MB allocated, other threads' ticks, same-CPU samples:");
         try (TensorArena data = TensorArena.open("probe input");
              Recurrent first = Recurrent.create(config, 42); Recurrent second = Recurrent.create(config, 43)) {
             Tensor x = data.empty(steps, batch, input);
@@ -87,12 +88,22 @@ public final class LaunchLatencyProbe {
                 long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
                 long same0 = same.get(), samples0 = samples.get();
                 Map<String, Long> before = threadTicks();
+                long allocated0 = allocatedBytes();
                 double m0 = medianMillis(runs[0]), m1 = medianMillis(runs[1]);
-                line.append(String.format(Locale.ROOT, " [@%d %.2f|%.2f others %s same %d/%d]", uptime, m0, m1,
-                        otherThreads(before, threadTicks(), mainTask, worker), same.get() - same0, samples.get() - samples0));
+                line.append(String.format(Locale.ROOT, " [@%d %.2f|%.2f heap %.0f MB others %s same %d/%d]", uptime, m0, m1,
+                        (allocatedBytes() - allocated0) / 1e6, otherThreads(before, threadTicks(), mainTask, worker),
+                        same.get() - same0, samples.get() - samples0));
             }
         }
         System.out.println(line);
+    }
+
+    /** Java heap bytes allocated so far by all live threads. */
+    private static long allocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadAllocatedBytes(id));
+        return sum;
     }
 
     private static void repeatFor(Runnable run, double seconds) {
