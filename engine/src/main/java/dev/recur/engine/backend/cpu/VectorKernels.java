@@ -593,7 +593,6 @@ public final class VectorKernels implements Kernels {
                                   MemorySegment hNext, long hNextOff, MemorySegment y, long yOff, int ldy) {
         int g3 = 3 * hidden;
         int vend = from + (to - from) / L * L;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < batch; b++) {
             long row = (long) b * hidden;
             long gRow = (long) b * g3;
@@ -609,22 +608,41 @@ public final class VectorKernels implements Kernels {
             addColumns(from, vend, gx, x0 + hidden, gh, h0 + hidden, act, a0 + hidden);
             VectorMath.sigmoid(n, act, a0 + from, act, a0 + from);                              // r
             VectorMath.sigmoid(n, act, a0 + hidden + from, act, a0 + hidden + from);            // z
-            for (int j = from; j < vend; j += L) {
-                FloatVector hn = load(gh, h0 + 2 * hidden + j);
-                if (bhn != null) hn = hn.add(load(bhn, bhnOff + j));
-                store(hn, ghn, ghnOff + row + j);
-                store(load(act, a0 + j).fma(hn, load(gx, x0 + 2 * hidden + j)), act, a0 + 2 * hidden + j);
-            }
+            gruCandidateInput(from, vend, hidden, gx, x0, gh, h0, bhn, bhnOff, act, a0, ghn, ghnOff + row);
             VectorMath.tanh(n, act, a0 + 2 * hidden + from, act, a0 + 2 * hidden + from);       // n
-            for (int j = from; j < vend; j += L) {
-                FloatVector z = load(act, a0 + hidden + j);
-                FloatVector h = one.sub(z).fma(load(act, a0 + 2 * hidden + j), z.mul(load(hPrev, hPrevOff + row + j)));
-                store(h, hNext, hNextOff + row + j);
-                if (y != null) store(h, y, yRow + j);
-            }
+            gruOutput(from, vend, hidden, act, a0, hPrev, hPrevOff + row, hNext, hNextOff + row, y, yRow);
             int j = vend;
             NaiveKernels.gruForwardColumns(hidden, j, to, gx, x0, gh, h0, bhn, bhnOff, hPrev, hPrevOff + row, act, a0,
                     ghn, ghnOff + row, hNext, hNextOff + row, y, yRow);
+        }
+    }
+
+    /*
+     * The vector loops of gruForwardColumns, on their own for the reason given at lstmCellState:
+     * inlined there, their load/store helpers were past C2's budget and boxed every vector.
+     */
+
+    /** ghn[j] = gh_n[j] + b_hn[j] (b_hn may be null), then act_n[j] = r[j]·ghn[j] + gx_n[j], for j in [from, vend). */
+    private static void gruCandidateInput(int from, int vend, int hidden, MemorySegment gx, long x0, MemorySegment gh,
+                                          long h0, MemorySegment bhn, long bhnOff, MemorySegment act, long a0,
+                                          MemorySegment ghn, long ghnRow) {
+        for (int j = from; j < vend; j += L) {
+            FloatVector hn = load(gh, h0 + 2 * hidden + j);
+            if (bhn != null) hn = hn.add(load(bhn, bhnOff + j));
+            store(hn, ghn, ghnRow + j);
+            store(load(act, a0 + j).fma(hn, load(gx, x0 + 2 * hidden + j)), act, a0 + 2 * hidden + j);
+        }
+    }
+
+    /** hNext[j] = (1 - z[j])·n[j] + z[j]·hPrev[j] for j in [from, vend), also into y when given. */
+    private static void gruOutput(int from, int vend, int hidden, MemorySegment act, long a0, MemorySegment hPrev,
+                                  long hPrevRow, MemorySegment hNext, long hNextRow, MemorySegment y, long yRow) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int j = from; j < vend; j += L) {
+            FloatVector z = load(act, a0 + hidden + j);
+            FloatVector h = one.sub(z).fma(load(act, a0 + 2 * hidden + j), z.mul(load(hPrev, hPrevRow + j)));
+            store(h, hNext, hNextRow + j);
+            if (y != null) store(h, y, yRow + j);
         }
     }
 
