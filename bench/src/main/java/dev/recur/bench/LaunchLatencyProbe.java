@@ -88,22 +88,14 @@ public final class LaunchLatencyProbe {
                 long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
                 long same0 = same.get(), samples0 = samples.get();
                 Map<String, Long> before = threadTicks();
-                long allocated0 = allocatedBytes();
+                long allocated0 = SteadyStateCall.allocatedBytes();
                 double m0 = medianMillis(runs[0]), m1 = medianMillis(runs[1]);
                 line.append(String.format(Locale.ROOT, " [@%d %.2f|%.2f heap %.0f MB others %s same %d/%d]", uptime, m0, m1,
-                        (allocatedBytes() - allocated0) / 1e6, otherThreads(before, threadTicks(), mainTask, worker),
+                        (SteadyStateCall.allocatedBytes() - allocated0) / 1e6, otherThreads(before, threadTicks(), mainTask, worker),
                         same.get() - same0, samples.get() - samples0));
             }
         }
         System.out.println(line);
-    }
-
-    /** Java heap bytes allocated so far by all live threads. */
-    private static long allocatedBytes() {
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadAllocatedBytes(id));
-        return sum;
     }
 
     private static void repeatFor(Runnable run, double seconds) {

@@ -64,7 +64,8 @@ public final class SteadyStateCall {
         }
     }
 
-    private static long allocatedBytes() {
+    /** Java heap bytes allocated so far by all live threads. */
+    static long allocatedBytes() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadAllocatedBytes(id));
