@@ -68,6 +68,13 @@ public final class VectorKernels implements Kernels {
      */
     private static final float TINY_GRADIENT = 0x1p-64f;
 
+    /**
+     * Shorthands for the Vector API's load and store. A call C2 does not inline returns its vector
+     * boxed (a heap allocation per vector), and C2 stops inlining once a method is past its budget:
+     * so use them only in small methods (a loop of its own, taking segments and offsets), and call
+     * the Vector API directly in large ones (see lstmBackwardVectors). SteadyStateCall in the bench
+     * module shows a call's heap allocation: a few KB is the graph, more is a boxed kernel.
+     */
     private static FloatVector load(MemorySegment s, long floatIndex) {
         return FloatVector.fromMemorySegment(S, s, floatIndex * Float.BYTES, NATIVE);
     }
