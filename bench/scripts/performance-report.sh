@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates docs/performance.md: runs the recur bench suites side by side with PyTorch (about 6
+# Regenerates docs/performance.md: runs the recur bench suites side by side with PyTorch and ONNX
+# Runtime (about 12
 # minutes on the 2-core VM), writes their JSON, PNG and text under bench/results/, then renders
 # docs/performance.template.md with bench/scripts/render_performance.py.
 #   bench/scripts/performance-report.sh            run the suites, then render
 #   bench/scripts/performance-report.sh --render   render from the results already committed
 # The JMH runs it cites (./recur jmh ...) take hours and are run separately; their summaries are
-# included as committed. Needs PyTorch (.venv-peer, see README) for the side-by-side runs.
+# included as committed. Needs the peers (.venv-peer, see docs/cli.md) for the side-by-side runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -14,7 +15,7 @@ if [ "${1:-}" != "--render" ]; then
   for suite in deepbench-cpu latency; do
     out="bench/results/$suite-cpu-$DATE"
     [ "$suite" = deepbench-cpu ] && out="bench/results/deepbench-cpu-$DATE"
-    ./recur bench --suite "$suite" --peer torch --json "$out.json" --png "$out.png" | tee "$out.txt"
+    ./recur bench --suite "$suite" --peer torch,ort --json "$out.json" --png "$out.png" | tee "$out.txt"
   done
   sed -i "s/-20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\.\(json\|png\|txt\)/-$DATE.\1/g" docs/performance.template.md
 fi

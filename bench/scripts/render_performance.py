@@ -4,8 +4,8 @@
 The template is the only hand-written part (method, roofline, explanations); every number comes
 from a results file named by a directive on a line of its own:
 
-    {{bench-table PATH}}    a `recur bench --json` suite file: one row per shape, with the targets
-    {{bench-summary PATH}}  how many shapes of that file meet each target of issue 3
+    {{bench-table PATH}}    a `recur bench --json` suite file: one row per shape, each peer, the target
+    {{bench-summary PATH}}  how many shapes of that file meet each target of issue 14
     {{include PATH}}        a text file verbatim (JMH summaries, SGEMM runs), in a code block
     {{image PATH}}          a chart (path relative to the repository root)
 
@@ -23,13 +23,33 @@ DIRECTIVE = re.compile(r"^\{\{(bench-table|bench-summary|include|image) (\S+)\}\
 
 
 def target(row):
-    """The issue-3 target that applies to a shape, as (name, required torch/recur ratio)."""
+    """Issue 14's target for a shape, as (name, which ratio, required value). Inference is held to
+    the faster of the peers measured (best_peer_ratio), training to PyTorch (ONNX Runtime does not
+    train)."""
     c = row["config"]
     if c["mode"] == "training":
-        return "training", 1.0
+        return "training", "torch", 1.0
     if c["batch"] <= 4:
-        return "latency", 2.0
-    return "throughput", 1.0
+        return "inference B ≤ 4", "best", 1.3
+    return "inference B > 4", "best", 1.0
+
+
+def peer(row, name):
+    """A peer's entry: its timing with "ratio", {"refused": why}, or None. Files written before the
+    ONNX Runtime peer keep torch's ratio at the top level."""
+    p = row.get(name)
+    if p is not None and "ratio" not in p and "refused" not in p and name == "torch":
+        p = dict(p, ratio=row.get("ratio"))
+    return p
+
+
+def ratio(row, which):
+    if which == "best":
+        if "best_peer_ratio" in row:
+            return row["best_peer_ratio"]
+        which = "torch"
+    p = peer(row, which)
+    return p.get("ratio") if p else None
 
 
 def load(path):
@@ -41,24 +61,50 @@ def fmt_ms(x):
     return f"{x:.3g}" if x < 10 else f"{x:.1f}"
 
 
+def peer_cells(p):
+    if p is None:
+        return ["–", "–"]
+    if "refused" in p:
+        return ["refused", "–"]
+    return [f"{fmt_ms(p['median_ms'])} ({fmt_ms(p['min_ms'])}–{fmt_ms(p['max_ms'])})", f"{p['ratio']:.2f}"]
+
+
 def bench_table(path):
     d = load(path)
     m = d["machine"]
+    peers = [n for n in ("torch", "ort") if any(peer(r, n) for r in d["results"])]
+    versions = {"torch": f"PyTorch {m.get('torch_version')}", "ort": f"ONNX Runtime {m.get('onnxruntime_version')}"}
+    peer_threads = m.get("peer_threads", m.get("torch_threads"))
     out = [f"Command: `{d['command']}` ({d['date']}; {m['cpu_model']}, {m['cores']} cores, "
-           f"{m['vector_bits']}-bit vectors, JDK {m['jdk_version']}, {m['threads']} threads, "
-           f"PyTorch {m.get('torch_version')} with {m.get('torch_threads')} threads). Raw: `{path}`.", "",
-           "| cell | mode | B | T | I | H | Recur ms (min–max) | GFLOP/s | PyTorch ms (min–max) | GFLOP/s | torch/recur | target | met |",
-           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|:-:|"]
+           f"{m['vector_bits']}-bit vectors, JDK {m['jdk_version']}, {m['threads']} threads; "
+           f"{', '.join(versions[n] for n in peers)} with {peer_threads} threads). Raw: `{path}`.", ""]
+    header = ["cell", "mode", "B", "T", "I", "H", "Recur ms (min–max)", "GFLOP/s"]
+    align = ["---", "---", "--:", "--:", "--:", "--:", "--:", "--:"]
+    names = {"torch": "PyTorch", "ort": "ONNX Runtime"}
+    for n in peers:
+        header += [f"{names[n]} ms (min–max)", f"{n}/recur"]
+        align += ["--:", "--:"]
+    header += ["target", "met"]
+    align += ["--", ":-:"]
+    out += ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    refusals = []
     for r in d["results"]:
-        c, rc, tc = r["config"], r["recur"], r.get("torch")
-        name, need = target(r)
-        ratio = r.get("ratio")
-        torch_cells = (f"{fmt_ms(tc['median_ms'])} ({fmt_ms(tc['min_ms'])}–{fmt_ms(tc['max_ms'])}) | {tc['gflops']:.0f}"
-                       if tc else "– | –")
-        met = "–" if ratio is None else ("yes" if ratio >= need else "**no**")
-        out.append(f"| {c['cell']} | {c['mode']} | {c['batch']} | {c['seq']} | {c['input']} | {c['hidden']} | "
-                   f"{fmt_ms(rc['median_ms'])} ({fmt_ms(rc['min_ms'])}–{fmt_ms(rc['max_ms'])}) | {rc['gflops']:.0f} | "
-                   f"{torch_cells} | {'' if ratio is None else f'{ratio:.2f}'} | {name} ≥ {need:g} | {met} |")
+        c, rc = r["config"], r["recur"]
+        name, which, need = target(r)
+        got = ratio(r, which)
+        met = "–" if got is None else ("yes" if got >= need else "**no**")
+        cells = [c["cell"], c["mode"], str(c["batch"]), str(c["seq"]), str(c["input"]), str(c["hidden"]),
+                 f"{fmt_ms(rc['median_ms'])} ({fmt_ms(rc['min_ms'])}–{fmt_ms(rc['max_ms'])})", f"{rc['gflops']:.0f}"]
+        for n in peers:
+            p = peer(r, n)
+            cells += peer_cells(p)
+            if p and "refused" in p and f"{names[n]}: {p['refused']}" not in refusals:
+                refusals.append(f"{names[n]}: {p['refused']}")
+        label = "torch/recur" if which == "torch" else "best peer/recur"
+        cells += [f"{label} ≥ {need:g}" + ("" if got is None else f" ({got:.2f})"), met]
+        out.append("| " + " | ".join(cells) + " |")
+    if refusals:
+        out += ["", "Refused: " + "; ".join(refusals) + "."]
     return out
 
 
@@ -66,16 +112,17 @@ def bench_summary(path):
     d = load(path)
     groups = {}
     for r in d["results"]:
-        if r.get("ratio") is None:
+        name, which, need = target(r)
+        got = ratio(r, which)
+        if got is None:
             continue
-        name, need = target(r)
-        g = groups.setdefault((name, need), [])
-        g.append(r["ratio"])
+        groups.setdefault((name, which, need), []).append(got)
     out = ["| target | shapes | met | worst ratio | median ratio | best ratio |", "|---|--:|--:|--:|--:|--:|"]
-    for (name, need), ratios in sorted(groups.items()):
+    for (name, which, need), ratios in sorted(groups.items()):
         ratios.sort()
         met = sum(1 for x in ratios if x >= need)
-        out.append(f"| {name}: torch/recur ≥ {need:g} | {len(ratios)} | {met} | {ratios[0]:.2f} | "
+        label = "torch/recur" if which == "torch" else "best peer/recur"
+        out.append(f"| {name}: {label} ≥ {need:g} | {len(ratios)} | {met} | {ratios[0]:.2f} | "
                    f"{ratios[len(ratios) // 2]:.2f} | {ratios[-1]:.2f} |")
     return out
 

@@ -24,7 +24,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -33,11 +36,12 @@ import java.util.concurrent.Callable;
  * suite, optionally beside PyTorch on the same shapes, threads and timing rules, and writes the
  * figures as a table, a JSON file and a ratio chart.
  *
- * <p>Shapes run one after the other; with {@code --peer torch}, each shape runs on Recur and then
- * on PyTorch (a long-lived Python process that waits idle meanwhile), never both at once.
+ * <p>Shapes run one after the other; with {@code --peer torch,ort}, each shape runs on Recur, then
+ * on PyTorch, then on ONNX Runtime (one long-lived Python process that waits idle meanwhile),
+ * never two at once.
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch.",
+        description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch and ONNX Runtime.",
                 "Timing: warm-up (>= 2 runs and >= 0.3 s; 1.5 s for the first shape of each cell and mode), "
                         + "then on until settled (medians of 0.2-s windows within 3% and no JIT compilation, at most 6 s in all), then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
 public final class BenchCommand implements Callable<Integer> {
@@ -75,10 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
             + "deepbench-cpu, deepbench-gpu (--device cuda only), latency, smoke")
     String suite;
 
-    @Option(names = "--peer", paramLabel = "torch", description = "also time PyTorch's nn.LSTM/GRU/RNN on the same shapes")
+    @Option(names = "--peer", paramLabel = "PEERS", description = "also time peers on the same shapes: torch "
+            + "(PyTorch's nn.LSTM/GRU/RNN), ort (ONNX Runtime on the module exported with torch.onnx.export; "
+            + "inference only), or torch,ort")
     String peer;
 
-    @Option(names = "--python", paramLabel = "PATH", description = "the Python with PyTorch for --peer (default: "
+    @Option(names = "--python", paramLabel = "PATH", description = "the Python with the peers for --peer (default: "
             + "env RECUR_PYTHON, else .venv-peer/bin/python in the project, else python3)")
     String python;
 
@@ -89,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "write every figure and the machine's facts as JSON")
     Path json;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "write a bar chart of torch/Recur time ratios (needs --peer)")
+    @Option(names = "--png", paramLabel = "FILE", description = "write a bar chart of peer/Recur time ratios (needs --peer)")
     Path png;
 
     @Option(names = "--dry-run", description = "list the shapes and an estimate of the time they take, run nothing")
@@ -118,14 +124,12 @@ public final class BenchCommand implements Callable<Integer> {
         BenchShape.Mode modeFilter = parseMode();
         BenchSuite chosen = suite == null ? null : parseSuite();
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
-        if (peer != null && !peer.equals("torch")) {
-            throw new UserError("--peer '" + peer + "' is unknown: expected torch");
+        List<Peer> peers = parsePeers();
+        if (!peers.isEmpty() && gpu != null) {
+            throw new UserError("--peer " + peer + " times the peers on the CPU; beside --device cuda it is not supported yet");
         }
-        if (peer != null && gpu != null) {
-            throw new UserError("--peer torch times PyTorch on the CPU; beside --device cuda it is not supported yet");
-        }
-        if (png != null && peer == null) {
-            throw new UserError("--png charts the torch/Recur time ratio: it needs --peer torch");
+        if (png != null && peers.isEmpty()) {
+            throw new UserError("--png charts the peer/Recur time ratios: it needs --peer torch, ort or torch,ort");
         }
         if (png != null && !Charts.available()) {
             throw new UserError("--png: " + Charts.UNAVAILABLE);
@@ -135,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
         Sampler.Rules rules = quick ? Sampler.Rules.QUICK : Sampler.Rules.STANDARD;
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (dryRun) {
-            printPlan(out, shapes, rules);
+            printPlan(out, shapes, rules, peers);
             return 0;
         }
         int threadCount = threads.apply();
@@ -144,52 +148,77 @@ public final class BenchCommand implements Callable<Integer> {
         MachineFacts machine = MachineFacts.probe();
 
         List<BenchResult> results = new ArrayList<>();
-        TorchPeer torch = peer == null ? null
-                : TorchPeer.start(TorchPeer.resolvePython(python, System.getenv(), System.getProperty("recur.home")),
-                threadCount);
+        PythonPeer peerProcess = peers.isEmpty() ? null
+                : PythonPeer.start(PythonPeer.resolvePython(python, System.getenv(), System.getProperty("recur.home")),
+                threadCount, peers, "--peer " + peer);
         try {
             List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
             for (int i = 0; i < shapes.size(); i++) {
                 BenchShape s = shapes.get(i);
                 Sampler.Rules shapeRules = perShape.get(i);
                 Sampler.Timing recur = RecurRunner.measure(s, k, execution, new Sampler(shapeRules));
-                Sampler.Timing peerTiming = null;
-                if (torch != null) {
+                Map<Peer, PeerOutcome> outcomes = new EnumMap<>(Peer.class);
+                for (Peer p : peers) {
                     awaitIdleJit();
-                    peerTiming = torch.measure(s, shapeRules);
+                    outcomes.put(p, peerProcess.measure(p, s, shapeRules));
                 }
-                BenchResult r = new BenchResult(s, recur, peerTiming);
+                BenchResult r = new BenchResult(s, recur, outcomes);
                 results.add(r);
                 err.println(progressLine(i + 1, shapes.size(), r));
                 err.flush();
             }
         } finally {
-            if (torch != null) torch.close();
+            if (peerProcess != null) peerProcess.close();
         }
 
-        String torchNote = torch == null ? "" : String.format(Locale.ROOT, "; torch %s (%d threads, %s)",
-                torch.torchVersion(), torch.threads(), torch.python().executable());
+        String peerNote = peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers);
         String engine = gpu != null ? gpu.device().description()
                 : String.format(Locale.ROOT, "%d threads, kernels %s (%s)", threadCount, k.name(), execution.id());
         out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
-                machine.cpuModel(), engine, torchNote);
-        printTable(out, results, torch != null);
+                machine.cpuModel(), engine, peerNote);
+        printTable(out, results, peers);
         out.flush();
 
         if (json != null) {
             BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
                     gpu != null ? gpu.device().description() : k.name(), execution.id(), rules,
-                    torch == null ? null : torch.torchVersion(), torch == null ? null : torch.threads(),
-                    torch == null ? null : torch.python().executable());
+                    peerProcess == null ? null : peerProcess.torchVersion(),
+                    peerProcess == null || !peers.contains(Peer.ORT) ? null : peerProcess.ortVersion(),
+                    peerProcess == null ? null : peerProcess.threads(),
+                    peerProcess == null ? null : peerProcess.python().executable());
             AtomicFiles.write(json, chosen == null ? BenchReport.single(ctx, results.getFirst())
                     : BenchReport.suite(ctx, chosen.id(), modeFilter == null ? null : modeFilter.id(), results));
         }
         if (png != null) {
-            String title = "Recur vs PyTorch " + (torch == null ? "" : torch.torchVersion()) + ", " + threadCount
-                    + " threads" + (chosen == null ? "" : ", suite " + chosen.id());
-            RatioChart.write(png, title, results);
+            String title = "Recur vs " + peerNames(peerProcess, peers) + ", " + threadCount + " threads"
+                    + (chosen == null ? "" : ", suite " + chosen.id());
+            RatioChart.write(png, title, results, peers);
         }
         return 0;
+    }
+
+    private List<Peer> parsePeers() {
+        if (peer == null) return List.of();
+        try {
+            return Peer.parseList(peer);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort or torch,ort");
+        }
+    }
+
+    /** "PyTorch 2.13.0, ONNX Runtime 1.30.0 (2 threads, /path/python)". */
+    private static String peerDescription(PythonPeer python, List<Peer> peers) {
+        return peerNames(python, peers) + String.format(Locale.ROOT, " (%d threads, %s)", python.threads(),
+                python.python().executable());
+    }
+
+    /** "PyTorch 2.13.0, ONNX Runtime 1.30.0". */
+    private static String peerNames(PythonPeer python, List<Peer> peers) {
+        List<String> names = new ArrayList<>();
+        for (Peer p : peers) {
+            names.add(p.displayName() + " " + (p == Peer.TORCH ? python.torchVersion() : python.ortVersion()));
+        }
+        return String.join(", ", names);
     }
 
     /** Checked before anything runs, so that a long run does not end on a typo. */
@@ -257,19 +286,19 @@ public final class BenchCommand implements Callable<Integer> {
         return shapes;
     }
 
-    private void printPlan(PrintWriter out, List<BenchShape> shapes, Sampler.Rules rules) {
+    private void printPlan(PrintWriter out, List<BenchShape> shapes, Sampler.Rules rules, List<Peer> peers) {
         out.printf(Locale.ROOT, "%-46s %10s %12s%n", "shape", "GFLOP", "est. s");
         List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
         double total = 0;
         for (int i = 0; i < shapes.size(); i++) {
             BenchShape s = shapes.get(i);
             double seconds = (Sampler.estimateSeconds(perShape.get(i), s.flops() / (ESTIMATE_GFLOPS * 1e9))
-                    + SETUP_SECONDS) * (peer != null ? 2 : 1);
+                    + SETUP_SECONDS) * (1 + peers.size());
             total += seconds;
             out.printf(Locale.ROOT, "%-46s %10.3f %12.1f%n", s.label(), s.flops() / 1e9, seconds);
         }
         out.printf(Locale.ROOT, "%d shapes, about %.0f s (%.1f min)%s, assuming %.0f GFLOP/s per engine%n", shapes.size(),
-                total, total / 60, peer != null ? " with the torch peer" : "", ESTIMATE_GFLOPS);
+                total, total / 60, peers.isEmpty() ? "" : " with --peer " + peer, ESTIMATE_GFLOPS);
     }
 
     /**
@@ -301,41 +330,62 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * Wall time of a run of these shapes by the sampling rules, each run taking FLOPs / gflops,
-     * plus {@link #SETUP_SECONDS} per shape, on Recur and (withPeer) on PyTorch.
+     * plus {@link #SETUP_SECONDS} per shape, on Recur and on each of {@code peerCount} peers.
      */
-    static double estimateSeconds(List<BenchShape> shapes, Sampler.Rules rules, double gflops, boolean withPeer) {
+    static double estimateSeconds(List<BenchShape> shapes, Sampler.Rules rules, double gflops, int peerCount) {
         List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
         double total = 0;
         for (int i = 0; i < shapes.size(); i++) {
             total += Sampler.estimateSeconds(perShape.get(i), shapes.get(i).flops() / (gflops * 1e9)) + SETUP_SECONDS;
         }
-        return withPeer ? 2 * total : total;
+        return total * (1 + peerCount);
     }
 
     private static String progressLine(int index, int count, BenchResult r) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "bench [%d/%d] %s: recur %s ms (%s GFLOP/s)",
                 index, count, r.shape().label(), ms(r.recur().medianMs()), gflops(r.gflops(r.recur()))));
-        if (r.torch() != null) {
-            line.append(String.format(Locale.ROOT, ", torch %s ms (%s GFLOP/s), torch/recur %.2f",
-                    ms(r.torch().medianMs()), gflops(r.gflops(r.torch())), r.ratio()));
-        }
+        r.peers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            PeerOutcome o = e.getValue();
+            String id = e.getKey().id();
+            line.append(o.measured()
+                    ? String.format(Locale.ROOT, ", %s %s ms (%s GFLOP/s), %s/recur %.2f", id,
+                    ms(o.timing().medianMs()), gflops(r.gflops(o.timing())), id, r.ratio(e.getKey()))
+                    : ", " + id + " refused: " + o.refusal());
+        });
         return line.toString();
     }
 
-    private static void printTable(PrintWriter out, List<BenchResult> results, boolean withPeer) {
+    private static void printTable(PrintWriter out, List<BenchResult> results, List<Peer> peers) {
         String shapeHeader = String.format(Locale.ROOT, "%-8s %-9s %4s %5s %5s %5s %2s %3s", "cell", "mode", "B", "T", "I",
                 "H", "L", "dir");
-        out.print(shapeHeader + String.format(Locale.ROOT, " | %10s %10s %10s %8s", "recur ms", "min", "max", "GFLOP/s"));
-        out.println(withPeer ? String.format(Locale.ROOT, " | %10s %8s | %11s", "torch ms", "GFLOP/s", "torch/recur") : "");
+        StringBuilder header = new StringBuilder(shapeHeader
+                + String.format(Locale.ROOT, " | %10s %10s %10s %8s", "recur ms", "min", "max", "GFLOP/s"));
+        for (Peer p : peers) {
+            header.append(String.format(Locale.ROOT, " | %10s %8s %11s", p.id() + " ms", "GFLOP/s", p.id() + "/recur"));
+        }
+        out.println(header);
+        Map<String, Integer> refusals = new LinkedHashMap<>();  // reason -> footnote number
         for (BenchResult r : results) {
             BenchShape s = r.shape();
             out.printf(Locale.ROOT, "%-8s %-9s %4d %5d %5d %5d %2d %3s | %10s %10s %10s %8s", s.cell(), s.mode(),
                     s.batch(), s.steps(), s.input(), s.hidden(), s.layers(), s.bidirectional() ? "bi" : "uni",
                     ms(r.recur().medianMs()), ms(r.recur().minMs()), ms(r.recur().maxMs()), gflops(r.gflops(r.recur())));
-            out.println(withPeer ? String.format(Locale.ROOT, " | %10s %8s | %11.2f", ms(r.torch().medianMs()),
-                    gflops(r.gflops(r.torch())), r.ratio()) : "");
+            for (Peer p : peers) {
+                PeerOutcome o = r.peer(p);
+                if (o.measured()) {
+                    out.printf(Locale.ROOT, " | %10s %8s %11.2f", ms(o.timing().medianMs()), gflops(r.gflops(o.timing())),
+                            r.ratio(p));
+                } else {
+                    int note = refusals.computeIfAbsent(p.id() + ": " + o.refusal(), k -> refusals.size() + 1);
+                    out.printf(Locale.ROOT, " | %10s %8s %11s", "refused", "[" + note + "]", "-");
+                }
+            }
+            out.println();
         }
-        if (withPeer) out.println("torch/recur = torch median / Recur median: above 1 means Recur is faster");
+        if (!peers.isEmpty()) {
+            out.println("peer/recur = peer median / Recur median: above 1 means Recur is faster");
+        }
+        refusals.forEach((reason, note) -> out.println("[" + note + "] " + reason));
     }
 
     /** Milliseconds with about four significant digits. */

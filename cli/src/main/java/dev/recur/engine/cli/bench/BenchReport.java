@@ -9,16 +9,18 @@ import java.util.List;
 
 /**
  * The {@code --json} file. A single shape gives one object with Recur's figures at the top level
- * ({@code median_ms}, ...) beside {@code recur}, {@code torch} and {@code ratio}; a suite gives
- * one object with a {@code results} array of per-shape objects. Both carry the machine, the
- * command line, the date and the sampling rules.
+ * ({@code median_ms}, ...) beside {@code recur}, {@code torch}, {@code ort} and
+ * {@code best_peer_ratio}; a suite gives one object with a {@code results} array of per-shape
+ * objects. A peer's entry is null when it was not asked for, its timing with {@code ratio}
+ * (peer median / Recur median), or {@code {"refused": why}}. Both carry the machine, the command
+ * line, the date and the sampling rules.
  */
 final class BenchReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Everything about a run besides its figures. */
     record Context(String command, String date, MachineFacts machine, int threads, String kernels, String algorithm,
-                   Sampler.Rules rules, String torchVersion, Integer torchThreads, String python) {
+                   Sampler.Rules rules, String torchVersion, String ortVersion, Integer peerThreads, String python) {
     }
 
     private BenchReport() {
@@ -68,7 +70,8 @@ final class BenchReport {
             machine.putObject("gpu").put("name", m.gpuName()).put("driver", m.gpuDriver());
         }
         machine.put("torch_version", ctx.torchVersion());
-        machine.put("torch_threads", ctx.torchThreads());
+        machine.put("onnxruntime_version", ctx.ortVersion());
+        machine.put("peer_threads", ctx.peerThreads());
         machine.put("python", ctx.python());
         Sampler.Rules r = ctx.rules();
         root.putObject("sampling")
@@ -98,12 +101,21 @@ final class BenchReport {
                 .put("bidirectional", s.bidirectional());
         node.put("flops", r.flops());
         node.set("recur", timingNode(r, r.recur()));
-        if (r.torch() == null) {
-            node.putNull("torch");
-            node.putNull("ratio");
+        for (Peer p : Peer.values()) {
+            PeerOutcome o = r.peer(p);
+            if (o == null) {
+                node.putNull(p.id());
+            } else if (o.measured()) {
+                node.set(p.id(), timingNode(r, o.timing()).put("ratio", r.ratio(p)));
+            } else {
+                node.putObject(p.id()).put("refused", o.refusal());
+            }
+        }
+        double best = r.bestPeerRatio();
+        if (Double.isNaN(best)) {
+            node.putNull("best_peer_ratio");
         } else {
-            node.set("torch", timingNode(r, r.torch()));
-            node.put("ratio", r.ratio());
+            node.put("best_peer_ratio", best);
         }
         return node;
     }

@@ -1,7 +1,13 @@
 package dev.recur.engine.cli.bench;
 
-/** The figures of one shape: Recur's timing and, with --peer, PyTorch's (else null). */
-record BenchResult(BenchShape shape, Sampler.Timing recur, Sampler.Timing torch) {
+import java.util.Map;
+
+/** The figures of one shape: Recur's timing and, per peer asked for, what that peer did. */
+record BenchResult(BenchShape shape, Sampler.Timing recur, Map<Peer, PeerOutcome> peers) {
+    BenchResult {
+        peers = Map.copyOf(peers);
+    }
+
     long flops() {
         return shape.flops();
     }
@@ -11,8 +17,20 @@ record BenchResult(BenchShape shape, Sampler.Timing recur, Sampler.Timing torch)
         return shape.flops() / (t.medianMs() * 1e6);
     }
 
-    /** torch median / Recur median: above 1 means Recur is faster; NaN without a peer. */
-    double ratio() {
-        return torch == null ? Double.NaN : torch.medianMs() / recur.medianMs();
+    /** The peer's outcome, or null when it was not asked for. */
+    PeerOutcome peer(Peer p) {
+        return peers.get(p);
+    }
+
+    /** Peer median / Recur median: above 1 means Recur is faster; NaN when the peer has no timing here. */
+    double ratio(Peer p) {
+        PeerOutcome o = peers.get(p);
+        return o == null || !o.measured() ? Double.NaN : o.timing().medianMs() / recur.medianMs();
+    }
+
+    /** The fastest measured peer's median / Recur median; NaN when no peer has a timing. */
+    double bestPeerRatio() {
+        return peers.values().stream().filter(PeerOutcome::measured).map(PeerOutcome::timing)
+                .mapToDouble(t -> t.medianMs() / recur.medianMs()).min().orElse(Double.NaN);
     }
 }

@@ -18,8 +18,11 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /** {@code recur bench} end to end on tiny shapes with the quick timing rule, and each kind of bad argument. */
 class BenchCommandTest {
-    /** The project's PyTorch, where a developer has one; CI has none, and the peer tests skip. */
-    static final Path PEER_PYTHON = Path.of("/work/main/.venv-peer/bin/python");
+    /**
+     * The project's peer venv (Surefire runs in the module's folder, one below the project root),
+     * where a developer has one; CI has none, and the peer tests skip.
+     */
+    static final Path PEER_PYTHON = Path.of("").toAbsolutePath().getParent().resolve(".venv-peer/bin/python");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -72,7 +75,8 @@ class BenchCommandTest {
         // 3 · 2·3·8·(4+8)·2·3
         assertThat(root.get("flops").asLong()).isEqualTo(3L * 2 * 3 * 8 * 12 * 2 * 3);
         assertThat(root.get("torch").isNull()).isTrue();
-        assertThat(root.get("ratio").isNull()).isTrue();
+        assertThat(root.get("ort").isNull()).isTrue();
+        assertThat(root.get("best_peer_ratio").isNull()).isTrue();
         assertThat(root.get("command").asText()).startsWith("recur bench --cell gru");
         assertThat(root.at("/machine/cores").asInt()).isPositive();
         assertThat(root.at("/machine/vector_bits").asInt()).isPositive();
@@ -125,6 +129,9 @@ class BenchCommandTest {
                 "--png", "needs --peer torch");
         assertUsageError(recur("bench", "--png", dir.resolve("x.png").toString()), "needs --peer torch");
         assertUsageError(recur("bench", "--peer", "tensorflow"), "--peer 'tensorflow' is unknown");
+        assertUsageError(recur("bench", "--peer", "torch,torch"), "--peer 'torch,torch' is unknown",
+                "expected torch, ort or torch,ort");
+        assertUsageError(recur("bench", "--peer", "torch,"), "--peer 'torch,' is unknown");
         assertUsageError(recur("bench", "--suite", "deepbench-gpu"), "needs --device cuda");
         assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
         assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
@@ -147,7 +154,7 @@ class BenchCommandTest {
         CliRun run = recur("bench", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1", "--quick",
                 "--peer", "torch", "--python", missing, "--json", dir.resolve("x.json").toString());
         assertUsageError(run, "--peer torch: cannot run Python " + missing + " (from --python)",
-                "python3 -m venv .venv-peer && .venv-peer/bin/pip install 'torch==2.13.0+cpu'");
+                "python3 -m venv .venv-peer && .venv-peer/bin/pip install 'torch==2.13.0+cpu' onnx onnxruntime");
         assertThat(dir.resolve("x.json")).doesNotExist();
     }
 
@@ -168,14 +175,14 @@ class BenchCommandTest {
         Files.writeString(venvPython, "#!/bin/sh\n");
         assertThat(venvPython.toFile().setExecutable(true)).isTrue();
         String home = dir.toString();
-        assertThat(TorchPeer.resolvePython("/x/python", Map.of("RECUR_PYTHON", "/y/python"), home).executable())
+        assertThat(PythonPeer.resolvePython("/x/python", Map.of("RECUR_PYTHON", "/y/python"), home).executable())
                 .isEqualTo("/x/python");
-        assertThat(TorchPeer.resolvePython(null, Map.of("RECUR_PYTHON", "/y/python"), home).executable())
+        assertThat(PythonPeer.resolvePython(null, Map.of("RECUR_PYTHON", "/y/python"), home).executable())
                 .isEqualTo("/y/python");
-        assertThat(TorchPeer.resolvePython(null, Map.of(), home).executable()).isEqualTo(venvPython.toString());
-        assertThat(TorchPeer.resolvePython(null, Map.of("RECUR_HOME", home), null).executable())
+        assertThat(PythonPeer.resolvePython(null, Map.of(), home).executable()).isEqualTo(venvPython.toString());
+        assertThat(PythonPeer.resolvePython(null, Map.of("RECUR_HOME", home), null).executable())
                 .isEqualTo(venvPython.toString());
-        assertThat(TorchPeer.resolvePython(null, Map.of(), dir.resolve("elsewhere").toString()).executable())
+        assertThat(PythonPeer.resolvePython(null, Map.of(), dir.resolve("elsewhere").toString()).executable())
                 .isEqualTo("python3");
     }
 
@@ -191,12 +198,51 @@ class BenchCommandTest {
         JsonNode root = JSON.readTree(json.toFile());
         assertThat(root.at("/torch/median_ms").asDouble()).isPositive();
         assertThat(root.at("/torch/samples").asInt()).isGreaterThanOrEqualTo(3);
-        assertThat(root.get("ratio").asDouble())
+        assertThat(root.at("/torch/ratio").asDouble())
                 .isCloseTo(root.at("/torch/median_ms").asDouble() / root.get("median_ms").asDouble(),
                         org.assertj.core.data.Percentage.withPercentage(1e-9));
+        assertThat(root.get("best_peer_ratio").asDouble()).isEqualTo(root.at("/torch/ratio").asDouble());
+        assertThat(root.get("ort").isNull()).isTrue();
         assertThat(root.at("/machine/torch_version").asText()).startsWith("2.");
-        assertThat(root.at("/machine/torch_threads").asInt()).isEqualTo(CpuParallel.threads());
+        assertThat(root.at("/machine/onnxruntime_version").isNull()).isTrue();
+        assertThat(root.at("/machine/peer_threads").asInt()).isEqualTo(CpuParallel.threads());
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    /**
+     * Both peers on a suite: ONNX Runtime times the inference shapes and refuses the training
+     * ones with a reason in a footnote, the JSON says which, and the best-peer ratio is the
+     * faster peer's.
+     */
+    @Test
+    void peerOrtTimesInferenceAndRefusesTrainingWithAReason() throws IOException {
+        assumeThat(Files.isExecutable(PEER_PYTHON)).as("peers at " + PEER_PYTHON).isTrue();
+        Path json = dir.resolve("both.json"), png = dir.resolve("both.png");
+        CliRun run = recur("bench", "--suite", "smoke", "--quick", "--peer", "torch,ort", "--python",
+                PEER_PYTHON.toString(), "--json", json.toString(), "--png", png.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("torch/recur", "ort/recur", "ONNX Runtime 1.", "refused",
+                "ort: ONNX Runtime's InferenceSession runs inference only");
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.at("/machine/onnxruntime_version").asText()).startsWith("1.");
+        int inference = 0, training = 0;
+        for (JsonNode r : root.get("results")) {
+            if (r.at("/config/mode").asText().equals("inference")) {
+                inference++;
+                double torch = r.at("/torch/median_ms").asDouble(), ort = r.at("/ort/median_ms").asDouble();
+                assertThat(ort).as(r.get("config").toString()).isPositive();
+                assertThat(r.get("best_peer_ratio").asDouble())
+                        .isCloseTo(Math.min(torch, ort) / r.at("/recur/median_ms").asDouble(),
+                                org.assertj.core.data.Percentage.withPercentage(1e-9));
+            } else {
+                training++;
+                assertThat(r.at("/ort/refused").asText()).contains("inference only");
+                assertThat(r.get("best_peer_ratio").asDouble()).isEqualTo(r.at("/torch/ratio").asDouble());
+            }
+        }
+        assertThat(inference).isPositive();
+        assertThat(training).isPositive();
+        assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
     }
 }

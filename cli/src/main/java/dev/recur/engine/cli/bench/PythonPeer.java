@@ -19,13 +19,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * PyTorch on the same shapes, in one long-lived Python process ({@code torch_peer.py}, shipped in
- * the jar). Recur sends one shape at a time and waits for its result, so the two never run at the
- * same time on the same cores.
+ * The peers ({@link Peer}) on the same shapes, in one long-lived Python process ({@code peer.py},
+ * shipped in the jar). Recur sends one shape at a time and waits for its result, so Recur and a
+ * peer never run at the same time on the same cores.
  */
-final class TorchPeer implements AutoCloseable {
-    static final String INSTALL_HINT = "install PyTorch for the peer: python3 -m venv .venv-peer && "
-            + ".venv-peer/bin/pip install 'torch==2.13.0+cpu' (from PyTorch's CPU wheel index), or pass --python";
+final class PythonPeer implements AutoCloseable {
+    static final String INSTALL_HINT = "install the peers: python3 -m venv .venv-peer && .venv-peer/bin/pip install "
+            + "'torch==2.13.0+cpu' onnx onnxruntime onnxscript (from PyTorch's CPU wheel index), or pass --python";
 
     /** The Python to run and where that choice came from, for messages. */
     record Python(String executable, String source) {
@@ -43,7 +43,9 @@ final class TorchPeer implements AutoCloseable {
     private final Path stderr;
     private final BufferedReader out;
     private final BufferedWriter in;
+    private final String label;
     private final String torchVersion;
+    private final String ortVersion;
     private final int threads;
 
     /**
@@ -62,14 +64,17 @@ final class TorchPeer implements AutoCloseable {
         return new Python("python3", "from PATH; none of --python, RECUR_PYTHON, .venv-peer");
     }
 
-    /** Starts the peer and waits for its greeting; a one-line {@link UserError} when PyTorch cannot run. */
-    static TorchPeer start(Python python, int threads) {
+    /**
+     * Starts the peer process and waits for its greeting; a one-line {@link UserError} when an
+     * engine of {@code peers} cannot run. label names the flag in messages ("--peer torch,ort").
+     */
+    static PythonPeer start(Python python, int threads, List<Peer> peers, String label) {
         Path script = null, stderr = null;
         try {
-            script = Files.createTempFile("recur-torch-peer", ".py");
-            stderr = Files.createTempFile("recur-torch-peer", ".err");
-            try (InputStream resource = TorchPeer.class.getResourceAsStream("torch_peer.py")) {
-                if (resource == null) throw new IllegalStateException("torch_peer.py is missing from the jar");
+            script = Files.createTempFile("recur-peer", ".py");
+            stderr = Files.createTempFile("recur-peer", ".err");
+            try (InputStream resource = PythonPeer.class.getResourceAsStream("peer.py")) {
+                if (resource == null) throw new IllegalStateException("peer.py is missing from the jar");
                 Files.write(script, resource.readAllBytes());
             }
             ProcessBuilder pb = new ProcessBuilder(python.executable(), "-u", script.toString(), Integer.toString(threads))
@@ -81,13 +86,13 @@ final class TorchPeer implements AutoCloseable {
             try {
                 process = pb.start();
             } catch (IOException e) {
-                throw new UserError("--peer torch: cannot run Python " + python + ": " + reason(e) + "; " + INSTALL_HINT);
+                throw new UserError(label + ": cannot run Python " + python + ": " + reason(e) + "; " + INSTALL_HINT);
             }
-            return new TorchPeer(python, process, script, stderr);
+            return new PythonPeer(python, process, script, stderr, peers, label);
         } catch (IOException e) {
             delete(script);
             delete(stderr);
-            throw new UserError("--peer torch: cannot prepare the peer script: " + e.getMessage());
+            throw new UserError(label + ": cannot prepare the peer script: " + e.getMessage());
         } catch (RuntimeException e) {
             delete(script);
             delete(stderr);
@@ -95,8 +100,9 @@ final class TorchPeer implements AutoCloseable {
         }
     }
 
-    private TorchPeer(Python python, Process process, Path script, Path stderr) {
+    private PythonPeer(Python python, Process process, Path script, Path stderr, List<Peer> peers, String label) {
         this.python = python;
+        this.label = label;
         this.process = process;
         this.script = script;
         this.stderr = stderr;
@@ -105,10 +111,15 @@ final class TorchPeer implements AutoCloseable {
         try {
             JsonNode hello = readReply();
             if (hello.has("error")) {
-                throw new UserError("--peer torch: PyTorch is not importable by " + python + ": "
+                throw new UserError(label + ": PyTorch is not importable by " + python + ": "
                         + hello.get("error").asText() + "; " + INSTALL_HINT);
             }
+            if (peers.contains(Peer.ORT) && hello.path("onnxruntime").isNull()) {
+                throw new UserError(label + ": ONNX Runtime is not usable by " + python + ": "
+                        + hello.path("onnxruntime_error").asText() + "; " + INSTALL_HINT);
+            }
             this.torchVersion = hello.get("torch").asText();
+            this.ortVersion = hello.path("onnxruntime").isNull() ? null : hello.get("onnxruntime").asText();
             this.threads = hello.get("threads").asInt();
         } catch (RuntimeException e) {
             close();
@@ -120,6 +131,11 @@ final class TorchPeer implements AutoCloseable {
         return torchVersion;
     }
 
+    /** null when onnxruntime is not importable. */
+    String ortVersion() {
+        return ortVersion;
+    }
+
     int threads() {
         return threads;
     }
@@ -128,10 +144,10 @@ final class TorchPeer implements AutoCloseable {
         return python;
     }
 
-    /** PyTorch's timing of one shape under the same rules as Recur's. */
-    Sampler.Timing measure(BenchShape s, Sampler.Rules rules) {
+    /** The peer's timing of one shape under the same rules as Recur's, or why it cannot run it. */
+    PeerOutcome measure(Peer peer, BenchShape s, Sampler.Rules rules) {
         ObjectNode request = JSON.createObjectNode()
-                .put("cell", s.cell().id()).put("batch", s.batch()).put("seq", s.steps()).put("input", s.input())
+                .put("engine", peer.id()).put("cell", s.cell().id()).put("batch", s.batch()).put("seq", s.steps()).put("input", s.input())
                 .put("hidden", s.hidden()).put("layers", s.layers()).put("bidirectional", s.bidirectional())
                 .put("mode", s.mode().id());
         request.set("rules", JSON.valueToTree(rules));
@@ -140,14 +156,15 @@ final class TorchPeer implements AutoCloseable {
             in.newLine();
             in.flush();
         } catch (IOException e) {
-            throw new UserError("--peer torch: the Python process " + python + " stopped" + stderrTail());
+            throw new UserError(label + ": the Python process " + python + " stopped" + stderrTail());
         }
         JsonNode r = readReply();
         if (r.has("error")) {
-            throw new UserError("--peer torch failed on " + s + ": " + r.get("error").asText());
+            throw new UserError("--peer " + peer.id() + " failed on " + s + ": " + r.get("error").asText());
         }
-        return new Sampler.Timing(r.get("median_ms").asDouble(), r.get("min_ms").asDouble(), r.get("max_ms").asDouble(),
-                r.get("samples").asInt());
+        if (r.has("refused")) return PeerOutcome.refused(r.get("refused").asText());
+        return PeerOutcome.timed(new Sampler.Timing(r.get("median_ms").asDouble(), r.get("min_ms").asDouble(), r.get("max_ms").asDouble(),
+                r.get("samples").asInt()));
     }
 
     private JsonNode readReply() {
@@ -158,12 +175,12 @@ final class TorchPeer implements AutoCloseable {
             line = null;
         }
         if (line == null) {
-            throw new UserError("--peer torch: the Python process " + python + " stopped" + stderrTail());
+            throw new UserError(label + ": the Python process " + python + " stopped" + stderrTail());
         }
         try {
             return JSON.readTree(line);
         } catch (IOException e) {
-            throw new UserError("--peer torch: " + python + " answered '" + line + "', not the peer script's JSON");
+            throw new UserError(label + ": " + python + " answered '" + line + "', not the peer script's JSON");
         }
     }
 

@@ -1,0 +1,45 @@
+package dev.recur.engine.cli.bench;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** An engine timed beside Recur by {@code recur bench --peer}; both run in the {@link PythonPeer} process. */
+enum Peer {
+    /** PyTorch's nn.LSTM/GRU/RNN, eager, under inference_mode or with autograd. */
+    TORCH("torch", "PyTorch"),
+    /** ONNX Runtime's CPU provider on the same module exported with torch.onnx.export. */
+    ORT("ort", "ONNX Runtime");
+
+    private final String id;
+    private final String displayName;
+
+    Peer(String id, String displayName) {
+        this.id = id;
+        this.displayName = displayName;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String displayName() {
+        return displayName;
+    }
+
+    /** "torch", "ort", "torch,ort" (any order, no repeats) in declaration order. */
+    static List<Peer> parseList(String text) {
+        Set<Peer> chosen = EnumSet.noneOf(Peer.class);
+        for (String part : text.split(",", -1)) {
+            Peer p = null;
+            for (Peer candidate : values()) {
+                if (candidate.id.equals(part.strip())) p = candidate;
+            }
+            if (p == null || !chosen.add(p)) {
+                throw new IllegalArgumentException(part);
+            }
+        }
+        return new ArrayList<>(chosen);
+    }
+}

@@ -1,0 +1,194 @@
+"""The peers of `recur bench`: PyTorch's nn.LSTM / nn.GRU / nn.RNN, and ONNX Runtime running the
+same module exported with torch.onnx.export, timed on the shapes Recur sends.
+
+Shipped inside the Recur jar and run by it as: python peer.py THREADS
+Protocol, one JSON object per line:
+  out: {"torch": version, "onnxruntime": version or null, "onnxruntime_error": why not or null,
+        "threads": n, "python": version}                                   once, at start
+       or {"error": "..."} and exit code 3 when torch cannot be imported
+  in:  {"engine": "torch" | "ort", "cell", "batch", "seq", "input", "hidden", "layers",
+        "bidirectional", "mode", "rules": {...}}
+  out: {"median_ms", "min_ms", "max_ms", "samples"}, or {"refused": "..."} when the engine cannot
+       run that shape (ONNX Runtime does not train), or {"error": "..."}
+until standard input closes. The timing rules are Recur's (Sampler.java), applied the same way.
+"""
+import io
+import json
+import sys
+import time
+import warnings
+
+
+def reply(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+try:
+    import torch
+except Exception as error:  # ImportError, or a broken install failing while loading its libraries
+    reply({"error": f"cannot import torch ({type(error).__name__}: {error})"})
+    sys.exit(3)
+
+try:
+    import onnxruntime
+    import onnx  # noqa: F401  torch.onnx.export needs it
+    ORT_ERROR = None
+except Exception as error:
+    onnxruntime = None
+    ORT_ERROR = f"cannot import onnxruntime and onnx ({type(error).__name__}: {error})"
+
+
+class Refused(Exception):
+    """The engine cannot run this shape; said in the table, not an error."""
+
+
+def build(shape):
+    cell, kwargs = shape["cell"], dict(input_size=shape["input"], hidden_size=shape["hidden"],
+                                      num_layers=shape["layers"], bidirectional=shape["bidirectional"])
+    if cell == "lstm":
+        return torch.nn.LSTM(**kwargs)
+    if cell == "gru":
+        return torch.nn.GRU(**kwargs)
+    if cell in ("rnn_tanh", "rnn_relu"):
+        return torch.nn.RNN(nonlinearity=cell[4:], **kwargs)
+    raise ValueError(f"unknown cell {cell!r}")
+
+
+def window_median(run, rules, clock):
+    """Median ms of one settling window: at least 3 runs and settleWindowNanos."""
+    times, start = [], clock()
+    t1 = start
+    while len(times) < 3 or t1 - start < rules["settleWindowNanos"]:
+        t0 = clock()
+        run()
+        t1 = clock()
+        times.append((t1 - t0) / 1e6)
+    return median_of(times)
+
+
+def median_of(values):
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def measure(run, rules):
+    """Recur's Sampler: warm-up, settling, then samples until target count or budget, never fewer than min."""
+    clock = time.perf_counter_ns
+    start, i = clock(), 0
+    while i < rules["warmupRuns"] or clock() - start < rules["warmupNanos"]:
+        run()
+        i += 1
+    if rules["settleWindowNanos"] > 0 and clock() - start < rules["maxWarmupNanos"]:
+        previous = window_median(run, rules, clock)
+        while clock() - start < rules["maxWarmupNanos"]:
+            current = window_median(run, rules, clock)
+            if current >= previous * (1 - rules["settleTolerance"]):
+                break
+            previous = current
+    samples, start = [], clock()
+    while True:
+        t0 = clock()
+        run()
+        t1 = clock()
+        samples.append((t1 - t0) / 1e6)
+        n = len(samples)
+        if n >= rules["targetSamples"] or (n >= rules["minSamples"] and t1 - start >= rules["budgetNanos"]):
+            break
+    return {"median_ms": median_of(samples), "min_ms": min(samples), "max_ms": max(samples), "samples": len(samples)}
+
+
+def torch_runner(model, x, mode):
+    if mode == "inference":
+        model.eval()
+
+        def run():
+            with torch.inference_mode():
+                model(x)
+        return run
+    if mode == "training":
+        model.train()
+
+        def run():
+            model.zero_grad()  # set_to_none, PyTorch's default
+            out, _ = model(x)
+            out.sum().backward()
+        return run
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+def ort_runner(model, x, mode, threads):
+    """The module as a service would deploy it: torch.onnx.export (the TorchScript exporter, which
+    writes ONNX's LSTM/GRU/RNN operators), then an InferenceSession with all graph optimisations."""
+    if onnxruntime is None:
+        raise Refused(ORT_ERROR)
+    if mode != "inference":
+        raise Refused("ONNX Runtime's InferenceSession runs inference only")
+    model.eval()
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (x,), buffer, input_names=["x"], output_names=["y"], opset_version=17,
+                              dynamo=False)
+    except Exception as error:
+        raise Refused(f"torch.onnx.export failed ({type(error).__name__}: {str(error).splitlines()[0]})")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+    except Exception as error:
+        raise Refused(f"ONNX Runtime cannot load the exported model ({type(error).__name__}: "
+                      f"{str(error).splitlines()[0]})")
+    feed = {"x": x.numpy()}
+    # Time only a model that computes what PyTorch computes.
+    with torch.inference_mode():
+        expected = model(x)[0].numpy()
+    got = session.run(None, feed)[0]
+    error = float(((got - expected) ** 2).sum() ** 0.5 / max(float((expected ** 2).sum() ** 0.5), 1e-30))
+    if not error <= 1e-4:
+        raise ValueError(f"ONNX Runtime's output differs from PyTorch's (relative L2 error {error:.2e})")
+
+    def run():
+        session.run(None, feed)
+    return run
+
+
+def run_shape(shape, threads):
+    torch.manual_seed(42)
+    model = build(shape).float()
+    generator = torch.Generator().manual_seed(7)
+    x = torch.rand(shape["seq"], shape["batch"], shape["input"], generator=generator, dtype=torch.float32) * 2 - 1
+    engine = shape.get("engine", "torch")
+    if engine == "torch":
+        run = torch_runner(model, x, shape["mode"])
+    elif engine == "ort":
+        run = ort_runner(model, x, shape["mode"], threads)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    return measure(run, shape["rules"])
+
+
+def main():
+    threads = int(sys.argv[1])
+    torch.set_num_threads(threads)
+    reply({"torch": torch.__version__, "onnxruntime": onnxruntime.__version__ if onnxruntime else None,
+           "onnxruntime_error": ORT_ERROR, "threads": torch.get_num_threads(), "python": sys.version.split()[0]})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            reply(run_shape(json.loads(line), threads))
+        except Refused as why:
+            reply({"refused": str(why)})
+        except Exception as error:  # reported to Recur, which stops with one line
+            reply({"error": f"{type(error).__name__}: {error}"})
+
+
+if __name__ == "__main__":
+    main()
