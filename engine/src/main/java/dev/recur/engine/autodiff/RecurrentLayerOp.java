@@ -84,8 +84,15 @@ public final class RecurrentLayerOp {
         }
     }
 
-    /** The bias rides in the projection's GEMM when the input is at most a quarter as wide as the gates. */
-    private static final int BIAS_COLUMN_MAX_INPUT_RATIO = 4;
+    /**
+     * The bias rides in the projection's GEMM when the input is at most a quarter as wide as the
+     * gates and the projection has more rows than inputs: the bias column costs a copy of W_ih
+     * (gh x in floats), the separate pass n x gh, so a short batch-1 sequence (n = T·B small)
+     * adds the bias afterwards.
+     */
+    private static boolean biasAsColumn(int n, int gh, int in) {
+        return in <= gh / 4 && n > in;
+    }
 
     /**
      * gx [n, gh] = [x | 1] · [W_ih | bias]^T: the bias as one more column of the GEMM instead of a
@@ -126,7 +133,7 @@ public final class RecurrentLayerOp {
             Tensor folded = mem.copyOf(bIh.value());
             int foldedHh = gru ? 2 * hidden : gh; // GRU keeps b_hn apart: n = tanh(.. + r * (W_hn h + b_hn))
             k.axpy(foldedHh, 1f, bHh.value().data(), 0, folded.data(), 0);
-            if (in <= gh / BIAS_COLUMN_MAX_INPUT_RATIO) {
+            if (biasAsColumn(steps * batch, gh, in)) {
                 projectWithBiasColumn(k, mem, steps * batch, gh, in, x.value().data(), wIh.value().data(), folded, gx);
             } else {
                 k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
