@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/performance.md: runs the recur bench suites side by side with PyTorch and ONNX
-# Runtime (about 12
-# minutes on the 2-core VM), writes their JSON, PNG and text under bench/results/, then renders
+# Runtime (about 12 minutes on the 2-core VM), writes their JSON, PNG and text under bench/results/, then renders
 # docs/performance.template.md with bench/scripts/render_performance.py.
 #   bench/scripts/performance-report.sh            run the suites, then render
 #   bench/scripts/performance-report.sh --render   render from the results already committed
