@@ -16,7 +16,9 @@ if [ "${1:-}" != "--render" ]; then
     [ "$suite" = deepbench-cpu ] && out="bench/results/deepbench-cpu-$DATE"
     ./recur bench --suite "$suite" --peer torch,ort --json "$out.json" --png "$out.png" | tee "$out.txt"
   done
-  sed -i "s/-20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\.\(json\|png\|txt\)/-$DATE.\1/g" docs/performance.template.md
+  # Only the suites' own files: the template also cites results that this script does not remake.
+  sed -i -E "s#(bench/results/(deepbench-cpu|latency-cpu))-20[0-9]{2}-[0-9]{2}-[0-9]{2}\.(json|png|txt)#\1-$DATE.\3#g" \
+    docs/performance.template.md
 fi
 python3 bench/scripts/render_performance.py docs/performance.template.md docs/performance.md
 echo "wrote docs/performance.md" >&2

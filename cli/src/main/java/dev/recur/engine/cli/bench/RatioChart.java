@@ -36,7 +36,7 @@ final class RatioChart {
         // they span more than a factor of 20, so that one large ratio does not flatten the others.
         boolean log = Math.max(max, 1) / Math.min(min, 1) > 20;
         CategoryChart chart = new CategoryChartBuilder()
-                .width(Math.max(640, 120 + 48 * results.size())).height(560)
+                .width(Math.max(Math.max(640, 9 * title.length()), 120 + 48 * peers.size() * results.size())).height(560)
                 .title(title)
                 .xAxisTitle("shape (cell, mode, batch, steps, input, hidden); dashed line: parity")
                 .yAxisTitle("peer time / Recur time (> 1: Recur faster)" + (log ? ", log scale" : ""))
