@@ -85,10 +85,10 @@ public final class RecurrentLayerOp {
     }
 
     /**
-     * The bias rides in the projection's GEMM when the input is at most a quarter as wide as the
-     * gates and the projection has more rows than inputs: the bias column costs a copy of W_ih
-     * (gh x in floats), the separate pass n x gh, so a short batch-1 sequence (n = T·B small)
-     * adds the bias afterwards.
+     * Whether the bias rides in the projection's GEMM as a column: when the input is at most a
+     * quarter as wide as the gates and the projection has more rows (n = T·B) than inputs. The
+     * column costs a copy of W_ih (gh x in floats), the separate bias pass one over gx (n x gh),
+     * so a short batch-1 sequence adds the bias afterwards.
      */
     private static boolean biasAsColumn(int n, int gh, int in) {
         return in <= gh / 4 && n > in;

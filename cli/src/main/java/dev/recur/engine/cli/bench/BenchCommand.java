@@ -216,7 +216,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static String peerNames(PythonPeer python, List<Peer> peers) {
         List<String> names = new ArrayList<>();
         for (Peer p : peers) {
-            names.add(p.displayName() + " " + (p == Peer.TORCH ? python.torchVersion() : python.ortVersion()));
+            names.add(p.displayName() + " " + python.version(p));
         }
         return String.join(", ", names);
     }
@@ -292,8 +292,7 @@ public final class BenchCommand implements Callable<Integer> {
         double total = 0;
         for (int i = 0; i < shapes.size(); i++) {
             BenchShape s = shapes.get(i);
-            double seconds = (Sampler.estimateSeconds(perShape.get(i), s.flops() / (ESTIMATE_GFLOPS * 1e9))
-                    + SETUP_SECONDS) * (1 + peers.size());
+            double seconds = shapeSeconds(s, perShape.get(i), ESTIMATE_GFLOPS, peers.size());
             total += seconds;
             out.printf(Locale.ROOT, "%-46s %10.3f %12.1f%n", s.label(), s.flops() / 1e9, seconds);
         }
@@ -336,22 +335,27 @@ public final class BenchCommand implements Callable<Integer> {
         List<Sampler.Rules> perShape = rulesPerShape(shapes, rules);
         double total = 0;
         for (int i = 0; i < shapes.size(); i++) {
-            total += Sampler.estimateSeconds(perShape.get(i), shapes.get(i).flops() / (gflops * 1e9)) + SETUP_SECONDS;
+            total += shapeSeconds(shapes.get(i), perShape.get(i), gflops, peerCount);
         }
-        return total * (1 + peerCount);
+        return total;
+    }
+
+    /** One shape's share of {@link #estimateSeconds}. */
+    private static double shapeSeconds(BenchShape s, Sampler.Rules rules, double gflops, int peerCount) {
+        return (Sampler.estimateSeconds(rules, s.flops() / (gflops * 1e9)) + SETUP_SECONDS) * (1 + peerCount);
     }
 
     private static String progressLine(int index, int count, BenchResult r) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "bench [%d/%d] %s: recur %s ms (%s GFLOP/s)",
                 index, count, r.shape().label(), ms(r.recur().medianMs()), gflops(r.gflops(r.recur()))));
-        r.peers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            PeerOutcome o = e.getValue();
-            String id = e.getKey().id();
+        for (Peer p : Peer.values()) {
+            PeerOutcome o = r.peer(p);
+            if (o == null) continue;
             line.append(o.measured()
-                    ? String.format(Locale.ROOT, ", %s %s ms (%s GFLOP/s), %s/recur %.2f", id,
-                    ms(o.timing().medianMs()), gflops(r.gflops(o.timing())), id, r.ratio(e.getKey()))
-                    : ", " + id + " refused: " + o.refusal());
-        });
+                    ? String.format(Locale.ROOT, ", %s %s ms (%s GFLOP/s), %s/recur %.2f", p.id(),
+                    ms(o.timing().medianMs()), gflops(r.gflops(o.timing())), p.id(), r.ratio(p))
+                    : ", " + p.id() + " refused: " + o.refusal());
+        }
         return line.toString();
     }
 

@@ -30,7 +30,6 @@ record BenchResult(BenchShape shape, Sampler.Timing recur, Map<Peer, PeerOutcome
 
     /** The fastest measured peer's median / Recur median; NaN when no peer has a timing. */
     double bestPeerRatio() {
-        return peers.values().stream().filter(PeerOutcome::measured).map(PeerOutcome::timing)
-                .mapToDouble(t -> t.medianMs() / recur.medianMs()).min().orElse(Double.NaN);
+        return peers.keySet().stream().mapToDouble(this::ratio).filter(x -> !Double.isNaN(x)).min().orElse(Double.NaN);
     }
 }

@@ -136,6 +136,11 @@ final class PythonPeer implements AutoCloseable {
         return ortVersion;
     }
 
+    /** The version of that peer's engine (null: ONNX Runtime not importable). */
+    String version(Peer p) {
+        return p == Peer.TORCH ? torchVersion : ortVersion;
+    }
+
     int threads() {
         return threads;
     }

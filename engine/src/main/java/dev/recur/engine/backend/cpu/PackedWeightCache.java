@@ -36,6 +36,8 @@ final class PackedWeightCache {
     }
 
     private static final int MAX_ENTRIES = 16;
+    /** Below this many bytes one thread compares: a pool round trip costs more than it saves. */
+    private static final long PARALLEL_COMPARE_MIN_BYTES = 256 * 1024;
     private final Map<Key, Panels> entries = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Panels> eldest) {
@@ -51,9 +53,6 @@ final class PackedWeightCache {
         }
         return entry != null && sameBytes(entry.source, weights) ? entry : null;
     }
-
-    /** Below this many bytes one thread compares: a pool round trip costs more than it saves. */
-    private static final long PARALLEL_COMPARE_MIN_BYTES = 256 * 1024;
 
     /** Whether a and b (of equal size) hold the same bytes. */
     static boolean sameBytes(MemorySegment a, MemorySegment b) {
