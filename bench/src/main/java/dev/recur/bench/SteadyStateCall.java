@@ -5,6 +5,7 @@ import dev.recur.engine.autodiff.Reductions;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
@@ -23,7 +24,8 @@ import java.util.SplittableRandom;
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
  *        -cp bench/target/recur-benchmarks.jar dev.recur.bench.SteadyStateCall GRU 64 50 256 512 inference
  * </pre>
- * Arguments: cell, batch, steps, input size, hidden size, inference or training.
+ * Arguments: cell, batch, steps, input size, hidden size, inference or training, and optionally the
+ * weight precision of an inference call (fp32, the default, or bf16).
  */
 public final class SteadyStateCall {
     private SteadyStateCall() {
@@ -34,6 +36,7 @@ public final class SteadyStateCall {
         int batch = Integer.parseInt(args[1]), steps = Integer.parseInt(args[2]);
         int input = Integer.parseInt(args[3]), hidden = Integer.parseInt(args[4]);
         boolean training = args[5].equals("training");
+        RecurrentExecution execution = RecurrentExecution.fused(WeightPrecision.parse(args.length > 6 ? args[6] : "fp32"));
         Kernels kernels = KernelProvider.defaultKernels();
         try (Recurrent model = Recurrent.create(RecurrentConfig.of(mode, input, hidden), 42);
              TensorArena data = TensorArena.open("input")) {
@@ -45,12 +48,12 @@ public final class SteadyStateCall {
                         model.zeroGrad();
                         try (Graph g = Graph.training(kernels)) {
                             g.backward(Reductions.sum(model.forward(g, g.constant(x), null, null, null,
-                                    RecurrentExecution.FUSED).output()));
+                                    execution).output()));
                         }
                     }
                     : () -> {
                         try (Graph g = Graph.inference(kernels)) {
-                            model.forward(g, g.constant(x), null, null, null, RecurrentExecution.FUSED);
+                            model.forward(g, g.constant(x), null, null, null, execution);
                         }
                     };
             long end = System.nanoTime() + 8_000_000_000L;
@@ -59,8 +62,8 @@ public final class SteadyStateCall {
             long allocated = allocatedBytes(), t0 = System.nanoTime();
             for (int i = 0; i < calls; i++) call.run();
             double millis = (System.nanoTime() - t0) / 1e6 / calls;
-            System.out.printf(Locale.ROOT, "%s B=%d T=%d I=%d H=%d %s: %.2f ms/call, %.1f KB of heap/call%n", mode.id(),
-                    batch, steps, input, hidden, args[5], millis, (allocatedBytes() - allocated) / 1024.0 / calls);
+            System.out.printf(Locale.ROOT, "%s B=%d T=%d I=%d H=%d %s %s: %.2f ms/call, %.1f KB of heap/call%n", mode.id(),
+                    batch, steps, input, hidden, args[5], execution.id(), millis, (allocatedBytes() - allocated) / 1024.0 / calls);
         }
     }
 

@@ -56,10 +56,15 @@ public final class InferCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    @Mixin
+    WeightPrecisionOption weightPrecision = new WeightPrecisionOption();
+
     @Override
     public Integer call() throws IOException {
+        weightPrecision.requireFp32Because(gradOutput != null, "--grad-output");
+        weightPrecision.requireFp32Because(device.isCuda(), "--device cuda");
         try (GpuContext gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
-            return run(DeviceOption.execution(gpu, kernels.execution()));
+            return run(DeviceOption.execution(gpu, kernels.execution(weightPrecision.precision())));
         }
     }
 

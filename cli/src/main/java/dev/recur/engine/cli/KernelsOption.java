@@ -2,6 +2,7 @@ package dev.recur.engine.cli;
 
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Option;
 
@@ -21,6 +22,17 @@ public final class KernelsOption {
 
     /** The recurrent layer on the CPU: the textbook reference with naive kernels, else the fused layer. */
     public RecurrentExecution execution() {
+        return execution(WeightPrecision.FP32);
+    }
+
+    /**
+     * As {@link #execution()}, with the weights at {@code weights}. bf16 always runs the fused
+     * layer: on naive kernels that is its reference (W_hh rounded, then the stepwise loop).
+     */
+    public RecurrentExecution execution(WeightPrecision weights) {
+        if (weights != WeightPrecision.FP32) {
+            return RecurrentExecution.fused(weights);
+        }
         return kernels().name().equals("naive") ? RecurrentExecution.TEXTBOOK : RecurrentExecution.FUSED;
     }
 }

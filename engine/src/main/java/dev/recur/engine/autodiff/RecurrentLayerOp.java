@@ -3,6 +3,7 @@ package dev.recur.engine.autodiff;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -111,8 +112,26 @@ public final class RecurrentLayerOp {
         k.sgemm(false, true, n, gh, cols, 1f, xOnes.data(), 0, cols, wBias.data(), 0, cols, 0f, gx.data(), 0, gh);
     }
 
+    /** A scratch copy of w with every element rounded to the nearest bf16 value. */
+    private static MemorySegment roundedToBf16(Kernels k, TensorArena mem, Tensor w) {
+        Tensor rounded = mem.empty(w.shape());
+        k.roundToBf16(Math.toIntExact(w.size()), w.data(), 0, rounded.data(), 0);
+        return rounded.data();
+    }
+
     public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
                                  Var h0, Var c0, int[] lengths, boolean reverse) {
+        return forward(mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse, WeightPrecision.FP32);
+    }
+
+    /**
+     * As above, with W_ih and W_hh used at the given precision. bf16 (inference only: no input
+     * may need a gradient) rounds W_ih into a scratch copy for the projection, whose GEMM reuses
+     * each weight T·B times, and leaves W_hh, read once per step, to the recurrence's kernels
+     * ({@link Recurrence}), which stream it as bf16. Biases, W_hr and all arithmetic stay fp32.
+     */
+    public static Result forward(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr,
+                                 Var h0, Var c0, int[] lengths, boolean reverse, WeightPrecision weights) {
         Graph g = x.graph();
         Kernels k = g.kernels();
         TensorArena mem = g.arena();
@@ -122,21 +141,27 @@ public final class RecurrentLayerOp {
         final boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
         final long stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
         final Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
+        boolean keepAll = g.needsGrad(inputs);
+        if (keepAll && weights != WeightPrecision.FP32) {
+            throw new IllegalArgumentException(weights + " weights are for inference only, but this " + mode.id()
+                    + " layer's inputs need gradients: train with fp32 weights");
+        }
+        final MemorySegment wIhData = weights == WeightPrecision.BF16 ? roundedToBf16(k, mem, wIh.value()) : wIh.value().data();
 
         // 1. Input projection for every step, with the foldable biases.
         Tensor gx = mem.empty(steps * batch, gh);
         MemorySegment bhn = null;
         if (bIh == null) {
-            k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
+            k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIhData, 0, in,
                     0f, gx.data(), 0, gh);
         } else {
             Tensor folded = mem.copyOf(bIh.value());
             int foldedHh = gru ? 2 * hidden : gh; // GRU keeps b_hn apart: n = tanh(.. + r * (W_hn h + b_hn))
             k.axpy(foldedHh, 1f, bHh.value().data(), 0, folded.data(), 0);
             if (biasAsColumn(steps * batch, gh, in)) {
-                projectWithBiasColumn(k, mem, steps * batch, gh, in, x.value().data(), wIh.value().data(), folded, gx);
+                projectWithBiasColumn(k, mem, steps * batch, gh, in, x.value().data(), wIhData, folded, gx);
             } else {
-                k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIh.value().data(), 0, in,
+                k.sgemm(false, true, steps * batch, gh, in, 1f, x.value().data(), 0, in, wIhData, 0, in,
                         0f, gx.data(), 0, gh);
                 k.addRowVector(steps * batch, gh, gx.data(), 0, gh, folded.data(), 0);
             }
@@ -145,7 +170,6 @@ public final class RecurrentLayerOp {
 
         // 2. The recurrence. Backward needs every step's state and activations; inference keeps
         // a two-slot ring of states and one step of activations (see Recurrence).
-        boolean keepAll = g.needsGrad(inputs);
         int slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
         Tensor states = mem.empty(slots, batch, out);
         Tensor cells = lstm ? mem.empty(slots, batch, hidden) : null;
@@ -155,7 +179,7 @@ public final class RecurrentLayerOp {
         Tensor m = wHr != null ? mem.empty(saved, batch, hidden) : null;
         Tensor y = mem.empty(steps, batch, out);
         MemorySegment S = states.data();
-        Recurrence recurrence = new Recurrence(mode, steps, batch, hidden, out, lengths, reverse, keepAll, gx.data(),
+        Recurrence recurrence = new Recurrence(mode, steps, batch, hidden, out, lengths, reverse, keepAll, weights, gx.data(),
                 wHh.value().data(), bhn, wHr == null ? null : wHr.value().data(), S, lstm ? cells.data() : null,
                 act == null ? null : act.data(), gru ? ghn.data() : null, m == null ? null : m.data(), y.data());
         copyOrZero(h0, states, recurrence.initialSlot() * stepOut, stepOut);

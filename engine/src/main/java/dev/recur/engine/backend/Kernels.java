@@ -45,6 +45,12 @@ public interface Kernels extends Sgemm {
     /** dx += dy * a (the backward of a product, and masking) */
     void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff);
 
+    /**
+     * y = x rounded to the nearest bfloat16 value, as fp32 (ties to even, NaN stays NaN:
+     * {@link WeightPrecision#toBf16}). y may be x.
+     */
+    void roundToBf16(int n, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
     /** x *= alpha */
     void scale(int n, float alpha, MemorySegment x, long xOff);
 

@@ -26,9 +26,13 @@ import java.lang.foreign.MemorySegment;
  * ghn and m are per-step scratch. With keepAll, act may share gx's memory: step t's activations
  * then replace step t's input projection, which nothing reads again. That halves what the
  * forward writes to memory (a training step's workspace is far larger than the caches).
+ *
+ * <p>{@code weights} says how W_hh is used: as given (fp32), or rounded to bfloat16
+ * ({@link WeightPrecision#BF16}, inference only); wHh is fp32 either way, the kernels round it.
  */
 public record Recurrence(CellMode mode, int steps, int batch, int hidden, int out, int[] lengths, boolean reverse,
-                         boolean keepAll, MemorySegment gx, MemorySegment wHh, MemorySegment bhn, MemorySegment wHr,
+                         boolean keepAll, WeightPrecision weights, MemorySegment gx, MemorySegment wHh,
+                         MemorySegment bhn, MemorySegment wHr,
                          MemorySegment states, MemorySegment cells, MemorySegment act, MemorySegment ghn,
                          MemorySegment m, MemorySegment y) {
 
@@ -45,6 +49,12 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
      */
     public record Grads(MemorySegment dY, MemorySegment dh, MemorySegment dc, MemorySegment dgx, MemorySegment dgh,
                         MemorySegment dCand) {
+    }
+
+    public Recurrence {
+        if (keepAll && weights != WeightPrecision.FP32) {
+            throw new IllegalArgumentException(weights + " weights are for inference only: training keeps fp32 weights");
+        }
     }
 
     /** S: the number of state slots to allocate. */
@@ -170,12 +180,19 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
     /**
      * The reference algorithm, for any kernels: per step one GEMM h_prev·W_hh^T into a scratch
      * [B, G·H] and one fused cell step (plus, with projection, h = m·W_hr^T and the masked update).
+     * bf16 weights: W_hh rounded once into a scratch copy, then the same fp32 steps.
      */
     public void runStepwise(Kernels k) {
         int gh = mode.gates() * hidden;
         long stepGates = (long) batch * gh, stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
         boolean relu = mode == CellMode.RNN_RELU;
         try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment wHh = this.wHh;
+            if (weights == WeightPrecision.BF16) {
+                int n = Math.toIntExact(wHh.byteSize() / Float.BYTES);
+                wHh = scratch.allocate(wHh.byteSize(), 64);
+                k.roundToBf16(n, this.wHh, 0, wHh, 0);
+            }
             MemorySegment ghStep = scratch.allocate(stepGates * Float.BYTES, 64);
             MemorySegment hCand = wHr != null ? scratch.allocate(stepOut * Float.BYTES, 64) : null;
             for (int s = 0; s < steps; s++) {

@@ -3,6 +3,7 @@ package dev.recur.engine.nn;
 import dev.recur.engine.autodiff.RecurrentLayerOp;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.backend.gpu.GpuContext;
 
 import java.util.Objects;
@@ -12,7 +13,8 @@ import java.util.Objects;
  * as a value ({@link Recurrent#forward}) or held by a model ({@link Module#setRecurrentExecution}):
  * <ul>
  *   <li>{@link #FUSED}: one fused graph node per layer direction on the graph's CPU kernels
- *       ({@link RecurrentLayerOp}), the fast path;</li>
+ *       ({@link RecurrentLayerOp}), the fast path; {@link #fused}{@code (BF16)} the same with
+ *       W_ih and W_hh rounded to bfloat16, for inference ({@link WeightPrecision#BF16});</li>
  *   <li>{@link #TEXTBOOK}: per step and per gate generic graph ops ({@link TextbookRecurrentLayer}),
  *       the reference that tests and benchmarks hold the fast paths to;</li>
  *   <li>{@link #gpu}: each layer direction on a GPU device ({@link GpuRecurrentLayerOp}); every
@@ -21,15 +23,23 @@ import java.util.Objects;
  * Every kind has the same contract as {@link RecurrentLayerOp#forward}.
  */
 public sealed interface RecurrentExecution {
-    RecurrentExecution FUSED = new Fused();
+    RecurrentExecution FUSED = new Fused(WeightPrecision.FP32);
     RecurrentExecution TEXTBOOK = new Textbook();
+
+    /**
+     * The fused CPU layer with W_ih and W_hh at the given precision. bf16 is for inference: a
+     * forward whose inputs need gradients refuses it.
+     */
+    static RecurrentExecution fused(WeightPrecision weights) {
+        return weights == WeightPrecision.FP32 ? FUSED : new Fused(weights);
+    }
 
     /** Runs the recurrent layers on {@code context}'s device (the caller keeps and closes the context). */
     static RecurrentExecution gpu(GpuContext context) {
         return new Gpu(Objects.requireNonNull(context, "context"));
     }
 
-    /** A short name for reports: {@code fused}, {@code textbook}, {@code gpu-layer}. */
+    /** A short name for reports: {@code fused}, {@code fused-bf16}, {@code textbook}, {@code gpu-layer}. */
     String id();
 
     /**
@@ -39,17 +49,21 @@ public sealed interface RecurrentExecution {
     RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0, Var c0,
                                   int[] lengths, boolean reverse);
 
-    /** The fused CPU layer. */
-    record Fused() implements RecurrentExecution {
+    /** The fused CPU layer, its weights used at the given precision. */
+    record Fused(WeightPrecision weights) implements RecurrentExecution {
+        public Fused {
+            Objects.requireNonNull(weights, "weights");
+        }
+
         @Override
         public String id() {
-            return "fused";
+            return weights == WeightPrecision.FP32 ? "fused" : "fused-" + weights.id();
         }
 
         @Override
         public RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0,
                                              Var c0, int[] lengths, boolean reverse) {
-            return RecurrentLayerOp.forward(mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse);
+            return RecurrentLayerOp.forward(mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse, weights);
         }
     }
 

@@ -2,12 +2,14 @@ package dev.recur.engine.cli.bench;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.cli.Charts;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
+import dev.recur.engine.cli.WeightPrecisionOption;
 import dev.recur.engine.io.AtomicFiles;
 import dev.recur.engine.nn.RecurrentExecution;
 import picocli.CommandLine.Command;
@@ -110,6 +112,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    @Mixin
+    WeightPrecisionOption weightPrecision = new WeightPrecisionOption();
+
     @Spec
     CommandSpec spec;
 
@@ -122,6 +127,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Integer run(GpuContext gpu) throws IOException {
         BenchShape.Mode modeFilter = parseMode();
+        weightPrecision.requireFp32Because(gpu != null, "--device cuda");
+        weightPrecision.requireFp32Because(modeFilter == BenchShape.Mode.TRAINING, "--mode training");
+        if (weightPrecision.precision() != WeightPrecision.FP32) {
+            modeFilter = BenchShape.Mode.INFERENCE;   // a suite's training shapes need fp32 weights
+        }
         BenchSuite chosen = suite == null ? null : parseSuite();
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
         List<Peer> peers = parsePeers();
@@ -144,7 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int threadCount = threads.apply();
         Kernels k = kernels.kernels();
-        RecurrentExecution execution = DeviceOption.execution(gpu, kernels.execution());
+        RecurrentExecution execution = DeviceOption.execution(gpu, kernels.execution(weightPrecision.precision()));
         MachineFacts machine = MachineFacts.probe();
 
         List<BenchResult> results = new ArrayList<>();

@@ -3,7 +3,12 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.tensor.NativeMemory;
+import dev.recur.engine.backend.WeightPrecision;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -33,6 +38,13 @@ import java.util.stream.IntStream;
  * Packed row k of a panel holds the weights multiplying h[k]; the micro-kernels broadcast
  * h[b, k] and FMA it into 4 vector accumulators per batch row.
  *
+ * <p>bf16 weights ({@link WeightPrecision#BF16}, inference): the panels hold W_hh rounded to
+ * bfloat16, half the bytes per step, and the micro-kernels widen each packed row to fp32 in
+ * registers (a bf16 is the top half of an fp32: sign-extend to 32 bits, shift left 16) before the
+ * same fp32 FMAs. So a bf16 run gives bitwise what the fp32 kernels give on W_hh rounded in advance;
+ * only the bytes streamed per step change. (AVX-512 BF16's dot-product instruction would round h
+ * to bf16 as well, and the Vector API does not expose it.)
+ *
  * <p>Summation order is fixed (k ascending, one accumulator per output) and independent of the
  * thread count, so results are bitwise the same for any number of threads.
  *
@@ -45,6 +57,11 @@ final class FusedRecurrence {
     private static final long VB = (long) L * Float.BYTES;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** L bf16 values: one fp32 vector's worth of packed bf16 weights. */
+    private static final VectorSpecies<Short> BF16 = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
+    private static final VectorSpecies<Integer> BITS = F.withLanes(int.class);
+    /** Bytes of L bf16 values. */
+    private static final long VB16 = VB / 2;
     /** Column vectors per micro-kernel tile: 4·L gh columns. */
     private static final int TILE_VECTORS = 4;
     /** Bytes per row of a packed panel (and of a dense tile): 4 vectors. */
@@ -71,11 +88,17 @@ final class FusedRecurrence {
     private FusedRecurrence() {
     }
 
-    /** How W_hh's gate rows map to packed column vectors. */
-    private record Geometry(int gates, int hidden, int unitsPerBlock) {
-        static Geometry of(CellMode mode, int hidden) {
+    /** How W_hh's gate rows map to packed column vectors, and the packed element type. */
+    private record Geometry(int gates, int hidden, int unitsPerBlock, boolean bf16) {
+        static Geometry of(CellMode mode, int hidden, WeightPrecision weights) {
             // A tile covers 4 column vectors: LSTM's 4 gates of L units, or 4·L units of a single gate.
-            return new Geometry(mode.gates(), hidden, mode == CellMode.LSTM ? L : TILE_VECTORS * L);
+            return new Geometry(mode.gates(), hidden, mode == CellMode.LSTM ? L : TILE_VECTORS * L,
+                    weights == WeightPrecision.BF16);
+        }
+
+        /** Bytes per packed row of a tile (4 vectors). */
+        long panelRow() {
+            return bf16 ? PANEL_ROW / 2 : PANEL_ROW;
         }
 
         int blocks() {
@@ -96,9 +119,9 @@ final class FusedRecurrence {
 
     static void forward(Recurrence r) {
         final int batch = r.batch(), hidden = r.hidden(), steps = r.steps(), gates = r.mode().gates();
-        final Geometry geo = Geometry.of(r.mode(), hidden);
+        final Geometry geo = Geometry.of(r.mode(), hidden, r.weights());
         final int blocks = geo.blocks(), tiles = geo.tilesPerBlock();
-        final long tileBytes = (long) hidden * TILE_VECTORS * VB;    // one packed tile: [k = H][4 vectors]
+        final long tileBytes = hidden * geo.panelRow();    // one packed tile: [k = H][4 vectors]
         final int ldGh = gates * hidden;
         final double stepFlops = 2.0 * batch * ldGh * hidden;
         final boolean rowsSplit = splitsRows(r);
@@ -126,11 +149,7 @@ final class FusedRecurrence {
                 // Packing is split by blocks either way: each member packs the panels it reads most.
                 int p0 = blocks * member / members, p1 = blocks * (member + 1) / members;
                 if (mustPack) {
-                    for (int block = p0; block < p1; block++) {
-                        for (int q = 0; q < tiles; q++) {
-                            pack(r.wHh(), geo, block, q, packed, (block * tiles + q) * tileBytes);
-                        }
-                    }
+                    packBlocks(r.wHh(), geo, p0, p1, packed, tileBytes);
                     if (byRows) barrier.await();   // every member reads every panel
                 }
                 int b0 = byRows ? 0 : p0, b1 = byRows ? blocks : p1;
@@ -155,6 +174,36 @@ final class FusedRecurrence {
             }
         } finally {
             NativeMemory.free(workspace);
+        }
+    }
+
+    /** Packs blocks [from, to) of W_hh, each tile at (block·tiles + tile)·tileBytes of dst. */
+    private static void packBlocks(MemorySegment w, Geometry geo, int from, int to, MemorySegment dst, long tileBytes) {
+        int tiles = geo.tilesPerBlock();
+        if (!geo.bf16()) {
+            for (int block = from; block < to; block++) {
+                for (int q = 0; q < tiles; q++) {
+                    pack(w, geo, block, q, dst, (block * tiles + q) * tileBytes);
+                }
+            }
+            return;
+        }
+        // bf16: each tile packed as fp32 into a scratch tile, then rounded into place.
+        long floats = tileBytes / Short.BYTES;
+        MemorySegment tile = NativeMemory.allocateUnscoped(floats * Float.BYTES, 64);
+        try {
+            for (int block = from; block < to; block++) {
+                for (int q = 0; q < tiles; q++) {
+                    pack(w, geo, block, q, tile, 0);
+                    long at = (block * tiles + q) * tileBytes;
+                    for (long i = 0; i < floats; i++) {
+                        dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + i * Short.BYTES,
+                                WeightPrecision.toBf16(tile.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+                    }
+                }
+            }
+        } finally {
+            NativeMemory.free(tile);
         }
     }
 
@@ -210,6 +259,11 @@ final class FusedRecurrence {
         long c0 = geo.column(block, tile, 0) * (long) Float.BYTES, c1 = geo.column(block, tile, 1) * (long) Float.BYTES;
         long c2 = geo.column(block, tile, 2) * (long) Float.BYTES, c3 = geo.column(block, tile, 3) * (long) Float.BYTES;
         long ldOut = (long) ldGh * Float.BYTES;
+        if (geo.bf16()) {
+            gateTileBf16(states, prevRow, bFrom, bTo, hidden, geo, block, tile, packed, packedOff, gh, ldGh, edge, full,
+                    c0, c1, c2, c3);
+            return;
+        }
         int b = bFrom;
         for (; b + 4 <= bTo; b += 4) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
@@ -226,6 +280,32 @@ final class FusedRecurrence {
                 rows1(hidden, states, h, packed, packedOff, PANEL_ROW, gh, b * ldOut, c0, c1, c2, c3);
             } else {
                 rows1(hidden, states, h, packed, packedOff, PANEL_ROW, edge, 0, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
+            }
+        }
+    }
+
+    /** {@link #gateTile} on bf16 panels. */
+    private static void gateTileBf16(MemorySegment states, long prevRow, int bFrom, int bTo, int hidden, Geometry geo,
+                                     int block, int tile, MemorySegment packed, long packedOff, MemorySegment gh, int ldGh,
+                                     MemorySegment edge, boolean full, long c0, long c1, long c2, long c3) {
+        long ldh = (long) hidden * Float.BYTES, ldOut = (long) ldGh * Float.BYTES, ldw = geo.panelRow();
+        int b = bFrom;
+        for (; b + 4 <= bTo; b += 4) {
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, gh, b * ldOut, ldOut, c0, c1, c2, c3);
+            } else {
+                rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
+            }
+        }
+        for (; b < bTo; b++) {
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows1Bf16(hidden, states, h, packed, packedOff, ldw, gh, b * ldOut, c0, c1, c2, c3);
+            } else {
+                rows1Bf16(hidden, states, h, packed, packedOff, ldw, edge, 0, 0, VB, 2 * VB, 3 * VB);
                 copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
             }
         }
@@ -318,6 +398,88 @@ final class FusedRecurrence {
             a1 = x.fma(FloatVector.fromMemorySegment(F, w, wp + VB, ORDER), a1);
             a2 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER), a2);
             a3 = x.fma(FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER), a3);
+        }
+        a0.intoMemorySegment(out, outOff + c0, ORDER);
+        a1.intoMemorySegment(out, outOff + c1, ORDER);
+        a2.intoMemorySegment(out, outOff + c2, ORDER);
+        a3.intoMemorySegment(out, outOff + c3, ORDER);
+    }
+
+    /**
+     * {@link #rows4} on a bf16 panel (rows ldw bytes apart, 4 vectors of L bf16 each): each weight
+     * vector is widened in registers, the FMAs are the same. The widening is written out at each
+     * load, not in a helper: a helper returning a vector boxes it wherever it is not inlined.
+     */
+    private static void rows4Bf16(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff, long ldw,
+                                  MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(BF16, w, wp, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + 2 * VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + 3 * VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a00 = x.fma(w0, a00);
+            a01 = x.fma(w1, a01);
+            a02 = x.fma(w2, a02);
+            a03 = x.fma(w3, a03);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + ldh));
+            a10 = x.fma(w0, a10);
+            a11 = x.fma(w1, a11);
+            a12 = x.fma(w2, a12);
+            a13 = x.fma(w3, a13);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + 2 * ldh));
+            a20 = x.fma(w0, a20);
+            a21 = x.fma(w1, a21);
+            a22 = x.fma(w2, a22);
+            a23 = x.fma(w3, a23);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + 3 * ldh));
+            a30 = x.fma(w0, a30);
+            a31 = x.fma(w1, a31);
+            a32 = x.fma(w2, a32);
+            a33 = x.fma(w3, a33);
+        }
+        a00.intoMemorySegment(out, outOff + c0, ORDER);
+        a01.intoMemorySegment(out, outOff + c1, ORDER);
+        a02.intoMemorySegment(out, outOff + c2, ORDER);
+        a03.intoMemorySegment(out, outOff + c3, ORDER);
+        a10.intoMemorySegment(out, outOff + ldOut + c0, ORDER);
+        a11.intoMemorySegment(out, outOff + ldOut + c1, ORDER);
+        a12.intoMemorySegment(out, outOff + ldOut + c2, ORDER);
+        a13.intoMemorySegment(out, outOff + ldOut + c3, ORDER);
+        a20.intoMemorySegment(out, outOff + 2 * ldOut + c0, ORDER);
+        a21.intoMemorySegment(out, outOff + 2 * ldOut + c1, ORDER);
+        a22.intoMemorySegment(out, outOff + 2 * ldOut + c2, ORDER);
+        a23.intoMemorySegment(out, outOff + 2 * ldOut + c3, ORDER);
+        a30.intoMemorySegment(out, outOff + 3 * ldOut + c0, ORDER);
+        a31.intoMemorySegment(out, outOff + 3 * ldOut + c1, ORDER);
+        a32.intoMemorySegment(out, outOff + 3 * ldOut + c2, ORDER);
+        a33.intoMemorySegment(out, outOff + 3 * ldOut + c3, ORDER);
+    }
+
+    /** {@link #rows1} on a bf16 panel, as {@link #rows4Bf16}. */
+    private static void rows1Bf16(int k, MemorySegment h, long hOff, MemorySegment w, long wOff, long ldw,
+                                  MemorySegment out, long outOff, long c0, long c1, long c2, long c3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a0 = x.fma(((IntVector) ShortVector.fromMemorySegment(BF16, w, wp, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+            a1 = x.fma(((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
+            a2 = x.fma(((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + 2 * VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+            a3 = x.fma(((IntVector) ShortVector.fromMemorySegment(BF16, w, wp + 3 * VB16, ORDER)
+                    .convertShape(VectorOperators.S2I, BITS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a3);
         }
         a0.intoMemorySegment(out, outOff + c0, ORDER);
         a1.intoMemorySegment(out, outOff + c1, ORDER);

@@ -3,6 +3,7 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
+import dev.recur.engine.backend.WeightPrecision;
 
 import java.lang.foreign.MemorySegment;
 
@@ -95,6 +96,11 @@ public class NaiveKernels implements Kernels {
     @Override
     public void mulAccumulate(int n, MemorySegment dy, long dyOff, MemorySegment a, long aOff, MemorySegment dx, long dxOff) {
         for (int i = 0; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
+    }
+
+    @Override
+    public void roundToBf16(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, WeightPrecision.fromBf16(WeightPrecision.toBf16(get(x, xOff + i))));
     }
 
     @Override

@@ -3,8 +3,10 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
+import dev.recur.engine.backend.WeightPrecision;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -147,6 +149,20 @@ public final class VectorKernels implements Kernels {
             store(load(dy, dyOff + i).fma(load(a, aOff + i), load(dx, dxOff + i)), dx, dxOff + i);
         }
         for (; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
+    }
+
+    @Override
+    public void roundToBf16(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
+            IntVector bits = v.reinterpretAsInts();
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
+            IntVector quietNan = bits.or(0x0040_0000).and(0xFFFF_0000);
+            rounded.reinterpretAsFloats().blend(quietNan.reinterpretAsFloats(), v.test(VectorOperators.IS_NAN))
+                    .intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
+        }
+        for (; i < n; i++) put(y, yOff + i, WeightPrecision.fromBf16(WeightPrecision.toBf16(get(x, xOff + i))));
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.recur.engine.backend.cpu;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Recurrence;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.tensor.RelativeError;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -14,6 +16,7 @@ import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The team-parallel recurrence ({@link FusedRecurrence}, behind VectorKernels.recurrentForward)
@@ -33,13 +36,18 @@ class FusedRecurrenceTest {
 
         Run(Arena arena, CellMode mode, int steps, int batch, int hidden, int[] lengths, boolean reverse,
             boolean keepAll, float[] gx, float[] wHh, float[] bhn, float[] h0, float[] c0) {
+            this(arena, mode, steps, batch, hidden, lengths, reverse, keepAll, WeightPrecision.FP32, gx, wHh, bhn, h0, c0);
+        }
+
+        Run(Arena arena, CellMode mode, int steps, int batch, int hidden, int[] lengths, boolean reverse,
+            boolean keepAll, WeightPrecision weights, float[] gx, float[] wHh, float[] bhn, float[] h0, float[] c0) {
             int g = mode.gates(), slots = Recurrence.stateSlots(steps, keepAll), saved = Recurrence.savedSteps(steps, keepAll);
             states = nan(arena, (long) slots * batch * hidden);
             cells = mode == CellMode.LSTM ? nan(arena, (long) slots * batch * hidden) : null;
             act = mode == CellMode.LSTM || mode == CellMode.GRU ? nan(arena, (long) saved * batch * g * hidden) : null;
             ghn = mode == CellMode.GRU ? nan(arena, (long) saved * batch * hidden) : null;
             y = nan(arena, (long) steps * batch * hidden);
-            r = new Recurrence(mode, steps, batch, hidden, hidden, lengths, reverse, keepAll, arena.allocateFrom(JAVA_FLOAT, gx),
+            r = new Recurrence(mode, steps, batch, hidden, hidden, lengths, reverse, keepAll, weights, arena.allocateFrom(JAVA_FLOAT, gx),
                     arena.allocateFrom(JAVA_FLOAT, wHh), bhn == null ? null : arena.allocateFrom(JAVA_FLOAT, bhn), null,
                     states, cells, act, ghn, null, y);
             setInitialState(h0, c0);
@@ -140,6 +148,56 @@ class FusedRecurrenceTest {
                     checkBackward(arena, ref, fast, as);
                 }
             }
+        }
+    }
+
+    /**
+     * bf16 weights: the fast kernels, which stream W_hh as bf16 and widen it in registers, give
+     * bitwise what the fp32 fast kernels give on W_hh rounded in advance, and match the naive twin
+     * (W_hh rounded, then the stepwise reference); the rounding is really applied (the output
+     * differs from fp32's, by about what bf16's 8-bit mantissa allows).
+     */
+    @ParameterizedTest
+    @EnumSource(CellMode.class)
+    void bf16WeightsAreTheFp32KernelsOnRoundedWeights(CellMode mode) {
+        int[][] shapes = {{1, 255}, {3, 513}, {17, 17}, {5, 1}, {4, 64}, {21, 70}, {32, 64}, {1, 128}};
+        for (int[] shape : shapes) {
+            int steps = 6, batch = shape[0], hidden = shape[1], g = mode.gates();
+            float[] gx = random(steps * batch * g * hidden, 2), wHh = random(g * hidden * hidden, 1 / Math.sqrt(hidden));
+            float[] rounded = new float[wHh.length];
+            for (int i = 0; i < wHh.length; i++) rounded[i] = WeightPrecision.fromBf16(WeightPrecision.toBf16(wHh[i]));
+            float[] bhn = mode == CellMode.GRU ? random(hidden, 0.5) : null;
+            float[] h0 = random(batch * hidden, 1), c0 = random(batch * hidden, 1);
+            int[] lengths = new int[batch];
+            for (int b = 0; b < batch; b++) lengths[b] = 1 + rng.nextInt(steps);
+            String as = "%s B=%d H=%d seed=%d".formatted(mode, batch, hidden, seed);
+            try (Arena arena = Arena.ofShared()) {
+                Run bf16 = new Run(arena, mode, steps, batch, hidden, lengths, true, false, WeightPrecision.BF16, gx, wHh,
+                        bhn, h0, c0);
+                Run onRounded = new Run(arena, mode, steps, batch, hidden, lengths, true, false, gx, rounded, bhn, h0, c0);
+                Run naive = new Run(arena, mode, steps, batch, hidden, lengths, true, false, WeightPrecision.BF16, gx, wHh,
+                        bhn, h0, c0);
+                Run fp32 = new Run(arena, mode, steps, batch, hidden, lengths, true, false, gx, wHh, bhn, h0, c0);
+                KernelProvider.vector().recurrentForward(bf16.r);
+                KernelProvider.vector().recurrentForward(onRounded.r);
+                KernelProvider.naive().recurrentForward(naive.r);
+                KernelProvider.vector().recurrentForward(fp32.r);
+                float[] y = bf16.y.toArray(JAVA_FLOAT);
+                assertThat(Arrays.equals(y, onRounded.y.toArray(JAVA_FLOAT))).as("bitwise the fp32 kernels on rounded W_hh, " + as).isTrue();
+                assertThat(RelativeError.l2(y, naive.y.toArray(JAVA_FLOAT))).as("y vs naive twin, " + as).isLessThan(1e-5);
+                assertThat(RelativeError.l2(bf16.finalState(), naive.finalState())).as("h_n vs naive twin, " + as).isLessThan(1e-5);
+                double fromFp32 = RelativeError.l2(y, fp32.y.toArray(JAVA_FLOAT));
+                assertThat(fromFp32).as("bf16 vs fp32 weights, " + as).isGreaterThan(0).isLessThan(2e-2);
+            }
+        }
+    }
+
+    @Test
+    void bf16WeightsRefuseTraining() {
+        try (Arena arena = Arena.ofShared()) {
+            assertThatThrownBy(() -> new Run(arena, CellMode.GRU, 2, 1, 3, null, false, true,
+                            WeightPrecision.BF16, new float[18], new float[27], new float[3], new float[3], new float[3]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inference only");
         }
     }
 

@@ -51,6 +51,64 @@ class KernelTwinsTest extends KernelTwinHarness {
         }
     }
 
+    /**
+     * roundToBf16: the twins bitwise equal on random inputs (in place too), and both right on the
+     * cases a rounding gets wrong: ties to even both ways, a carry into the exponent, overflow to
+     * infinity, infinities, signed zeros, subnormals, NaN; each against a rounding computed another
+     * way (the nearer of the two bf16 neighbours, in double).
+     */
+    @Test
+    void roundToBf16() {
+        for (int n : SIZES) {
+            Case c = new Case("roundToBf16 n=" + n) {{ in("x", n, -3e5f, 3e5f); out("y", n); }}
+                    .run((k, s) -> k.roundToBf16(n, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            assertThat(c.region(c.vector, c.bufs.get("y"))).as(c.label).isEqualTo(c.region(c.naive, c.bufs.get("y")));
+            new Case("roundToBf16 in place n=" + n) {{ inOut("x", n); }}
+                    .run((k, s) -> k.roundToBf16(n, s.s("x"), s.o("x"), s.s("x"), s.o("x"))).compare();
+        }
+        float[] special = {
+                Float.intBitsToFloat(0x3F80_8000), Float.intBitsToFloat(0x3F81_8000),   // ties: down to even, up to even
+                Float.intBitsToFloat(0x3F80_8001), Float.intBitsToFloat(0x3F80_7FFF),   // just above, just below a tie
+                Float.intBitsToFloat(0x3FFF_FFFF), Float.MAX_VALUE, -Float.MAX_VALUE,   // carry; overflow to ±inf
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+                Float.intBitsToFloat(0x0000_8000), Float.intBitsToFloat(0x0001_8000), 1e-40f, -2.5e-39f,
+                Float.NaN, Float.intBitsToFloat(0x7F80_0001), 1f / 3, -0.1f, 65504f, 3.14159265f};
+        float[] repeated = new float[special.length * 3];   // past one vector, and a scalar tail
+        for (int i = 0; i < repeated.length; i++) repeated[i] = special[i % special.length];
+        for (Kernels k : new Kernels[]{NAIVE, VECTOR}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = arena.allocateFrom(JAVA_FLOAT, repeated), y = arena.allocate(JAVA_FLOAT, repeated.length);
+                k.roundToBf16(repeated.length, x, 0, y, 0);
+                for (int i = 0; i < repeated.length; i++) {
+                    float got = y.getAtIndex(JAVA_FLOAT, i), in = repeated[i];
+                    String what = k.name() + " roundToBf16(" + in + " = 0x" + Integer.toHexString(Float.floatToRawIntBits(in)) + ")";
+                    if (Float.isNaN(in)) {
+                        assertThat(got).as(what).isNaN();
+                    } else {
+                        assertThat(Float.floatToRawIntBits(got)).as(what).isEqualTo(Float.floatToRawIntBits(nearestBf16(in)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The bf16 value nearest x, ties to the one with an even last bit, overflow to infinity. */
+    private static float nearestBf16(float x) {
+        if (Float.isInfinite(x)) return x;
+        int bits = Float.floatToRawIntBits(x);
+        float below = Float.intBitsToFloat(bits & 0xFFFF_0000);   // toward zero
+        int upBits = (bits & 0xFFFF_0000) + 0x1_0000;              // away from zero (may reach infinity)
+        float above = Float.intBitsToFloat(upBits);
+        double dBelow = Math.abs((double) x - below), dAbove = Math.abs((double) x - above);
+        if ((bits & 0xFFFF) == 0) return x;
+        if (Float.isInfinite(above)) {
+            // Past the largest bf16, the rounding of an unbounded exponent range would give 2^128: infinity from halfway.
+            dAbove = Math.abs((double) x - Math.scalb((double) Math.signum(x), 128));
+        }
+        if (dBelow != dAbove) return dBelow < dAbove ? below : above;
+        return ((bits >>> 16) & 1) == 0 ? below : above;
+    }
+
     @Test
     void addTransposed() {
         for (int rows : new int[]{1, 3, 17, 33}) {
