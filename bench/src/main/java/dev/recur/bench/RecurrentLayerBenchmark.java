@@ -6,6 +6,7 @@ import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
@@ -38,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fused-naive}: the same algorithm on the scalar reference kernels;</li>
  *   <li>{@code textbook-naive}: RecurrentExecution.TEXTBOOK (per step, per gate, generic graph ops) on the
  *       scalar kernels: the reference. Slow, so only at the {@link Textbook} shapes.</li>
+ *   <li>{@code fused-vector-bf16}, {@code fused-naive-bf16}: {@code RecurrentExecution.fused(BF16)},
+ *       W_ih and W_hh rounded to bfloat16 (inference only: the {@link Bf16} shapes, with
+ *       {@code fused-vector} beside them).</li>
  * </ul>
  * Shapes "BxTxIxH" (batch, steps, input, hidden) follow DeepBench's CPU recurrent problems, plus an awkward one. GFLOP/s:
  * {@link FlopCounts#recurrentLayerForward} (x3 with the backward), computed by {@link JmhSummary}.
@@ -67,11 +71,12 @@ public class RecurrentLayerBenchmark {
         void open(String mode, String shape, String pass, String path) {
             FlopCounts.LayerShape s = FlopCounts.LayerShape.parse(shape);
             kernels = switch (path) {
-                case "fused-vector" -> KernelProvider.vector();
-                case "fused-naive", "textbook-naive" -> KernelProvider.naive();
+                case "fused-vector", "fused-vector-bf16" -> KernelProvider.vector();
+                case "fused-naive", "fused-naive-bf16", "textbook-naive" -> KernelProvider.naive();
                 default -> throw new IllegalArgumentException("unknown path '" + path + "'");
             };
-            algorithm = path.startsWith("fused") ? RecurrentExecution.FUSED : RecurrentExecution.TEXTBOOK;
+            algorithm = path.endsWith("-bf16") ? RecurrentExecution.fused(WeightPrecision.BF16)
+                    : path.startsWith("fused") ? RecurrentExecution.FUSED : RecurrentExecution.TEXTBOOK;
             training = switch (pass) {
                 case FORWARD -> false;
                 case FORWARD_BACKWARD -> true;
@@ -175,6 +180,38 @@ public class RecurrentLayerBenchmark {
         public void tearDown() {
             close();
         }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Bf16 extends LayerRun {
+        @Param({"lstm", "gru", "rnn_tanh"})
+        public String mode;
+
+        /** Inference only: bf16 weights refuse training. */
+        @Param({FORWARD})
+        public String pass;
+
+        /** BxTxIxH: small batches, where W_hh's bytes bound a step, and an awkward one. */
+        @Param({"1x100x256x512", "1x100x256x1024", "4x25x512x512", "17x13x255x513"})
+        public String shape;
+
+        @Param({"fused-vector-bf16", "fused-naive-bf16", "fused-vector"})
+        public String path;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            open(mode, shape, pass, path);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            close();
+        }
+    }
+
+    @Benchmark
+    public float bf16(Bf16 layer) {
+        return layer.run();
     }
 
     @Benchmark

@@ -96,7 +96,18 @@ class InferCommandTest {
             assertThat(recur(args.toArray(String[]::new)).exit()).isZero();
             SafeTensorsFile forward = SafeTensorsFile.read(fwd);
             assertThat(forward.names().stream().noneMatch(n -> n.startsWith("grad."))).isTrue();
-            assertThat(l2(forward.readFloat("output", arena).toArray(), f.readDoubles("out.output"))).isLessThanOrEqualTo(1e-5);
+            float[] fp32 = forward.readFloat("output", arena).toArray();
+            assertThat(l2(fp32, f.readDoubles("out.output"))).isLessThanOrEqualTo(1e-5);
+
+            // bf16 weights: close to PyTorch (bf16 keeps 8 bits of each weight), not fp32's result.
+            Path bf16 = dir.resolve("bf16.safetensors");
+            args.set(args.indexOf(fwd.toString()), bf16.toString());
+            args.addAll(List.of("--weight-precision", "bf16"));
+            CliRun bf16Run = recur(args.toArray(String[]::new));
+            assertThat(bf16Run.exit()).as(bf16Run.err()).isZero();
+            float[] rounded = SafeTensorsFile.read(bf16).readFloat("output", arena).toArray();
+            assertThat(l2(rounded, f.readDoubles("out.output"))).isLessThanOrEqualTo(1e-2);
+            assertThat(rounded).isNotEqualTo(fp32);
         }
     }
 
@@ -184,6 +195,20 @@ class InferCommandTest {
             expectBadInput(truncated, good, null, "trunc.safetensors");
             // missing file
             expectBadInput(dir.resolve("absent.safetensors"), good, null, "absent.safetensors");
+
+            // bf16 weights: an unknown precision; gradients, which need fp32 weights
+            Path out = dir.resolve("never.safetensors");
+            for (String[] args : List.of(
+                    new String[]{"--weight-precision", "fp8"},
+                    new String[]{"--weight-precision", "bf16", "--grad-output", dy.toString()})) {
+                List<String> line = new ArrayList<>(List.of("infer", "--weights", w.toString(), "--input", good.toString(),
+                        "--output", out.toString()));
+                line.addAll(List.of(args));
+                CliRun run = recur(line.toArray(String[]::new));
+                assertThat(run.exit()).isEqualTo(2);
+                assertThat(run.err().strip()).doesNotContain("\n").startsWith("recur").contains("--weight-precision");
+                assertThat(out).doesNotExist();
+            }
         }
     }
 

@@ -83,7 +83,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--peer", paramLabel = "PEERS", description = "also time peers on the same shapes: torch "
             + "(PyTorch's nn.LSTM/GRU/RNN), ort (ONNX Runtime on the module exported with torch.onnx.export; "
-            + "inference only), or torch,ort")
+            + "inference only), torch-int8 (torch.ao.quantization.quantize_dynamic: int8 weights, LSTM and GRU, "
+            + "inference only), or a list such as torch,ort")
     String peer;
 
     @Option(names = "--python", paramLabel = "PATH", description = "the Python with the peers for --peer (default: "
@@ -212,7 +213,8 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             return Peer.parseList(peer);
         } catch (IllegalArgumentException e) {
-            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort or torch,ort");
+            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort, torch-int8 or a list of them "
+                    + "such as torch,ort");
         }
     }
 

@@ -28,8 +28,8 @@ record BenchResult(BenchShape shape, Sampler.Timing recur, Map<Peer, PeerOutcome
         return o == null || !o.measured() ? Double.NaN : o.timing().medianMs() / recur.medianMs();
     }
 
-    /** The fastest measured peer's median / Recur median; NaN when no peer has a timing. */
+    /** The fastest measured fp32 peer's median / Recur median; NaN when no such peer has a timing. */
     double bestPeerRatio() {
-        return peers.keySet().stream().mapToDouble(this::ratio).filter(x -> !Double.isNaN(x)).min().orElse(Double.NaN);
+        return peers.keySet().stream().filter(Peer::fullPrecision).mapToDouble(this::ratio).filter(x -> !Double.isNaN(x)).min().orElse(Double.NaN);
     }
 }

@@ -10,7 +10,13 @@ enum Peer {
     /** PyTorch's nn.LSTM/GRU/RNN, eager, under inference_mode or with autograd. */
     TORCH("torch", "PyTorch"),
     /** ONNX Runtime's CPU provider on the same module exported with torch.onnx.export. */
-    ORT("ort", "ONNX Runtime");
+    ORT("ort", "ONNX Runtime"),
+    /**
+     * PyTorch's dynamically quantized nn.LSTM/GRU ({@code torch.ao.quantization.quantize_dynamic},
+     * int8 weights, fp32 activations): inference only, no nn.RNN. A reduced-precision peer, for
+     * Recur's bf16 weights; not counted in {@link BenchResult#bestPeerRatio}.
+     */
+    TORCH_INT8("torch-int8", "PyTorch int8 (quantize_dynamic)");
 
     private final String id;
     private final String displayName;
@@ -28,7 +34,12 @@ enum Peer {
         return displayName;
     }
 
-    /** "torch", "ort", "torch,ort" (any order, no repeats) in declaration order. */
+    /** Whether this peer computes with fp32 weights, as Recur does by default. */
+    boolean fullPrecision() {
+        return this != TORCH_INT8;
+    }
+
+    /** "torch", "ort", "torch,ort,torch-int8", ... (any order, no repeats) in declaration order. */
     static List<Peer> parseList(String text) {
         Set<Peer> chosen = EnumSet.noneOf(Peer.class);
         for (String part : text.split(",", -1)) {

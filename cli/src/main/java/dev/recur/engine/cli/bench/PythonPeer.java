@@ -138,7 +138,7 @@ final class PythonPeer implements AutoCloseable {
 
     /** The version of that peer's engine (null: ONNX Runtime not importable). */
     String version(Peer p) {
-        return p == Peer.TORCH ? torchVersion : ortVersion;
+        return p == Peer.ORT ? ortVersion : torchVersion;
     }
 
     int threads() {

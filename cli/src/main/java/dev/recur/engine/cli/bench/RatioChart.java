@@ -22,7 +22,7 @@ final class RatioChart {
     private RatioChart() {
     }
 
-    private static final Color[] PEER_COLORS = {new Color(0x3b75af), new Color(0xe8853a)};
+    private static final Color[] PEER_COLORS = {new Color(0x3b75af), new Color(0xe8853a), new Color(0x519e3e)};
 
     static void write(Path target, String title, List<BenchResult> results, List<Peer> peers) throws IOException {
         // Before the first AWT class loads: charts are drawn off-screen, also on machines with no display.

@@ -2,10 +2,12 @@ package dev.recur.engine.cli.train;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.cli.DeviceOption;
 import dev.recur.engine.cli.KernelsOption;
 import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
+import dev.recur.engine.cli.WeightPrecisionOption;
 import dev.recur.engine.data.Batches;
 import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.FashionMnist;
@@ -59,6 +61,8 @@ public final class EvalCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
     @Mixin
     KernelsOption kernels = new KernelsOption();
+    @Mixin
+    WeightPrecisionOption weightPrecision = new WeightPrecisionOption();
 
     /** The model built for the checkpoint and a description of the test split. */
     private record Built(TrainingTask task, String split) {
@@ -67,6 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         device.requireUsable();
+        weightPrecision.requireFp32Because(device.isCuda(), "--device cuda");
         threads.apply();
         Kernels k = kernels.kernels();
         DataFileException.requireFile(checkpoint, "checkpoint");
@@ -81,13 +86,18 @@ public final class EvalCommand implements Callable<Integer> {
         try (TrainingTask t = built.task()) {
             saved.requireModelConfig(t.modelConfig());
             Checkpoint.loadParameters(checkpoint, t.model().parameters());
+            if (weightPrecision.precision() != WeightPrecision.FP32) {
+                t.model().setRecurrentExecution(kernels.execution(weightPrecision.precision()));
+            }
             long start = System.nanoTime();
             TrainingTask.Evaluation e = t.evaluate(k, TrainingTask.Split.TEST);
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, String> m = saved.modelConfig();
-            System.out.printf(Locale.ROOT, "recur eval: %s (task %s, %s H=%s L=%s%s, step %d) on %s%n", checkpoint, name,
+            System.out.printf(Locale.ROOT, "recur eval: %s (task %s, %s H=%s L=%s%s, step %d%s) on %s%n", checkpoint, name,
                     m.get("cell"), m.get("hidden"), m.get("layers"),
-                    "true".equals(m.get("bidirectional")) ? " bidirectional" : "", saved.progress().step(), built.split());
+                    "true".equals(m.get("bidirectional")) ? " bidirectional" : "", saved.progress().step(),
+                    weightPrecision.precision() == WeightPrecision.FP32 ? "" : ", " + weightPrecision.precision() + " weights",
+                    built.split());
             System.out.printf(Locale.ROOT, "test_loss %.5g, %s %.5g (%.1f s)%n", e.loss(),
                     t.metricName().replaceFirst("^val_", "test_"), e.metric(), seconds);
         }

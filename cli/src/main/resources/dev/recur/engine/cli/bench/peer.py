@@ -6,10 +6,10 @@ Protocol, one JSON object per line:
   out: {"torch": version, "onnxruntime": version or null, "onnxruntime_error": why not or null,
         "threads": n, "python": version}                                   once, at start
        or {"error": "..."} and exit code 3 when torch cannot be imported
-  in:  {"engine": "torch" | "ort", "cell", "batch", "seq", "input", "hidden", "layers",
+  in:  {"engine": "torch" | "ort" | "torch-int8", "cell", "batch", "seq", "input", "hidden", "layers",
         "bidirectional", "mode", "rules": {...}}
   out: {"median_ms", "min_ms", "max_ms", "samples"}, or {"refused": "..."} when the engine cannot
-       run that shape (ONNX Runtime does not train), or {"error": "..."}
+       run that shape (ONNX Runtime and int8 PyTorch do not train), or {"error": "..."}
 until standard input closes. The timing rules are Recur's (Sampler.java), applied the same way.
 """
 import io
@@ -118,6 +118,38 @@ def torch_runner(model, x, mode):
     raise ValueError(f"unknown mode {mode!r}")
 
 
+class Wrapper(torch.nn.Module):
+    """quantize_dynamic swaps the LSTM/GRU children of a module, never the module it is given."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        return self.rnn(x)
+
+
+def torch_int8_runner(model, x, mode):
+    """PyTorch's dynamic quantization: int8 weights (per tensor), activations quantized on the fly,
+    fbgemm/x86 kernels. It covers nn.LSTM and nn.GRU, for inference."""
+    if mode != "inference":
+        raise Refused("torch.ao.quantization.quantize_dynamic is for inference only")
+    if isinstance(model, torch.nn.RNN):
+        raise Refused("torch.ao.quantization.quantize_dynamic quantizes nn.LSTM and nn.GRU, not nn.RNN")
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the eager-mode API is deprecated in favour of torchao
+        quantized = torch.ao.quantization.quantize_dynamic(Wrapper(model), {torch.nn.LSTM, torch.nn.GRU},
+                                                           dtype=torch.qint8)
+    if type(quantized.rnn) is type(model):
+        raise Refused("torch.ao.quantization.quantize_dynamic left the module in float")
+
+    def run():
+        with torch.inference_mode():
+            quantized(x)
+    return run
+
+
 def ort_runner(model, x, mode, threads):
     """The module as a service would deploy it: torch.onnx.export (the TorchScript exporter, which
     writes ONNX's LSTM/GRU/RNN operators), then an InferenceSession with all graph optimisations."""
@@ -169,6 +201,8 @@ def run_shape(shape, threads):
         run = torch_runner(model, x, shape["mode"])
     elif engine == "ort":
         run = ort_runner(model, x, shape["mode"], threads)
+    elif engine == "torch-int8":
+        run = torch_int8_runner(model, x, shape["mode"])
     else:
         raise ValueError(f"unknown engine {engine!r}")
     return measure(run, shape["rules"])

@@ -109,6 +109,23 @@ class BenchCommandTest {
         assertThat(run.err().lines().filter(l -> l.startsWith("bench ["))).hasSize((int) entries);
     }
 
+    /** bf16 weights run a suite's inference shapes only (training needs fp32) and say so in the report. */
+    @Test
+    void bf16WeightsTimeTheInferenceShapesOfASuite() throws IOException {
+        Path json = dir.resolve("bf16.json");
+        CliRun run = recur("bench", "--suite", "smoke", "--weight-precision", "bf16", "--quick", "--json", json.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("(fused-bf16)");
+        JsonNode root = JSON.readTree(json.toFile());
+        assertThat(root.at("/machine/algorithm").asText()).isEqualTo("fused-bf16");
+        long inference = BenchSuite.SMOKE.shapes().stream().filter(s -> s.mode() == BenchShape.Mode.INFERENCE).count();
+        assertThat(root.get("results")).hasSize((int) inference);
+        for (JsonNode r : root.get("results")) {
+            assertThat(r.at("/config/mode").asText()).isEqualTo("inference");
+            assertThat(r.at("/recur/median_ms").asDouble()).isPositive();
+        }
+    }
+
     @Test
     void dryRunListsAGpuSuiteAndItsEstimateWithoutRunning() {
         CliRun run = recur("bench", "--suite", "deepbench-gpu", "--dry-run");
@@ -130,13 +147,17 @@ class BenchCommandTest {
         assertUsageError(recur("bench", "--png", dir.resolve("x.png").toString()), "needs --peer torch");
         assertUsageError(recur("bench", "--peer", "tensorflow"), "--peer 'tensorflow' is unknown");
         assertUsageError(recur("bench", "--peer", "torch,torch"), "--peer 'torch,torch' is unknown",
-                "expected torch, ort or torch,ort");
+                "expected torch, ort, torch-int8 or a list of them");
         assertUsageError(recur("bench", "--peer", "torch,"), "--peer 'torch,' is unknown");
         assertUsageError(recur("bench", "--suite", "deepbench-gpu"), "needs --device cuda");
         assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
         assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
                 "--kernels 'blas' is unknown");
         assertUsageError(recur("bench", "--json", dir.resolve("missing/x.json").toString()), "--json", "does not exist");
+        assertUsageError(recur("bench", "--weight-precision", "fp16"), "--weight-precision 'fp16' is unknown",
+                "expected fp32 or bf16");
+        assertUsageError(recur("bench", "--weight-precision", "bf16", "--mode", "training"),
+                "--weight-precision bf16 is for CPU inference only, not with --mode training");
         assertThat(dir).isEmptyDirectory();
     }
 
@@ -244,5 +265,28 @@ class BenchCommandTest {
         assertThat(inference).isPositive();
         assertThat(training).isPositive();
         assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    /**
+     * PyTorch's int8 LSTM/GRU beside Recur's bf16 weights: timed on LSTM, refused on nn.RNN with a
+     * reason, and left out of the best fp32 peer's ratio.
+     */
+    @Test
+    void peerTorchInt8TimesLstmAndRefusesRnnWithAReason() throws IOException {
+        assumeThat(Files.isExecutable(PEER_PYTHON)).as("peers at " + PEER_PYTHON).isTrue();
+        Path json = dir.resolve("int8.json");
+        CliRun run = recur("bench", "--suite", "smoke", "--quick", "--weight-precision", "bf16", "--peer", "torch,torch-int8",
+                "--python", PEER_PYTHON.toString(), "--json", json.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("torch-int8/recur", "PyTorch int8 (quantize_dynamic) 2.", "not nn.RNN");
+        for (JsonNode r : JSON.readTree(json.toFile()).get("results")) {
+            String cell = r.at("/config/cell").asText();
+            if (cell.equals("lstm") || cell.equals("gru")) {
+                assertThat(r.at("/torch-int8/median_ms").asDouble()).as(cell).isPositive();
+            } else {
+                assertThat(r.at("/torch-int8/refused").asText()).as(cell).contains("not nn.RNN");
+            }
+            assertThat(r.get("best_peer_ratio").asDouble()).isEqualTo(r.at("/torch/ratio").asDouble());
+        }
     }
 }
