@@ -22,11 +22,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DIRECTIVE = re.compile(r"^\{\{(bench-table|bench-summary|include|image) (\S+)\}\}\s*$")
 
 
-def target(row):
-    """Issue 14's target for a shape, as (name, which ratio, required value). Inference is held to
-    the faster of the peers measured (best_peer_ratio), training to PyTorch (ONNX Runtime does not
-    train)."""
+def target(row, bf16=False):
+    """Issue 14's target for a shape, as (name, which ratio, required value), or None. Inference is
+    held to the faster of the fp32 peers measured (best_peer_ratio), training to PyTorch (ONNX
+    Runtime does not train); with bf16 weights, batch 1 at H >= 512 to ONNX Runtime (2.0), and
+    nothing else."""
     c = row["config"]
+    if bf16:
+        return ("bf16, B = 1, H ≥ 512", "ort", 2.0) if c["batch"] == 1 and c["hidden"] >= 512 else None
     if c["mode"] == "training":
         return "training", "torch", 1.0
     if c["batch"] <= 4:
@@ -69,18 +72,29 @@ def peer_cells(p):
     return [f"{fmt_ms(p['median_ms'])} ({fmt_ms(p['min_ms'])}–{fmt_ms(p['max_ms'])})", f"{p['ratio']:.2f}"]
 
 
+PEERS = ("torch", "ort", "torch-int8")
+NAMES = {"torch": "PyTorch", "ort": "ONNX Runtime", "torch-int8": "PyTorch int8"}
+
+
+def is_bf16(d):
+    return d["machine"].get("algorithm") == "fused-bf16"
+
+
 def bench_table(path):
     d = load(path)
     m = d["machine"]
-    peers = [n for n in ("torch", "ort") if any(peer(r, n) for r in d["results"])]
-    versions = {"torch": f"PyTorch {m.get('torch_version')}", "ort": f"ONNX Runtime {m.get('onnxruntime_version')}"}
+    bf16 = is_bf16(d)
+    peers = [n for n in PEERS if any(peer(r, n) for r in d["results"])]
+    versions = {"torch": f"PyTorch {m.get('torch_version')}", "ort": f"ONNX Runtime {m.get('onnxruntime_version')}",
+                "torch-int8": f"PyTorch {m.get('torch_version')} int8 (quantize_dynamic)"}
     peer_threads = m.get("peer_threads", m.get("torch_threads"))
     out = [f"Command: `{d['command']}` ({d['date']}; {m['cpu_model']}, {m['cores']} cores, "
-           f"{m['vector_bits']}-bit vectors, JDK {m['jdk_version']}, {m['threads']} threads; "
+           f"{m['vector_bits']}-bit vectors, JDK {m['jdk_version']}, {m['threads']} threads"
+           f"{', bf16 weights' if bf16 else ''}; "
            f"{', '.join(versions[n] for n in peers)} with {peer_threads} threads). Raw: `{path}`.", ""]
     header = ["cell", "mode", "B", "T", "I", "H", "Recur ms (min–max)", "GFLOP/s"]
     align = ["---", "---", "--:", "--:", "--:", "--:", "--:", "--:"]
-    names = {"torch": "PyTorch", "ort": "ONNX Runtime"}
+    names = NAMES
     for n in peers:
         header += [f"{names[n]} ms (min–max)", f"{n}/recur"]
         align += ["--:", "--:"]
@@ -90,8 +104,9 @@ def bench_table(path):
     refusals = []
     for r in d["results"]:
         c, rc = r["config"], r["recur"]
-        name, which, need = target(r)
-        got = ratio(r, which)
+        goal = target(r, bf16)
+        name, which, need = goal if goal else (None, None, None)
+        got = ratio(r, which) if goal else None
         met = "–" if got is None else ("yes" if got >= need else "**no**")
         cells = [c["cell"], c["mode"], str(c["batch"]), str(c["seq"]), str(c["input"]), str(c["hidden"]),
                  f"{fmt_ms(rc['median_ms'])} ({fmt_ms(rc['min_ms'])}–{fmt_ms(rc['max_ms'])})", f"{rc['gflops']:.0f}"]
@@ -100,8 +115,8 @@ def bench_table(path):
             cells += peer_cells(p)
             if p and "refused" in p and f"{names[n]}: {p['refused']}" not in refusals:
                 refusals.append(f"{names[n]}: {p['refused']}")
-        label = "torch/recur" if which == "torch" else "best peer/recur"
-        cells += [f"{label} ≥ {need:g}" + ("" if got is None else f" ({got:.2f})"), met]
+        label = "best peer/recur" if which == "best" else f"{which}/recur"
+        cells += ["–" if goal is None else f"{label} ≥ {need:g}" + ("" if got is None else f" ({got:.2f})"), met]
         out.append("| " + " | ".join(cells) + " |")
     if refusals:
         out += ["", "Refused: " + "; ".join(refusals) + "."]
@@ -112,7 +127,10 @@ def bench_summary(path):
     d = load(path)
     groups = {}
     for r in d["results"]:
-        name, which, need = target(r)
+        goal = target(r, is_bf16(d))
+        if goal is None:
+            continue
+        name, which, need = goal
         got = ratio(r, which)
         if got is None:
             continue
@@ -121,7 +139,7 @@ def bench_summary(path):
     for (name, which, need), ratios in sorted(groups.items()):
         ratios.sort()
         met = sum(1 for x in ratios if x >= need)
-        label = "torch/recur" if which == "torch" else "best peer/recur"
+        label = "best peer/recur" if which == "best" else f"{which}/recur"
         out.append(f"| {name}: {label} ≥ {need:g} | {len(ratios)} | {met} | {ratios[0]:.2f} | "
                    f"{ratios[len(ratios) // 2]:.2f} | {ratios[-1]:.2f} |")
     return out
