@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * backwards dy, y, dx). reluBackward's naive kernel branches on y &gt; 0, which uniform y meets
  * half of the time, as relu outputs do. The accumulating kernels (axpy, mulAccumulate, the
  * backwards) add into their output on every call, which grows linearly and so never reaches a
- * subnormal or an infinity; scale multiplies by -1, which keeps magnitudes.
+ * subnormal or an infinity; scale multiplies by -1, which keeps magnitudes. roundToBf16 rounds a
+ * into out (W_ih of a bf16 inference call, once per call); its vector kernel alone splits arrays
+ * of 64K floats and more over the CPU threads ({@code recur.threads}).
  *
  * <p>n: the awkward sizes 1, 3, 17, 255, 513 (vector bodies and scalar tails) and 6 553 600 =
  * 3200 x 2048, the gate pre-activations [T·B, 4H] of DeepBench's LSTM 64x50x256x512.
@@ -46,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ElementwiseKernelBenchmark {
     @Param({"add", "sub", "mul", "axpy", "mulAccumulate", "scale", "sigmoid", "tanh", "relu",
-            "sigmoidBackward", "tanhBackward", "reluBackward", "sumOfSquares"})
+            "sigmoidBackward", "tanhBackward", "reluBackward", "sumOfSquares", "roundToBf16"})
     public String kernel;
 
     @Param({"1", "3", "17", "255", "513", "6553600"})
@@ -83,6 +85,7 @@ public class ElementwiseKernelBenchmark {
             case "tanhBackward" -> () -> { k.tanhBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "reluBackward" -> () -> { k.reluBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "sumOfSquares" -> () -> k.sumOfSquares(size, a, 0);
+            case "roundToBf16" -> () -> { k.roundToBf16(size, a, 0, out, 0); return 0; };
             default -> throw new IllegalArgumentException("unknown kernel '" + kernel + "'");
         };
     }

@@ -151,10 +151,26 @@ public final class VectorKernels implements Kernels {
         for (; i < n; i++) put(dx, dxOff + i, get(dx, dxOff + i) + get(dy, dyOff + i) * get(a, aOff + i));
     }
 
+    /**
+     * Split over the CPU threads in chunks of 16K floats: unlike the other elementwise kernels, it
+     * runs once per call on a whole weight matrix (W_ih of a bf16 inference call, 1M floats at
+     * I = H = 512 for LSTM), a pure stream of memory.
+     */
     @Override
     public void roundToBf16(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        int i = 0;
-        for (int end = vectorBound(n); i < end; i += L) {
+        if (n < PARALLEL_MIN_FLOATS) {
+            roundToBf16Range(0, n, x, xOff, y, yOff);
+            return;
+        }
+        int chunk = 1 << 14;
+        forRowChunks((n + chunk - 1) / chunk, chunk, CpuParallel.sharedWithWorkers(x, y),
+                (r0, r1) -> roundToBf16Range(r0 * chunk, Math.min(n, r1 * chunk), x, xOff, y, yOff));
+    }
+
+    /** roundToBf16 of elements [from, to). */
+    private static void roundToBf16Range(int from, int to, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = from;
+        for (int end = from + vectorBound(to - from); i < end; i += L) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
             IntVector bits = v.reinterpretAsInts();
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF_0000);
@@ -162,7 +178,7 @@ public final class VectorKernels implements Kernels {
             rounded.reinterpretAsFloats().blend(quietNan.reinterpretAsFloats(), v.test(VectorOperators.IS_NAN))
                     .intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
         }
-        for (; i < n; i++) put(y, yOff + i, WeightPrecision.fromBf16(WeightPrecision.toBf16(get(x, xOff + i))));
+        for (; i < to; i++) put(y, yOff + i, WeightPrecision.fromBf16(WeightPrecision.toBf16(get(x, xOff + i))));
     }
 
     @Override
