@@ -146,7 +146,8 @@ public final class RecurrentLayerOp {
             throw new IllegalArgumentException(weights + " weights are for inference only, but this " + mode.id()
                     + " layer's inputs need gradients: train with fp32 weights");
         }
-        final MemorySegment wIhData = weights == WeightPrecision.BF16 ? roundedToBf16(k, mem, wIh.value()) : wIh.value().data();
+        final MemorySegment wIhData = weights == WeightPrecision.BF16 ? roundedToBf16(k, mem, wIh.value())
+                : wIh.value().data();
 
         // 1. Input projection for every step, with the foldable biases.
         Tensor gx = mem.empty(steps * batch, gh);
@@ -179,8 +180,8 @@ public final class RecurrentLayerOp {
         Tensor m = wHr != null ? mem.empty(saved, batch, hidden) : null;
         Tensor y = mem.empty(steps, batch, out);
         MemorySegment S = states.data();
-        Recurrence recurrence = new Recurrence(mode, steps, batch, hidden, out, lengths, reverse, keepAll, weights, gx.data(),
-                wHh.value().data(), bhn, wHr == null ? null : wHr.value().data(), S, lstm ? cells.data() : null,
+        Recurrence recurrence = new Recurrence(mode, steps, batch, hidden, out, lengths, reverse, keepAll, weights,
+                gx.data(), wHh.value().data(), bhn, wHr == null ? null : wHr.value().data(), S, lstm ? cells.data() : null,
                 act == null ? null : act.data(), gru ? ghn.data() : null, m == null ? null : m.data(), y.data());
         copyOrZero(h0, states, recurrence.initialSlot() * stepOut, stepOut);
         if (lstm) copyOrZero(c0, cells, recurrence.initialSlot() * stepHidden, stepHidden);

@@ -30,6 +30,7 @@ record BenchResult(BenchShape shape, Sampler.Timing recur, Map<Peer, PeerOutcome
 
     /** The fastest measured fp32 peer's median / Recur median; NaN when no such peer has a timing. */
     double bestPeerRatio() {
-        return peers.keySet().stream().filter(Peer::fullPrecision).mapToDouble(this::ratio).filter(x -> !Double.isNaN(x)).min().orElse(Double.NaN);
+        return peers.keySet().stream().filter(Peer::fullPrecision).mapToDouble(this::ratio).filter(x -> !Double.isNaN(x))
+                .min().orElse(Double.NaN);
     }
 }

@@ -40,8 +40,9 @@ import java.util.stream.IntStream;
  * bfloat16, half the bytes per step, and the micro-kernels widen each packed row to fp32 in
  * registers before the same fp32 FMAs: a bf16 is the top half of an fp32, and the panels hold two
  * per int, so one int vector gives two weight vectors by a shift left of 16 and a mask of the high
- * half (no cross-lane widening instruction, which was 8-18 % slower in paired launches). So a bf16 run gives bitwise what the fp32 kernels give on W_hh rounded in advance;
- * only the bytes streamed per step change. (AVX-512 BF16's dot-product instruction would round h
+ * half (no cross-lane widening instruction, which was 8-18 % slower in paired launches). So a
+ * bf16 run gives bitwise what the fp32 kernels give on W_hh rounded in advance; only the bytes
+ * streamed per step change. (AVX-512 BF16's dot-product instruction would round h
  * to bf16 as well, and the Vector API does not expose it.)
  *
  * <p>Summation order is fixed (k ascending, one accumulator per output) and independent of the
@@ -203,8 +204,8 @@ final class FusedRecurrence {
                                 long low = row + (2L * pair) * L + lane, high = low + L;
                                 int bits = WeightPrecision.toBf16(tile.getAtIndex(ValueLayout.JAVA_FLOAT, low)) & 0xFFFF
                                         | WeightPrecision.toBf16(tile.getAtIndex(ValueLayout.JAVA_FLOAT, high)) << 16;
-                                dst.set(ValueLayout.JAVA_INT_UNALIGNED, at + row * Short.BYTES + ((long) pair * L + lane) * Integer.BYTES,
-                                        bits);
+                                long target = at + row * Short.BYTES + ((long) pair * L + lane) * Integer.BYTES;
+                                dst.set(ValueLayout.JAVA_INT_UNALIGNED, target, bits);
                             }
                         }
                     }
@@ -427,7 +428,8 @@ final class FusedRecurrence {
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         long hEnd = hOff + (long) k * Float.BYTES;
         for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
-            IntVector p01 = IntVector.fromMemorySegment(BITS, w, wp, ORDER), p23 = IntVector.fromMemorySegment(BITS, w, wp + VB, ORDER);
+            IntVector p01 = IntVector.fromMemorySegment(BITS, w, wp, ORDER);
+            IntVector p23 = IntVector.fromMemorySegment(BITS, w, wp + VB, ORDER);
             FloatVector w0 = p01.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector w1 = p01.and(HIGH_HALF).reinterpretAsFloats();
             FloatVector w2 = p23.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -478,7 +480,8 @@ final class FusedRecurrence {
         long hEnd = hOff + (long) k * Float.BYTES;
         for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
             FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
-            IntVector p01 = IntVector.fromMemorySegment(BITS, w, wp, ORDER), p23 = IntVector.fromMemorySegment(BITS, w, wp + VB, ORDER);
+            IntVector p01 = IntVector.fromMemorySegment(BITS, w, wp, ORDER);
+            IntVector p23 = IntVector.fromMemorySegment(BITS, w, wp + VB, ORDER);
             a0 = x.fma(p01.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
             a1 = x.fma(p01.and(HIGH_HALF).reinterpretAsFloats(), a1);
             a2 = x.fma(p23.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
