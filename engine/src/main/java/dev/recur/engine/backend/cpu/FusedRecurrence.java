@@ -283,6 +283,16 @@ final class FusedRecurrence {
                 copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
             }
         }
+        if (b + 2 <= bTo) {   // 2 or 3 rows left: a pair reads the panel once for both
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows2(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, gh, b * ldOut, ldOut, c0, c1, c2, c3);
+            } else {
+                rows2(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 2, gh, b, ldGh);
+            }
+            b += 2;
+        }
         for (; b < bTo; b++) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
             if (full) {
@@ -308,6 +318,16 @@ final class FusedRecurrence {
                 rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
                 copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
             }
+        }
+        if (b + 2 <= bTo) {   // as in gateTile
+            long h = (prevRow + (long) b * hidden) * Float.BYTES;
+            if (full) {
+                rows2Bf16(hidden, states, h, ldh, packed, packedOff, ldw, gh, b * ldOut, ldOut, c0, c1, c2, c3);
+            } else {
+                rows2Bf16(hidden, states, h, ldh, packed, packedOff, ldw, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
+                copyValid(geo, block, tile, edge, 2, gh, b, ldGh);
+            }
+            b += 2;
         }
         for (; b < bTo; b++) {
             long h = (prevRow + (long) b * hidden) * Float.BYTES;
@@ -396,6 +416,41 @@ final class FusedRecurrence {
         a33.intoMemorySegment(out, outOff + 3 * ldOut + c3, ORDER);
     }
 
+    /**
+     * out[2 rows][4 vectors] = h[2 rows, 0..k) · w[0..k, 4 vectors]; as {@link #rows4}, for batches
+     * of 2 or 3 (or such a remainder), so that the panel is read once for two rows, not once per row.
+     */
+    private static void rows2(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff, long ldw,
+                              MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, wp, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, wp + VB, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, wp + 2 * VB, ORDER);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, wp + 3 * VB, ORDER);
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a00 = x.fma(w0, a00);
+            a01 = x.fma(w1, a01);
+            a02 = x.fma(w2, a02);
+            a03 = x.fma(w3, a03);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + ldh));
+            a10 = x.fma(w0, a10);
+            a11 = x.fma(w1, a11);
+            a12 = x.fma(w2, a12);
+            a13 = x.fma(w3, a13);
+        }
+        a00.intoMemorySegment(out, outOff + c0, ORDER);
+        a01.intoMemorySegment(out, outOff + c1, ORDER);
+        a02.intoMemorySegment(out, outOff + c2, ORDER);
+        a03.intoMemorySegment(out, outOff + c3, ORDER);
+        a10.intoMemorySegment(out, outOff + ldOut + c0, ORDER);
+        a11.intoMemorySegment(out, outOff + ldOut + c1, ORDER);
+        a12.intoMemorySegment(out, outOff + ldOut + c2, ORDER);
+        a13.intoMemorySegment(out, outOff + ldOut + c3, ORDER);
+    }
+
     /** out[1 row][4 vectors] = h[0..k) · w[0..k, 4 vectors] (the GEMV of batch 1, bound by reading w); as {@link #rows4}. */
     private static void rows1(int k, MemorySegment h, long hOff, MemorySegment w, long wOff, long ldw,
                               MemorySegment out, long outOff, long c0, long c1, long c2, long c3) {
@@ -471,6 +526,40 @@ final class FusedRecurrence {
         a31.intoMemorySegment(out, outOff + 3 * ldOut + c1, ORDER);
         a32.intoMemorySegment(out, outOff + 3 * ldOut + c2, ORDER);
         a33.intoMemorySegment(out, outOff + 3 * ldOut + c3, ORDER);
+    }
+
+    /** {@link #rows2} on a bf16 panel, as {@link #rows4Bf16}. */
+    private static void rows2Bf16(int k, MemorySegment h, long hOff, long ldh, MemorySegment w, long wOff, long ldw,
+                                  MemorySegment out, long outOff, long ldOut, long c0, long c1, long c2, long c3) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        long hEnd = hOff + (long) k * Float.BYTES;
+        for (long hp = hOff, wp = wOff; hp < hEnd; hp += Float.BYTES, wp += ldw) {
+            IntVector p01 = IntVector.fromMemorySegment(BITS, w, wp, ORDER);
+            IntVector p23 = IntVector.fromMemorySegment(BITS, w, wp + VB, ORDER);
+            FloatVector w0 = p01.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = p01.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector w2 = p23.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = p23.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(F, h.get(FLOAT, hp));
+            a00 = x.fma(w0, a00);
+            a01 = x.fma(w1, a01);
+            a02 = x.fma(w2, a02);
+            a03 = x.fma(w3, a03);
+            x = FloatVector.broadcast(F, h.get(FLOAT, hp + ldh));
+            a10 = x.fma(w0, a10);
+            a11 = x.fma(w1, a11);
+            a12 = x.fma(w2, a12);
+            a13 = x.fma(w3, a13);
+        }
+        a00.intoMemorySegment(out, outOff + c0, ORDER);
+        a01.intoMemorySegment(out, outOff + c1, ORDER);
+        a02.intoMemorySegment(out, outOff + c2, ORDER);
+        a03.intoMemorySegment(out, outOff + c3, ORDER);
+        a10.intoMemorySegment(out, outOff + ldOut + c0, ORDER);
+        a11.intoMemorySegment(out, outOff + ldOut + c1, ORDER);
+        a12.intoMemorySegment(out, outOff + ldOut + c2, ORDER);
+        a13.intoMemorySegment(out, outOff + ldOut + c3, ORDER);
     }
 
     /** {@link #rows1} on a bf16 panel, as {@link #rows4Bf16}. */
