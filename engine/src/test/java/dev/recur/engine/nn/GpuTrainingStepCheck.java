@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  * the layers, a Linear head, MSE plus terms on h_n and c_n) on a training graph whose recurrent
  * layers run on a GPU device ({@link RecurrentExecution#gpu}) and on one that runs all on the CPU, from the
  * same weights and data (lengths, NaN in the padding, h0/c0): loss and every gradient (input, h0,
- * c0, each parameter of the stack and of the head) compared by relative L2. Two steps with an
+ * c0, each parameter of the stack and of the head) compared by relative L2, the loss relative to
+ * the sum of its terms' magnitudes. Two steps with an
  * SGD update between them, so weights left stale on the device would show in the second; the
  * second does not zero the gradients first, so its parameter gradients are the sum of both steps'
  * (an op that overwrote instead of accumulating would show there).
@@ -58,8 +59,12 @@ final class GpuTrainingStepCheck {
     private GpuTrainingStepCheck() {
     }
 
-    /** What one step gives: the loss and every gradient by name. */
-    private record StepResult(double loss, Map<String, float[]> gradients, int gpuOps) {
+    /**
+     * What one step gives: the loss, the sum of its terms' magnitudes (mse + 0.1·Σ|h_n·r| ...: the
+     * terms can cancel, and a loss near zero would make any difference look large relative to
+     * it), and every gradient by name.
+     */
+    private record StepResult(double loss, double lossScale, Map<String, float[]> gradients, int gpuOps) {
     }
 
     private static Tensor random(TensorArena a, SplittableRandom rng, int... shape) {
@@ -108,7 +113,7 @@ final class GpuTrainingStepCheck {
                 boolean zeroGrad = step == 1;
                 StepResult cpu = step(cpuModel, cpuHead, null, kernels, x, lengths, h0, c0, target, rh, rc, dropoutSeed, zeroGrad);
                 StepResult dev = step(gpuModel, gpuHead, gpu, kernels, x, lengths, h0, c0, target, rh, rc, dropoutSeed, zeroGrad);
-                errors.put("step " + step + " loss", Math.abs(dev.loss() - cpu.loss()) / Math.abs(cpu.loss()));
+                errors.put("step " + step + " loss", Math.abs(dev.loss() - cpu.loss()) / cpu.lossScale());
                 for (var e : cpu.gradients().entrySet()) {
                     float[] got = dev.gradients().get(e.getKey());
                     errors.put("step " + step + " grad." + e.getKey(),
@@ -177,8 +182,10 @@ final class GpuTrainingStepCheck {
             Recurrent.Output out = model.forward(g, xs, lengths, h0v, c0v, execution, 0.25f,
                     new SplittableRandom(dropoutSeed));
             Var loss = Losses.mse(head.forward(g, out.output()), g.constant(target));
+            double lossScale = Math.abs(loss.value().get(0)) + 0.1 * sumOfAbsoluteProducts(out.hN().value(), rh);
             loss = Elementwise.add(loss, Elementwise.scale(Reductions.sum(Elementwise.mul(out.hN(), g.constant(rh))), 0.1f));
             if (out.cN() != null) {
+                lossScale += 0.1 * sumOfAbsoluteProducts(out.cN().value(), rc);
                 loss = Elementwise.add(loss, Elementwise.scale(Reductions.sum(Elementwise.mul(out.cN(), g.constant(rc))), 0.1f));
             }
             g.backward(loss);
@@ -187,8 +194,14 @@ final class GpuTrainingStepCheck {
             if (c0v != null) gradients.put("c0", c0v.grad().toArray());
             for (Parameter p : parameters(model, head)) gradients.put(p.name(), p.grad().toArray());
             int gpuOps = (int) g.tapeOps().stream().filter(op -> op.endsWith("(gpu)")).count();
-            return new StepResult(loss.value().get(0), gradients, gpuOps);
+            return new StepResult(loss.value().get(0), lossScale, gradients, gpuOps);
         }
+    }
+
+    private static double sumOfAbsoluteProducts(Tensor a, Tensor b) {
+        double sum = 0;
+        for (long i = 0; i < a.size(); i++) sum += Math.abs((double) a.get(i) * b.get(i));
+        return sum;
     }
 
     /** The entries over their bar, as lines; empty when everything passed. {@code layerDirections}: gpu ops expected per step. */
