@@ -699,6 +699,12 @@ final class FusedRecurrence {
                         0, VB, 2 * VB, 3 * VB);
                 addTile(4, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldh);
             }
+            if (b + 2 <= bTo) {   // 2 or 3 rows left: one pass over the panel for a pair
+                rows2(k, dgh, (dghOff + (long) b * k) * Float.BYTES, lda, panels, panel, PANEL_ROW, tile, 0, PANEL_ROW,
+                        0, VB, 2 * VB, 3 * VB);
+                addTile(2, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldh);
+                b += 2;
+            }
             for (; b < bTo; b++) {
                 rows1(k, dgh, (dghOff + (long) b * k) * Float.BYTES, panels, panel, PANEL_ROW, tile, 0, 0, VB, 2 * VB, 3 * VB);
                 addTile(1, tile, dhPrev, ((long) b * hidden + p) * Float.BYTES, ldh);
