@@ -29,7 +29,7 @@ class LayerCheckEmulatedTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
     void matchesTheCpuEngine(EmulatedKernelsKind kind, LayerCheck.Case k) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("recur.test.seed", System.nanoTime());   // -Drecur.test.seed=N replays a failure
         try (GpuContext gpu = new GpuContext(kind.open())) {
             Map<String, Double> errors = LayerCheck.compare(gpu, k, seed);
             assertThat(LayerCheck.failures(errors)).as("%s, seed %d: %s", k, seed, errors).isEmpty();
@@ -49,5 +49,20 @@ class LayerCheckEmulatedTest {
         errors.put("output", 1e-7);
         errors.put("grad.weight_hh_l0", 1e-3);
         assertThat(LayerCheck.failures(errors)).containsExactly("grad.weight_hh_l0: 0.001 (bar 1.0E-4)");
+    }
+
+    /**
+     * The forward error: relative to the output's norm, floored at 1e-2 per element, so that a
+     * tiny output (terms near 1 cancelling) is judged by its absolute error; NaN and a wrong
+     * length always fail.
+     */
+    @Test
+    void forwardErrorsOfTinyOutputsAreJudgedAbsolutely() {
+        assertThat(LayerCheck.forwardError(new float[]{1e-3f + 3e-8f}, new float[]{1e-3f})).isLessThan(LayerCheck.FORWARD_BAR);
+        assertThat(LayerCheck.forwardError(new float[]{1e-3f + 3e-6f}, new float[]{1e-3f})).isGreaterThan(LayerCheck.FORWARD_BAR);
+        assertThat(LayerCheck.forwardError(new float[]{0.5f, -0.25f}, new float[]{0.5f, -0.2502f})).isGreaterThan(LayerCheck.FORWARD_BAR);
+        assertThat(LayerCheck.forwardError(new float[]{0.5f, -0.25f}, new float[]{0.5f, -0.25f})).isZero();
+        assertThat(LayerCheck.forwardError(new float[]{Float.NaN}, new float[]{0.5f})).isNaN();
+        assertThat(LayerCheck.forwardError(new float[]{0.5f}, new float[]{0.5f, 0.5f})).isInfinite();
     }
 }
