@@ -118,7 +118,7 @@ public final class LayerCheck {
                     .forEach((name, values) -> device.forward().put(name + " (inference)", values));
             Map<String, Double> errors = new LinkedHashMap<>();
             device.forward().forEach((name, values) -> errors.put(name,
-                    forwardError(values, cpu.forward().get(name.replace(" (inference)", "")))));
+                    RelativeError.l2(values, cpu.forward().get(name.replace(" (inference)", "")), FORWARD_FLOOR)));
             cpu.gradients().forEach((name, values) -> errors.put("grad." + name, device.gradients().containsKey(name)
                     ? RelativeError.l2(device.gradients().get(name), values) : Double.POSITIVE_INFINITY));
             return errors;
@@ -165,18 +165,6 @@ public final class LayerCheck {
             if (out.cN() != null) forward.put("c_n", out.cN().value().toArray());
         }
         return forward;
-    }
-
-    /** ||got - expected|| / max(||expected||, FORWARD_FLOOR · sqrt(n)): see the class comment. */
-    static double forwardError(float[] got, float[] expected) {
-        if (got.length != expected.length) return Double.POSITIVE_INFINITY;
-        double diff = 0, norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = (double) got[i] - expected[i];
-            diff += d * d;
-            norm += (double) expected[i] * expected[i];
-        }
-        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), FORWARD_FLOOR * Math.sqrt(expected.length));
     }
 
     /** The entries over their bar, as lines; empty when everything passed. */
