@@ -141,11 +141,7 @@ public final class RecurrentLayerOp {
         final boolean lstm = mode == CellMode.LSTM, gru = mode == CellMode.GRU;
         final long stepOut = (long) batch * out, stepHidden = (long) batch * hidden;
         final Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
-        boolean keepAll = g.needsGrad(inputs);
-        if (keepAll && weights != WeightPrecision.FP32) {
-            throw new IllegalArgumentException(weights + " weights are for inference only, but this " + mode.id()
-                    + " layer's inputs need gradients: train with fp32 weights");
-        }
+        boolean keepAll = g.needsGrad(inputs);   // Recurrence refuses bf16 weights with it
         final MemorySegment wIhData = weights == WeightPrecision.BF16 ? roundedToBf16(k, mem, wIh.value())
                 : wIh.value().data();
 

@@ -53,7 +53,8 @@ public record Recurrence(CellMode mode, int steps, int batch, int hidden, int ou
 
     public Recurrence {
         if (keepAll && weights != WeightPrecision.FP32) {
-            throw new IllegalArgumentException(weights + " weights are for inference only: training keeps fp32 weights");
+            throw new IllegalArgumentException(weights + " weights are for inference only, but this " + mode.id()
+                    + " layer's inputs need gradients: train with fp32 weights");
         }
     }
 

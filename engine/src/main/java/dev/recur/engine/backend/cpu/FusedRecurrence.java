@@ -2,8 +2,8 @@ package dev.recur.engine.backend.cpu;
 
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Recurrence;
-import dev.recur.engine.tensor.NativeMemory;
 import dev.recur.engine.backend.WeightPrecision;
+import dev.recur.engine.tensor.NativeMemory;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -259,84 +259,42 @@ final class FusedRecurrence {
         return Math.clamp(geo.hidden() - unit0, 0, L);
     }
 
-    /** gh[b, tile's columns] = h_prev[b, :] · W_hh[tile's rows, :]^T for batch rows [bFrom, bTo). */
+    /**
+     * gh[b, tile's columns] = h_prev[b, :] · W_hh[tile's rows, :]^T for batch rows [bFrom, bTo): 4 rows
+     * at a time, then a pair, then single rows. A tile whose last vector runs past H is computed into
+     * the member's {@code edge} scratch and its real lanes copied out.
+     */
     private static void gateTile(MemorySegment states, long prevRow, int bFrom, int bTo, int hidden, Geometry geo, int block,
                                  int tile, MemorySegment packed, long packedOff, MemorySegment gh, int ldGh,
                                  MemorySegment edge) {
-        boolean full = validLanes(geo, block, tile, TILE_VECTORS - 1) == L;
-        long ldh = (long) hidden * Float.BYTES;
-        long c0 = geo.column(block, tile, 0) * (long) Float.BYTES, c1 = geo.column(block, tile, 1) * (long) Float.BYTES;
-        long c2 = geo.column(block, tile, 2) * (long) Float.BYTES, c3 = geo.column(block, tile, 3) * (long) Float.BYTES;
-        long ldOut = (long) ldGh * Float.BYTES;
-        if (geo.bf16()) {
-            gateTileBf16(states, prevRow, bFrom, bTo, hidden, geo, block, tile, packed, packedOff, gh, ldGh, edge, full,
-                    c0, c1, c2, c3);
-            return;
-        }
+        boolean full = validLanes(geo, block, tile, TILE_VECTORS - 1) == L, bf16 = geo.bf16();
+        long ldh = (long) hidden * Float.BYTES, ldw = geo.panelRow(), ldGhBytes = (long) ldGh * Float.BYTES;
+        MemorySegment out = full ? gh : edge;
+        long ldOut = full ? ldGhBytes : PANEL_ROW;
+        long c0 = full ? geo.column(block, tile, 0) * (long) Float.BYTES : 0;
+        long c1 = full ? geo.column(block, tile, 1) * (long) Float.BYTES : VB;
+        long c2 = full ? geo.column(block, tile, 2) * (long) Float.BYTES : 2 * VB;
+        long c3 = full ? geo.column(block, tile, 3) * (long) Float.BYTES : 3 * VB;
         int b = bFrom;
-        for (; b + 4 <= bTo; b += 4) {
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows4(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, gh, b * ldOut, ldOut, c0, c1, c2, c3);
-            } else {
-                rows4(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
+        while (b < bTo) {
+            int rows = bTo - b >= 4 ? 4 : bTo - b >= 2 ? 2 : 1;   // a pair reads the panel once for both rows
+            long h = (prevRow + (long) b * hidden) * Float.BYTES, outOff = full ? b * ldGhBytes : 0;
+            switch (rows) {
+                case 4 -> {
+                    if (bf16) rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, out, outOff, ldOut, c0, c1, c2, c3);
+                    else rows4(hidden, states, h, ldh, packed, packedOff, ldw, out, outOff, ldOut, c0, c1, c2, c3);
+                }
+                case 2 -> {
+                    if (bf16) rows2Bf16(hidden, states, h, ldh, packed, packedOff, ldw, out, outOff, ldOut, c0, c1, c2, c3);
+                    else rows2(hidden, states, h, ldh, packed, packedOff, ldw, out, outOff, ldOut, c0, c1, c2, c3);
+                }
+                default -> {
+                    if (bf16) rows1Bf16(hidden, states, h, packed, packedOff, ldw, out, outOff, c0, c1, c2, c3);
+                    else rows1(hidden, states, h, packed, packedOff, ldw, out, outOff, c0, c1, c2, c3);
+                }
             }
-        }
-        if (b + 2 <= bTo) {   // 2 or 3 rows left: a pair reads the panel once for both
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows2(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, gh, b * ldOut, ldOut, c0, c1, c2, c3);
-            } else {
-                rows2(hidden, states, h, ldh, packed, packedOff, PANEL_ROW, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 2, gh, b, ldGh);
-            }
-            b += 2;
-        }
-        for (; b < bTo; b++) {
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows1(hidden, states, h, packed, packedOff, PANEL_ROW, gh, b * ldOut, c0, c1, c2, c3);
-            } else {
-                rows1(hidden, states, h, packed, packedOff, PANEL_ROW, edge, 0, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
-            }
-        }
-    }
-
-    /** {@link #gateTile} on bf16 panels. */
-    private static void gateTileBf16(MemorySegment states, long prevRow, int bFrom, int bTo, int hidden, Geometry geo,
-                                     int block, int tile, MemorySegment packed, long packedOff, MemorySegment gh, int ldGh,
-                                     MemorySegment edge, boolean full, long c0, long c1, long c2, long c3) {
-        long ldh = (long) hidden * Float.BYTES, ldOut = (long) ldGh * Float.BYTES, ldw = geo.panelRow();
-        int b = bFrom;
-        for (; b + 4 <= bTo; b += 4) {
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, gh, b * ldOut, ldOut, c0, c1, c2, c3);
-            } else {
-                rows4Bf16(hidden, states, h, ldh, packed, packedOff, ldw, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 4, gh, b, ldGh);
-            }
-        }
-        if (b + 2 <= bTo) {   // as in gateTile
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows2Bf16(hidden, states, h, ldh, packed, packedOff, ldw, gh, b * ldOut, ldOut, c0, c1, c2, c3);
-            } else {
-                rows2Bf16(hidden, states, h, ldh, packed, packedOff, ldw, edge, 0, PANEL_ROW, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 2, gh, b, ldGh);
-            }
-            b += 2;
-        }
-        for (; b < bTo; b++) {
-            long h = (prevRow + (long) b * hidden) * Float.BYTES;
-            if (full) {
-                rows1Bf16(hidden, states, h, packed, packedOff, ldw, gh, b * ldOut, c0, c1, c2, c3);
-            } else {
-                rows1Bf16(hidden, states, h, packed, packedOff, ldw, edge, 0, 0, VB, 2 * VB, 3 * VB);
-                copyValid(geo, block, tile, edge, 1, gh, b, ldGh);
-            }
+            if (!full) copyValid(geo, block, tile, edge, rows, gh, b, ldGh);
+            b += rows;
         }
     }
 
