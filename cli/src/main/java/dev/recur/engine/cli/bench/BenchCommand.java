@@ -45,7 +45,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Time Recur's LSTM/GRU/RNN on one shape or a suite, optionally against PyTorch and ONNX Runtime.",
                 "Timing: warm-up (>= 2 runs and >= 0.3 s; 1.5 s for the first shape of each cell and mode), "
-                        + "then on until settled (medians of 0.2-s windows within 3% and no JIT compilation, at most 6 s in all), then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
+                        + "then on until settled (medians of 0.2-s windows within 3%% and no JIT compilation, at most 6 s in all), then 20 samples or 2 s, at least 3; median, min, max. GFLOP/s = 2*G*H*(I_l+H)*B*T per layer and direction (x3 training) / median."})
 public final class BenchCommand implements Callable<Integer> {
     /** What {@code --dry-run} assumes when it estimates the time of a suite, per engine. */
     static final double ESTIMATE_GFLOPS = 150;
