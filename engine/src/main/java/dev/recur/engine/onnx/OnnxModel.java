@@ -1,0 +1,246 @@
+package dev.recur.engine.onnx;
+
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.io.DataFileException;
+import dev.recur.engine.io.OnnxModelFile;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.onnx.OnnxProto;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An ONNX model loaded for inference: its graph turned into an execution plan once, at load
+ * (initializers and Constant nodes become constants, each node a bound step, recurrent weights
+ * reordered into the model's own off-heap tensors), then {@link #run} from any number of threads
+ * at once: a call keeps its values to itself and shares only the model's read-only weights.
+ *
+ * <pre>{@code
+ * try (OnnxModel model = OnnxModel.load(Path.of("lstm.onnx"))) {
+ *     Map<String, OnnxTensor> out = model.run(Map.of("X", OnnxTensor.ofFloats(x, 5, 3, 4)));
+ *     float[] y = out.get("Y").floats();
+ * }
+ * }</pre>
+ *
+ * Operators run so far: LSTM, GRU, RNN (see {@link OnnxRecurrentNode} for their attributes),
+ * Identity and Constant. Anything else is refused at load with one line naming the node, its
+ * operator and the model's opset.
+ */
+public final class OnnxModel implements AutoCloseable {
+
+    /**
+     * A graph input or output: its name, element type and declared dimensions (a number, a symbol
+     * such as "batch", or "?"), null when the graph declares no shape.
+     */
+    public record Port(String name, OnnxTensor.Type type, List<String> dims) {
+        /** "float32 [T, 3, 4]", or "float32 (shape not declared)" when dims is null. */
+        public String describe() {
+            return type.label() + (dims == null ? " (shape not declared)" : " [" + String.join(", ", dims) + "]");
+        }
+    }
+
+    private final Path file;
+    private final List<Port> inputs, outputs;
+    private final Map<String, OnnxTensor> constants;
+    private final List<OnnxStep> steps;
+    private final TensorArena weights;
+    private final Kernels kernels;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OnnxModel(Path file, List<Port> inputs, List<Port> outputs, Map<String, OnnxTensor> constants,
+                      List<OnnxStep> steps, TensorArena weights, Kernels kernels) {
+        this.file = file;
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+        this.constants = Collections.unmodifiableMap(constants);
+        this.steps = List.copyOf(steps);
+        this.weights = weights;
+        this.kernels = kernels;
+    }
+
+    /**
+     * Loads {@code file} and builds its plan.
+     *
+     * @throws DataFileException (one line) if the file is not a readable ONNX model, or the model
+     *                           uses an operator, attribute or type Recur does not run
+     */
+    public static OnnxModel load(Path file) throws IOException {
+        OnnxModelFile model = OnnxModelFile.read(file);
+        OnnxProto.GraphProto graph = model.graph();
+        Kernels kernels = KernelProvider.defaultKernels();
+        Map<String, OnnxTensor> constants = new HashMap<>();
+        for (OnnxProto.TensorProto init : graph.getInitializerList()) {
+            constants.put(init.getName(), model.tensor(init));
+        }
+        List<Port> inputs = new ArrayList<>();
+        Map<String, int[]> declaredShapes = new HashMap<>();
+        Set<String> known = new HashSet<>(constants.keySet());
+        for (OnnxProto.ValueInfoProto info : graph.getInputList()) {
+            if (constants.containsKey(info.getName())) continue;   // an initializer listed as an input: a default
+            Port port = port(model, info, "input");
+            inputs.add(port);
+            known.add(port.name());
+            int[] shape = staticShape(port.dims());
+            if (shape != null) declaredShapes.put(port.name(), shape);
+        }
+        TensorArena weights = TensorArena.open("ONNX model " + file.getFileName());
+        try {
+            List<OnnxStep> steps = new ArrayList<>();
+            for (OnnxProto.NodeProto node : graph.getNodeList()) {
+                String where = OnnxNodeAttributes.where(model, node);
+                if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
+                    throw model.error(where + ": operator domain '" + node.getDomain() + "' is not supported");
+                }
+                for (String in : node.getInputList()) {
+                    if (!in.isEmpty() && !known.contains(in)) {
+                        throw model.error(where + ": input '" + in + "' is not produced by any earlier node, initializer or graph input");
+                    }
+                }
+                String op = node.getOpType();
+                if (OnnxRecurrentNode.handles(op)) {
+                    steps.add(OnnxRecurrentNode.bind(model, node, constants, declaredShapes, weights));
+                } else if (op.equals("Identity")) {
+                    String from = node.getInput(0), to = node.getOutput(0);
+                    if (constants.containsKey(from)) constants.put(to, constants.get(from));
+                    else steps.add((values, k) -> values.put(to, values.get(from)));
+                } else if (op.equals("Constant")) {
+                    OnnxNodeAttributes attrs = new OnnxNodeAttributes(model, node);
+                    if (!attrs.has("value")) throw attrs.error("only the 'value' form of Constant is supported yet");
+                    attrs.requireAllRead();
+                    OnnxProto.AttributeProto value = node.getAttributeList().stream()
+                            .filter(a -> a.getName().equals("value")).findFirst().orElseThrow();
+                    constants.put(node.getOutput(0), model.tensor(value.getT()));
+                } else {
+                    throw model.error(where + ": operator " + op + " is not supported yet");
+                }
+                for (String out : node.getOutputList()) {
+                    if (!out.isEmpty()) known.add(out);
+                }
+            }
+            List<Port> outputs = new ArrayList<>();
+            for (OnnxProto.ValueInfoProto info : graph.getOutputList()) {
+                if (!known.contains(info.getName())) {
+                    throw model.error("graph output '" + info.getName() + "' is produced by no node");
+                }
+                outputs.add(port(model, info, "output"));
+            }
+            return new OnnxModel(file, inputs, outputs, constants, steps, weights, kernels);
+        } catch (IOException | RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    private static Port port(OnnxModelFile model, OnnxProto.ValueInfoProto info, String what) throws DataFileException {
+        OnnxProto.TypeProto.Tensor tensorType = info.getType().getTensorType();
+        OnnxTensor.Type type = OnnxTensor.Type.ofCode(tensorType.getElemType());
+        if (!info.getType().hasTensorType() || type == null) {
+            throw model.error("graph " + what + " '" + info.getName() + "' is "
+                    + (info.getType().hasTensorType() ? OnnxTensor.Type.onnxName(tensorType.getElemType()) : "not a tensor")
+                    + "; Recur reads and writes float32, int32 and int64 tensors");
+        }
+        List<String> dims = new ArrayList<>();
+        if (tensorType.hasShape()) {
+            for (OnnxProto.TensorShapeProto.Dimension d : tensorType.getShape().getDimList()) {
+                dims.add(d.hasDimValue() ? Long.toString(d.getDimValue()) : d.hasDimParam() && !d.getDimParam().isEmpty() ? d.getDimParam() : "?");
+            }
+        } else {
+            dims = null;
+        }
+        return new Port(info.getName(), type, dims == null ? null : List.copyOf(dims));
+    }
+
+    /** The dimensions, when every one is a number; else null. */
+    private static int[] staticShape(List<String> dims) {
+        if (dims == null) return null;
+        int[] shape = new int[dims.size()];
+        for (int i = 0; i < shape.length; i++) {
+            try {
+                shape[i] = Integer.parseInt(dims.get(i));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return shape;
+    }
+
+    /** The inputs a call must give (graph inputs that are not initializers), in the graph's order. */
+    public List<Port> inputs() {
+        return inputs;
+    }
+
+    /** What a call returns, in the graph's order. */
+    public List<Port> outputs() {
+        return outputs;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Runs the model on {@code given} (one value per input, by name) and returns every graph output
+     * by name, in the graph's order; the returned arrays are the caller's.
+     *
+     * @throws IllegalArgumentException (one line) for an input that is missing, unknown, or of the
+     *                                  wrong type or shape
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public Map<String, OnnxTensor> run(Map<String, OnnxTensor> given) {
+        if (closed.get()) throw new IllegalStateException("ONNX model " + file + " is closed");
+        Map<String, OnnxTensor> values = new HashMap<>(constants);
+        for (String name : given.keySet()) {
+            if (inputs.stream().noneMatch(p -> p.name().equals(name))) {
+                throw new IllegalArgumentException(file + ": '" + name + "' is not an input of the model; its inputs: "
+                        + String.join(", ", inputs.stream().map(Port::name).toList()));
+            }
+        }
+        for (Port port : inputs) {
+            OnnxTensor value = given.get(port.name());
+            if (value == null) {
+                throw new IllegalArgumentException(file + ": input '" + port.name() + "' (" + port.describe() + ") is missing");
+            }
+            check(port, value);
+            values.put(port.name(), value);
+        }
+        for (OnnxStep step : steps) {
+            step.run(values, kernels);
+        }
+        Map<String, OnnxTensor> result = new LinkedHashMap<>();
+        for (Port port : outputs) {
+            result.put(port.name(), values.get(port.name()));
+        }
+        return result;
+    }
+
+    private void check(Port port, OnnxTensor value) {
+        boolean rankOk = port.dims() == null || port.dims().size() == value.rank();
+        boolean dimsOk = rankOk;
+        for (int i = 0; dimsOk && port.dims() != null && i < port.dims().size(); i++) {
+            String d = port.dims().get(i);
+            if (!d.isEmpty() && Character.isDigit(d.charAt(0)) && Integer.parseInt(d) != value.dim(i)) dimsOk = false;
+        }
+        if (value.type() != port.type() || !dimsOk) {
+            throw new IllegalArgumentException(file + ": input '" + port.name() + "' is " + value.type().label() + " "
+                    + Tensor.shapeString(value.shape()) + ", the model declares " + port.describe());
+        }
+    }
+
+    /** Frees the model's weights; a later {@link #run} fails. Closing twice is allowed. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) weights.close();
+    }
+}

@@ -1,0 +1,373 @@
+package dev.recur.engine.onnx;
+
+import dev.recur.engine.autodiff.Graph;
+import dev.recur.engine.autodiff.Masking;
+import dev.recur.engine.autodiff.RecurrentLayerOp;
+import dev.recur.engine.autodiff.Var;
+import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.io.DataFileException;
+import dev.recur.engine.io.OnnxModelFile;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.onnx.OnnxProto;
+import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * ONNX's LSTM, GRU and RNN operators on Recur's fused recurrent layer ({@link RecurrentLayerOp}).
+ *
+ * <p>ONNX and PyTorch differ in gate order: ONNX's W and R stack LSTM gates as i, o, f, c and GRU
+ * gates as z, r, h; PyTorch (and Recur) as i, f, g, o and r, z, n. Weights that are initializers
+ * are reordered once, at load, into tensors the model owns; weights passed as graph inputs are
+ * reordered on every call. B is [Wb | Rb], one PyTorch b_ih and b_hh per direction. Shapes (layout
+ * 0 / 1): X [T, B, I] / [B, T, I]; initial_h, initial_c, Y_h, Y_c [D, B, H] / [B, D, H]; Y
+ * [T, D, B, H] / [B, T, D, H]. With sequence_lens, outputs past a sample's length are zero and Y_h
+ * is the state at its last valid step (ONNX Runtime's behaviour, and PyTorch's packed sequences').
+ *
+ * <p>What runs: every direction and layout, sequence_lens, initial states, B absent; activations
+ * as PyTorch has them (LSTM Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh, RNN Tanh or Relu per direction);
+ * GRU with linear_before_reset = 1. Refused at load, for now: peepholes (P), clip, input_forget,
+ * activation_alpha/beta, other activations, and GRU's linear_before_reset = 0.
+ */
+final class OnnxRecurrentNode implements OnnxStep {
+
+    /** The three operators: gates per unit, and which ONNX gate block becomes PyTorch's block k. */
+    private enum Op {
+        LSTM(new int[]{0, 2, 3, 1}, List.of("sigmoid", "tanh", "tanh")),
+        GRU(new int[]{1, 0, 2}, List.of("sigmoid", "tanh")),
+        RNN(new int[]{0}, List.of("tanh"));
+
+        final int[] onnxBlockOf;
+        final List<String> pytorchActivations;
+
+        Op(int[] onnxBlockOf, List<String> pytorchActivations) {
+            this.onnxBlockOf = onnxBlockOf;
+            this.pytorchActivations = pytorchActivations;
+        }
+
+        int gates() {
+            return onnxBlockOf.length;
+        }
+    }
+
+    /** One direction's weights in PyTorch's layout: W_ih [G·H, I], W_hh [G·H, H], biases [G·H] or null. */
+    private record Weights(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+    }
+
+    private final String where;
+    private final Op op;
+    private final CellMode[] modes;          // per direction
+    private final boolean reverseOnly;
+    private final int directions, hidden, inputSize, layout;
+    private final String x, w, r, b, lengths, initialH, initialC, y, yH, yC;
+    private final Weights[] fixedWeights;    // null when W, R or B come in with each call
+
+    private OnnxRecurrentNode(String where, Op op, CellMode[] modes, boolean reverseOnly, int hidden, int inputSize,
+                              int layout, String[] in, String[] out, Weights[] fixedWeights) {
+        this.where = where;
+        this.op = op;
+        this.modes = modes;
+        this.reverseOnly = reverseOnly;
+        this.directions = modes.length;
+        this.hidden = hidden;
+        this.inputSize = inputSize;
+        this.layout = layout;
+        this.x = in[0];
+        this.w = in[1];
+        this.r = in[2];
+        this.b = in[3];
+        this.lengths = in[4];
+        this.initialH = in[5];
+        this.initialC = in[6];
+        this.y = out[0];
+        this.yH = out[1];
+        this.yC = out[2];
+        this.fixedWeights = fixedWeights;
+    }
+
+    static boolean handles(String opType) {
+        return opType.equals("LSTM") || opType.equals("GRU") || opType.equals("RNN");
+    }
+
+    /**
+     * Binds a node: checks its attributes, reads the shapes W and R declare (from the initializers,
+     * or from the graph's declared input shapes), and reorders constant weights into {@code owner}.
+     */
+    static OnnxRecurrentNode bind(OnnxModelFile file, OnnxProto.NodeProto node, Map<String, OnnxTensor> constants,
+                                  Map<String, int[]> declaredShapes, TensorArena owner) throws DataFileException {
+        OnnxNodeAttributes attrs = new OnnxNodeAttributes(file, node);
+        Op op = Op.valueOf(node.getOpType());
+        String direction = attrs.string("direction", "forward");
+        int directions = switch (direction) {
+            case "forward", "reverse" -> 1;
+            case "bidirectional" -> 2;
+            default -> throw attrs.error("direction '" + direction + "', expected forward, reverse or bidirectional");
+        };
+        long layout = attrs.integer("layout", 0);
+        if (layout != 0 && layout != 1) throw attrs.error("layout " + layout + ", expected 0 or 1");
+        if (attrs.has("clip")) throw attrs.error("attribute 'clip' is not supported yet (cell clipping)");
+        if (attrs.has("activation_alpha") || attrs.has("activation_beta")) {
+            throw attrs.error("attributes 'activation_alpha' and 'activation_beta' are not supported yet");
+        }
+        if (op == Op.LSTM && attrs.integer("input_forget", 0) != 0) {
+            throw attrs.error("input_forget = 1 (coupled input and forget gates) is not supported yet");
+        }
+        if (op == Op.GRU && attrs.integer("linear_before_reset", 0) != 1) {
+            throw attrs.error("linear_before_reset = 0 (the reset gate applied before the recurrent product) is not "
+                    + "supported yet; Recur runs linear_before_reset = 1, PyTorch's GRU");
+        }
+        CellMode[] modes = modes(attrs, op, directions);
+
+        String[] in = new String[7];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = i < node.getInputCount() && !node.getInput(i).isEmpty() ? node.getInput(i) : null;
+        }
+        if (op != Op.LSTM) in[6] = null;
+        if (op == Op.LSTM && node.getInputCount() > 7 && !node.getInput(7).isEmpty()) {
+            throw attrs.error("peephole weights (input P) are not supported yet");
+        }
+        if (in[0] == null || in[1] == null || in[2] == null) throw attrs.error("needs inputs X, W and R");
+        String[] out = new String[3];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i < node.getOutputCount() && !node.getOutput(i).isEmpty() ? node.getOutput(i) : null;
+        }
+        if (op != Op.LSTM && out[2] != null) throw attrs.error(op + " has no output Y_c");
+
+        int[] wShape = shapeOf(attrs, in[1], constants, declaredShapes), rShape = shapeOf(attrs, in[2], constants, declaredShapes);
+        int gates = op.gates();
+        long declaredHidden = attrs.integer("hidden_size", -1);
+        int hidden = rShape != null && rShape.length == 3 ? rShape[2] : (int) declaredHidden;
+        if (hidden <= 0) throw attrs.error("hidden_size is missing and R's shape does not give it");
+        if (declaredHidden > 0 && declaredHidden != hidden) {
+            throw attrs.error("hidden_size " + declaredHidden + " but R is " + Tensor.shapeString(rShape));
+        }
+        if (wShape == null || wShape.length != 3 || wShape[0] != directions || wShape[1] != gates * hidden) {
+            throw attrs.error("W must be [" + directions + ", " + gates * hidden + ", input_size], got "
+                    + (wShape == null ? "an input of unknown shape" : Tensor.shapeString(wShape)));
+        }
+        if (rShape == null || rShape.length != 3 || rShape[0] != directions || rShape[1] != gates * hidden) {
+            throw attrs.error("R must be [" + directions + ", " + gates * hidden + ", " + hidden + "], got "
+                    + (rShape == null ? "an input of unknown shape" : Tensor.shapeString(rShape)));
+        }
+        attrs.requireAllRead();
+
+        boolean fixed = constants.containsKey(in[1]) && constants.containsKey(in[2]) && (in[3] == null || constants.containsKey(in[3]));
+        Weights[] fixedWeights = null;
+        String where = attrs.where();
+        if (fixed) {
+            fixedWeights = new Weights[directions];
+            for (int d = 0; d < directions; d++) {
+                fixedWeights[d] = reorder(where, op, hidden, wShape[2], constants.get(in[1]), constants.get(in[2]),
+                        in[3] == null ? null : constants.get(in[3]), d, owner);
+            }
+        }
+        return new OnnxRecurrentNode(file.path() + ": " + where, op, modes, direction.equals("reverse"), hidden, wShape[2],
+                (int) layout, in, out, fixedWeights);
+    }
+
+    private static CellMode[] modes(OnnxNodeAttributes attrs, Op op, int directions) throws DataFileException {
+        List<String> given = attrs.strings("activations");
+        int perDirection = op.pytorchActivations.size();
+        if (!given.isEmpty() && given.size() != perDirection * directions) {
+            throw attrs.error("activations lists " + given.size() + " functions, expected " + perDirection * directions
+                    + " (" + perDirection + " per direction)");
+        }
+        CellMode[] modes = new CellMode[directions];
+        for (int d = 0; d < directions; d++) {
+            List<String> mine = given.isEmpty() ? op.pytorchActivations
+                    : given.subList(d * perDirection, (d + 1) * perDirection).stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+            if (op == Op.RNN && mine.equals(List.of("relu"))) {
+                modes[d] = CellMode.RNN_RELU;
+            } else if (mine.equals(op.pytorchActivations)) {
+                modes[d] = switch (op) {
+                    case LSTM -> CellMode.LSTM;
+                    case GRU -> CellMode.GRU;
+                    case RNN -> CellMode.RNN_TANH;
+                };
+            } else {
+                throw attrs.error("activations " + given.subList(d * perDirection, (d + 1) * perDirection)
+                        + " are not supported yet; Recur runs " + op.pytorchActivations + (op == Op.RNN ? " or [Relu]" : ""));
+            }
+        }
+        return modes;
+    }
+
+    private static int[] shapeOf(OnnxNodeAttributes attrs, String name, Map<String, OnnxTensor> constants,
+                                 Map<String, int[]> declaredShapes) throws DataFileException {
+        OnnxTensor constant = constants.get(name);
+        if (constant != null) {
+            if (constant.type() != OnnxTensor.Type.FLOAT) throw attrs.error("'" + name + "' is " + constant.type().label() + ", expected float32");
+            return constant.shape();
+        }
+        return declaredShapes.get(name);
+    }
+
+    /** Direction d of W, R and B in PyTorch's gate order, in {@code owner}. */
+    private static Weights reorder(String where, Op op, int hidden, int inputSize, OnnxTensor w, OnnxTensor r, OnnxTensor b,
+                                   int d, TensorArena owner) {
+        int gh = op.gates() * hidden;
+        Tensor wIh = owner.empty(gh, inputSize), wHh = owner.empty(gh, hidden);
+        copyBlocks(op, hidden, inputSize, w.floats(), (long) d * gh * inputSize, wIh.data());
+        copyBlocks(op, hidden, hidden, r.floats(), (long) d * gh * hidden, wHh.data());
+        Tensor bIh = null, bHh = null;
+        if (b != null) {
+            if (b.rank() != 2 || b.dim(1) != 2 * gh) {
+                throw new IllegalArgumentException(where + ": B must be [D, " + 2 * gh + "], got " + Tensor.shapeString(b.shape()));
+            }
+            bIh = owner.empty(gh);
+            bHh = owner.empty(gh);
+            copyBlocks(op, hidden, 1, b.floats(), (long) d * 2 * gh, bIh.data());
+            copyBlocks(op, hidden, 1, b.floats(), (long) d * 2 * gh + gh, bHh.data());
+        }
+        return new Weights(wIh, wHh, bIh, bHh);
+    }
+
+    /** dst block k ([H, cols]) = src block onnxBlockOf[k], src starting at float srcOffset. */
+    private static void copyBlocks(Op op, int hidden, int cols, float[] src, long srcOffset, MemorySegment dst) {
+        long block = (long) hidden * cols;
+        for (int k = 0; k < op.gates(); k++) {
+            MemorySegment.copy(src, Math.toIntExact(srcOffset + op.onnxBlockOf[k] * block), dst, Tensor.FLOAT,
+                    k * block * Float.BYTES, Math.toIntExact(block));
+        }
+    }
+
+    @Override
+    public void run(Map<String, OnnxTensor> values, Kernels kernels) {
+        OnnxTensor input = floatInput(values, x, 3);
+        int steps = layout == 0 ? input.dim(0) : input.dim(1), batch = layout == 0 ? input.dim(1) : input.dim(0);
+        if (input.dim(2) != inputSize) {
+            throw new IllegalArgumentException(where + ": input '" + x + "' has " + input.dim(2) + " features, W expects " + inputSize);
+        }
+        if (steps == 0 || batch == 0) {
+            throw new IllegalArgumentException(where + ": input '" + x + "' is " + Tensor.shapeString(input.shape()) + "; Recur needs T and B >= 1");
+        }
+        int[] sampleLengths = sampleLengths(values, steps, batch);
+        OnnxTensor h0 = initialH == null ? null : state(values, initialH, batch);
+        OnnxTensor c0 = initialC == null ? null : state(values, initialC, batch);
+        Weights[] weights = fixedWeights;
+        float[] yOut = y == null ? null : new float[steps * directions * batch * hidden];
+        float[] hOut = yH == null ? null : new float[directions * batch * hidden];
+        float[] cOut = yC == null ? null : new float[directions * batch * hidden];
+        try (Graph g = Graph.inference(kernels)) {
+            TensorArena mem = g.arena();
+            if (weights == null) weights = callWeights(values, mem);
+            Tensor xt = mem.empty(steps, batch, inputSize);
+            float[] xs = input.floats();
+            if (layout == 0) {
+                MemorySegment.copy(xs, 0, xt.data(), Tensor.FLOAT, 0, xs.length);
+            } else {
+                for (int bi = 0; bi < batch; bi++) {
+                    for (int t = 0; t < steps; t++) {
+                        MemorySegment.copy(xs, (bi * steps + t) * inputSize, xt.data(), Tensor.FLOAT,
+                                ((long) t * batch + bi) * inputSize * Float.BYTES, inputSize);
+                    }
+                }
+            }
+            Var xv = g.constant(xt);
+            if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
+            for (int d = 0; d < directions; d++) {
+                Weights wd = weights[d];
+                Var h0d = h0 == null ? null : g.constant(stateSlice(mem, h0, d, batch));
+                Var c0d = c0 == null ? null : g.constant(stateSlice(mem, c0, d, batch));
+                RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
+                        wd.bIh() == null ? null : g.constant(wd.bIh()), wd.bHh() == null ? null : g.constant(wd.bHh()), null,
+                        h0d, c0d, sampleLengths, reverseOnly || d == 1);
+                if (yOut != null) {
+                    MemorySegment ys = result.y().value().data();
+                    for (int t = 0; t < steps; t++) {
+                        for (int bi = 0; bi < batch; bi++) {
+                            int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden
+                                    : ((bi * steps + t) * directions + d) * hidden;
+                            MemorySegment.copy(ys, Tensor.FLOAT, ((long) t * batch + bi) * hidden * Float.BYTES, yOut, at, hidden);
+                        }
+                    }
+                }
+                if (hOut != null) putState(result.hN().value(), hOut, d, batch);
+                if (cOut != null) putState(result.cN().value(), cOut, d, batch);
+            }
+        }
+        int[] stateShape = layout == 0 ? new int[]{directions, batch, hidden} : new int[]{batch, directions, hidden};
+        if (yOut != null) {
+            values.put(y, OnnxTensor.ofFloats(yOut, layout == 0 ? new int[]{steps, directions, batch, hidden}
+                    : new int[]{batch, steps, directions, hidden}));
+        }
+        if (hOut != null) values.put(yH, OnnxTensor.ofFloats(hOut, stateShape));
+        if (cOut != null) values.put(yC, OnnxTensor.ofFloats(cOut, stateShape));
+    }
+
+    private Weights[] callWeights(Map<String, OnnxTensor> values, TensorArena mem) {
+        int gh = op.gates() * hidden;
+        OnnxTensor wv = floatInput(values, w, 3), rv = floatInput(values, r, 3), bv = b == null ? null : floatInput(values, b, 2);
+        requireShape(w, wv, directions, gh, inputSize);
+        requireShape(r, rv, directions, gh, hidden);
+        if (bv != null) requireShape(b, bv, directions, 2 * gh);
+        Weights[] weights = new Weights[directions];
+        for (int d = 0; d < directions; d++) weights[d] = reorder(where, op, hidden, inputSize, wv, rv, bv, d, mem);
+        return weights;
+    }
+
+    private int[] sampleLengths(Map<String, OnnxTensor> values, int steps, int batch) {
+        if (lengths == null) return null;
+        OnnxTensor given = values.get(lengths);
+        if (given == null) throw new IllegalArgumentException(where + ": input '" + lengths + "' has no value");
+        if (given.type() == OnnxTensor.Type.FLOAT || given.rank() != 1 || given.dim(0) != batch) {
+            throw new IllegalArgumentException(where + ": input '" + lengths + "' is " + given.describe()
+                    + ", expected int32 [" + batch + "] (one length per sample)");
+        }
+        int[] out = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            long v = given.integers()[i];
+            if (v < 1 || v > steps) {
+                throw new IllegalArgumentException(where + ": input '" + lengths + "'[" + i + "] = " + v + ", expected 1.." + steps);
+            }
+            out[i] = (int) v;
+        }
+        return out;
+    }
+
+    private OnnxTensor state(Map<String, OnnxTensor> values, String name, int batch) {
+        OnnxTensor s = floatInput(values, name, 3);
+        if (layout == 0) requireShape(name, s, directions, batch, hidden);
+        else requireShape(name, s, batch, directions, hidden);
+        return s;
+    }
+
+    /** Direction d's [B, H] rows of a [D, B, H] (layout 0) or [B, D, H] (layout 1) state. */
+    private Tensor stateSlice(TensorArena mem, OnnxTensor state, int d, int batch) {
+        Tensor out = mem.empty(batch, hidden);
+        for (int bi = 0; bi < batch; bi++) {
+            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            MemorySegment.copy(state.floats(), from, out.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, hidden);
+        }
+        return out;
+    }
+
+    private void putState(Tensor source, float[] out, int d, int batch) {
+        for (int bi = 0; bi < batch; bi++) {
+            int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            MemorySegment.copy(source.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, out, at, hidden);
+        }
+    }
+
+    private OnnxTensor floatInput(Map<String, OnnxTensor> values, String name, int rank) {
+        OnnxTensor v = values.get(name);
+        if (v == null) throw new IllegalArgumentException(where + ": input '" + name + "' has no value");
+        if (v.type() != OnnxTensor.Type.FLOAT || v.rank() != rank) {
+            throw new IllegalArgumentException(where + ": input '" + name + "' is " + v.describe() + ", expected a "
+                    + rank + "-D float32 tensor");
+        }
+        return v;
+    }
+
+    private void requireShape(String name, OnnxTensor v, int... expected) {
+        if (!java.util.Arrays.equals(v.shape(), expected)) {
+            throw new IllegalArgumentException(where + ": input '" + name + "' is " + v.describe() + ", expected "
+                    + Tensor.shapeString(expected));
+        }
+    }
+}

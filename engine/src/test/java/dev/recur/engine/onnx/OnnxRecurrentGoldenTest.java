@@ -1,0 +1,95 @@
+package dev.recur.engine.onnx;
+
+import dev.recur.engine.io.DataFileException;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.OnnxTensorFiles;
+import dev.recur.engine.tensor.RelativeError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * ONNX's LSTM, GRU and RNN nodes against ONNX Runtime: one-node models with their inputs and ORT's
+ * outputs, made by engine/src/test/python/make_onnx_recurrent_golden.py (every direction and
+ * layout, sequence_lens in any order, initial states, B absent, weights as graph inputs, optional
+ * outputs left out, awkward sizes). The bar is the issue's: relative L2 at most 1e-4 per output.
+ */
+class OnnxRecurrentGoldenTest {
+    static final double TOLERANCE = 1e-4;
+
+    static Path folder() throws URISyntaxException {
+        return Path.of(OnnxRecurrentGoldenTest.class.getResource("/onnx/recurrent").toURI());
+    }
+
+    static Stream<String> cases() throws IOException, URISyntaxException {
+        try (Stream<Path> files = Files.list(folder())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".onnx") && !n.startsWith("refused_"))
+                    .map(n -> n.substring(0, n.length() - ".onnx".length())).sorted().toList().stream();
+        }
+    }
+
+    static Stream<String> refusedCases() throws IOException, URISyntaxException {
+        try (Stream<Path> files = Files.list(folder())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("refused_"))
+                    .map(n -> n.substring(0, n.length() - ".onnx".length())).sorted().toList().stream();
+        }
+    }
+
+    @Test
+    void everyCaseIsThere() throws Exception {
+        assertThat(cases()).hasSizeGreaterThanOrEqualTo(18);
+        assertThat(refusedCases()).hasSizeGreaterThanOrEqualTo(4);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesOnnxRuntime(String name) throws Exception {
+        Path dir = folder();
+        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(name + ".inputs.safetensors"));
+        Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(name + ".expected.safetensors"));
+        try (OnnxModel model = OnnxModel.load(dir.resolve(name + ".onnx"))) {
+            Map<String, OnnxTensor> actual = model.run(inputs);
+            assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());   // safetensors sorts its keys
+            for (String output : expected.keySet()) {
+                OnnxTensor want = expected.get(output), got = actual.get(output);
+                assertThat(got.shape()).as(name + " " + output + " shape").containsExactly(want.shape());
+                double error = RelativeError.l2(got.floats(), want.floats());
+                System.out.printf("onnx golden %s %s: relative L2 %.2e%n", name, output, error);
+                assertThat(error).as(name + " " + output + " relative L2 against ONNX Runtime").isLessThanOrEqualTo(TOLERANCE);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("refusedCases")
+    void refusesWhatItDoesNotRunInOneLine(String name) throws Exception {
+        Path file = folder().resolve(name + ".onnx");
+        assertThatThrownBy(() -> OnnxModel.load(file))
+                .isInstanceOf(DataFileException.class)
+                .hasMessageStartingWith(file + ": node '" + name + "_node' (")
+                .hasMessageContaining("opset 14")
+                .hasMessageContaining("not supported")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void refusalsNameWhatIsMissing() throws Exception {
+        Path dir = folder();
+        assertThatThrownBy(() -> OnnxModel.load(dir.resolve("refused_gru_linear_before_reset_0.onnx")))
+                .hasMessageContaining("linear_before_reset = 0");
+        assertThatThrownBy(() -> OnnxModel.load(dir.resolve("refused_lstm_clip.onnx"))).hasMessageContaining("'clip'");
+        assertThatThrownBy(() -> OnnxModel.load(dir.resolve("refused_lstm_input_forget.onnx"))).hasMessageContaining("input_forget");
+        assertThatThrownBy(() -> OnnxModel.load(dir.resolve("refused_rnn_activation.onnx")))
+                .hasMessageContaining("activations [Sigmoid]");
+    }
+}
