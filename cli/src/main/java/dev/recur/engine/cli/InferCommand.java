@@ -3,7 +3,10 @@ package dev.recur.engine.cli;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.backend.gpu.GpuContext;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.OnnxTensorFiles;
 import dev.recur.engine.io.RecurrentStateDict;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.io.SafeTensorsWriter;
@@ -11,6 +14,7 @@ import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
+import dev.recur.engine.onnx.OnnxModel;
 import dev.recur.engine.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -29,13 +34,20 @@ import java.util.concurrent.Callable;
  * backend and a researcher checks kernels. Every input is validated before anything is written;
  * the output file is written atomically at the end.
  */
-@Command(name = "infer", mixinStandardHelpOptions = true, description = "Run an nn.LSTM/GRU/RNN state_dict (safetensors) on inputs; optionally backward.")
+@Command(name = "infer", mixinStandardHelpOptions = true, description = {
+        "Run an nn.LSTM/GRU/RNN state_dict (safetensors) on inputs; optionally backward.",
+        "Or run an ONNX model (--model FILE.onnx): --input holds one tensor per graph input under its ONNX name, "
+                + "in the dtype the graph declares (F32, I32, I64); --output receives every graph output under its ONNX name."})
 public final class InferCommand implements Callable<Integer> {
-    @Option(names = "--weights", required = true, description = "state_dict() of nn.LSTM/GRU/RNN as safetensors (float32)")
+    @Option(names = "--weights", description = "state_dict() of nn.LSTM/GRU/RNN as safetensors (float32)")
     Path weights;
 
+    @Option(names = "--model", paramLabel = "FILE.onnx", description = "an ONNX model instead of --weights (inference; "
+            + "LSTM, GRU and RNN nodes so far, see docs/onnx.md)")
+    Path onnxModel;
+
     @Option(names = "--input", required = true, description = "safetensors with 'input' [T,B,I] (or [B,T,I]), "
-            + "optional 'lengths' int64 [B], 'h0' [L*D,B,H_out], 'c0' [L*D,B,H]")
+            + "optional 'lengths' int64 [B], 'h0' [L*D,B,H_out], 'c0' [L*D,B,H]; with --model, the graph's inputs by name")
     Path input;
 
     @Option(names = "--output", required = true, description = "safetensors to write: output, h_n, c_n, grad.*")
@@ -61,6 +73,11 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if ((weights == null) == (onnxModel == null)) {
+            throw new UserError("give either --weights (a PyTorch state_dict) or --model (an ONNX model), not "
+                    + (weights == null ? "neither" : "both"));
+        }
+        if (onnxModel != null) return runOnnx();
         weightPrecision.requireFp32Because(gradOutput != null, "--grad-output");
         weightPrecision.requireFp32Because(device.isCuda(), "--device cuda");
         try (GpuContext gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
@@ -111,6 +128,24 @@ public final class InferCommand implements Callable<Integer> {
                     .metadata("batch_first", Boolean.toString(c.batchFirst()));
             run(g, model, execution, in, dy, lengths, writer);
             writer.write(output);
+        }
+        return 0;
+    }
+
+    /** An ONNX model on the CPU: inputs and outputs by their graph names. */
+    private Integer runOnnx() throws IOException {
+        String notApplicable = mode != null ? "--mode" : batchFirst ? "--batch-first" : gradOutput != null ? "--grad-output"
+                : device.isCuda() ? "--device cuda" : null;
+        if (notApplicable != null) {
+            throw new UserError(notApplicable + " does not apply to --model: an ONNX model declares its own shapes, and "
+                    + "Recur runs it for inference on the CPU");
+        }
+        if (weightPrecision.precision() != WeightPrecision.FP32) {
+            throw new UserError("--weight-precision " + weightPrecision.precision() + " is not supported with --model yet");
+        }
+        try (OnnxModel model = OnnxModel.load(onnxModel, kernels.kernels())) {
+            Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(input);
+            OnnxTensorFiles.write(model.run(inputs), output);
         }
         return 0;
     }

@@ -77,9 +77,13 @@ public final class OnnxModel implements AutoCloseable {
      *                           uses an operator, attribute or type Recur does not run
      */
     public static OnnxModel load(Path file) throws IOException {
+        return load(file, KernelProvider.defaultKernels());
+    }
+
+    /** As {@link #load(Path)}, running on {@code kernels} (the vector kernels, or the naive twins). */
+    public static OnnxModel load(Path file, Kernels kernels) throws IOException {
         OnnxModelFile model = OnnxModelFile.read(file);
         OnnxProto.GraphProto graph = model.graph();
-        Kernels kernels = KernelProvider.defaultKernels();
         Map<String, OnnxTensor> constants = new HashMap<>();
         for (OnnxProto.TensorProto init : graph.getInitializerList()) {
             constants.put(init.getName(), model.tensor(init));
