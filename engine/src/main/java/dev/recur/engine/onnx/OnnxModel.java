@@ -34,9 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * Operators run so far: LSTM, GRU, RNN (see {@link OnnxRecurrentNode} for their attributes),
- * Identity and Constant. Anything else is refused at load with one line naming the node, its
- * operator and the model's opset.
+ * Operators run so far: LSTM, GRU, RNN (see {@link OnnxRecurrentNode} for their attributes) and
+ * those of {@link OnnxOperators#SUPPORTED}. Anything else is refused at load with one line naming
+ * the node, its operator and the model's opset.
  */
 public final class OnnxModel implements AutoCloseable {
 
@@ -115,17 +115,9 @@ public final class OnnxModel implements AutoCloseable {
                 String op = node.getOpType();
                 if (OnnxRecurrentNode.handles(op)) {
                     steps.add(OnnxRecurrentNode.bind(model, node, constants, declaredShapes, weights));
-                } else if (op.equals("Identity")) {
-                    String from = node.getInput(0), to = node.getOutput(0);
-                    if (constants.containsKey(from)) constants.put(to, constants.get(from));
-                    else steps.add((values, k) -> values.put(to, values.get(from)));
-                } else if (op.equals("Constant")) {
-                    OnnxNodeAttributes attrs = new OnnxNodeAttributes(model, node);
-                    if (!attrs.has("value")) throw attrs.error("only the 'value' form of Constant is supported yet");
-                    attrs.requireAllRead();
-                    OnnxProto.AttributeProto value = node.getAttributeList().stream()
-                            .filter(a -> a.getName().equals("value")).findFirst().orElseThrow();
-                    constants.put(node.getOutput(0), model.tensor(value.getT()));
+                } else if (OnnxOperators.SUPPORTED.contains(op)) {
+                    OnnxStep step = OnnxOperators.bind(model, node, constants);   // null: folded into constants
+                    if (step != null) steps.add(step);
                 } else {
                     throw model.error(where + ": operator " + op + " is not supported yet");
                 }

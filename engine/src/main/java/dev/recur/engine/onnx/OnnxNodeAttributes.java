@@ -67,6 +67,16 @@ final class OnnxNodeAttributes {
         return a == null ? List.of() : a.getStringsList().stream().map(s -> s.toStringUtf8()).toList();
     }
 
+    /** The INTS attribute, or null when absent. */
+    OnnxProto.AttributeProto ints(String name) throws DataFileException {
+        return get(name, OnnxProto.AttributeProto.AttributeType.INTS);
+    }
+
+    /** The TENSOR attribute, or null when absent. */
+    OnnxProto.AttributeProto tensor(String name) throws DataFileException {
+        return get(name, OnnxProto.AttributeProto.AttributeType.TENSOR);
+    }
+
     List<Float> reals(String name) throws DataFileException {
         OnnxProto.AttributeProto a = get(name, OnnxProto.AttributeProto.AttributeType.FLOATS);
         return a == null ? List.of() : a.getFloatsList();
