@@ -29,10 +29,12 @@ import java.util.Map;
  * [T, D, B, H] / [B, T, D, H]. With sequence_lens, outputs past a sample's length are zero and Y_h
  * is the state at its last valid step (ONNX Runtime's behaviour, and PyTorch's packed sequences').
  *
- * <p>What runs: every direction and layout, sequence_lens, initial states, B absent; activations
- * as PyTorch has them (LSTM Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh, RNN Tanh or Relu per direction);
- * GRU with linear_before_reset = 1. Refused at load, for now: peepholes (P), clip, input_forget,
- * activation_alpha/beta, other activations, and GRU's linear_before_reset = 0.
+ * <p>Nodes the fused layer runs as they are (activations as PyTorch has them: LSTM
+ * Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh with linear_before_reset = 1, RNN Tanh or Relu per direction;
+ * no peepholes, clip or input_forget) go there. Every other attribute of the spec (GRU's
+ * linear_before_reset = 0, peepholes P, input_forget, clip, the other activations with their alpha
+ * and beta) runs on {@link OnnxStepwiseRecurrence}, the spec's equations step by step in ONNX's
+ * own gate order.
  */
 final class OnnxRecurrentNode implements OnnxStep {
 
@@ -64,16 +66,18 @@ final class OnnxRecurrentNode implements OnnxStep {
     private final CellMode[] modes;          // per direction
     private final boolean reverseOnly;
     private final int directions, hidden, inputSize, layout;
-    private final String x, w, r, b, lengths, initialH, initialC, y, yH, yC;
-    private final Weights[] fixedWeights;    // null when W, R or B come in with each call
+    private final String x, w, r, b, lengths, initialH, initialC, peepholes, y, yH, yC;
+    private final Weights[] fixedWeights;    // fused path: null when W, R or B come in with each call
+    private final OnnxStepwiseRecurrence.Cell[] stepwise;   // per direction, or null: the fused path runs
 
-    private OnnxRecurrentNode(String where, Op op, CellMode[] modes, boolean reverseOnly, int hidden, int inputSize,
-                              int layout, String[] in, String[] out, Weights[] fixedWeights) {
+    private OnnxRecurrentNode(String where, Op op, CellMode[] modes, OnnxStepwiseRecurrence.Cell[] stepwise, boolean reverseOnly,
+                              int hidden, int inputSize, int layout, String[] in, String[] out, Weights[] fixedWeights) {
         this.where = where;
         this.op = op;
         this.modes = modes;
+        this.stepwise = stepwise;
         this.reverseOnly = reverseOnly;
-        this.directions = modes.length;
+        this.directions = stepwise != null ? stepwise.length : modes.length;
         this.hidden = hidden;
         this.inputSize = inputSize;
         this.layout = layout;
@@ -84,6 +88,7 @@ final class OnnxRecurrentNode implements OnnxStep {
         this.lengths = in[4];
         this.initialH = in[5];
         this.initialC = in[6];
+        this.peepholes = in[7];
         this.y = out[0];
         this.yH = out[1];
         this.yC = out[2];
@@ -110,26 +115,42 @@ final class OnnxRecurrentNode implements OnnxStep {
         };
         long layout = attrs.integer("layout", 0);
         if (layout != 0 && layout != 1) throw attrs.error("layout " + layout + ", expected 0 or 1");
-        if (attrs.has("clip")) throw attrs.error("attribute 'clip' is not supported yet (cell clipping)");
-        if (attrs.has("activation_alpha") || attrs.has("activation_beta")) {
-            throw attrs.error("attributes 'activation_alpha' and 'activation_beta' are not supported yet");
+        float clip = attrs.has("clip") ? attrs.real("clip", Float.NaN) : Float.NaN;
+        if (!Float.isNaN(clip) && !(clip > 0)) throw attrs.error("clip " + clip + ", expected a positive threshold");
+        boolean inputForget = op == Op.LSTM && attrs.integer("input_forget", 0) != 0;
+        boolean linearBeforeReset = op == Op.GRU && attrs.integer("linear_before_reset", 0) != 0;
+        OnnxActivation[] activations;
+        try {
+            List<String> names = attrs.strings("activations");
+            int perDirection = op.pytorchActivations.size();
+            if (!names.isEmpty() && names.size() != perDirection * directions) {
+                throw attrs.error("activations lists " + names.size() + " functions, expected " + perDirection * directions
+                        + " (" + perDirection + " per direction)");
+            }
+            List<String> all = names.isEmpty() ? java.util.Collections.nCopies(directions, op.pytorchActivations).stream()
+                    .flatMap(List::stream).toList() : names;
+            activations = OnnxActivation.parse(all, attrs.reals("activation_alpha"), attrs.reals("activation_beta"));
+        } catch (IllegalArgumentException e) {
+            throw attrs.error(e.getMessage());
         }
-        if (op == Op.LSTM && attrs.integer("input_forget", 0) != 0) {
-            throw attrs.error("input_forget = 1 (coupled input and forget gates) is not supported yet");
-        }
-        if (op == Op.GRU && attrs.integer("linear_before_reset", 0) != 1) {
-            throw attrs.error("linear_before_reset = 0 (the reset gate applied before the recurrent product) is not "
-                    + "supported yet; Recur runs linear_before_reset = 1, PyTorch's GRU");
-        }
-        CellMode[] modes = modes(attrs, op, directions);
-
-        String[] in = new String[7];
+        String[] in = new String[8];
         for (int i = 0; i < in.length; i++) {
             in[i] = i < node.getInputCount() && !node.getInput(i).isEmpty() ? node.getInput(i) : null;
         }
-        if (op != Op.LSTM) in[6] = null;
-        if (op == Op.LSTM && node.getInputCount() > 7 && !node.getInput(7).isEmpty()) {
-            throw attrs.error("peephole weights (input P) are not supported yet");
+        if (op != Op.LSTM) {
+            in[6] = null;
+            in[7] = null;
+        }
+        CellMode[] modes = fusedModes(op, activations, directions, clip, inputForget, linearBeforeReset, in[7] != null);
+        OnnxStepwiseRecurrence.Cell[] stepwise = null;
+        if (modes == null) {
+            int perDirection = op.pytorchActivations.size();
+            stepwise = new OnnxStepwiseRecurrence.Cell[directions];
+            for (int d = 0; d < directions; d++) {
+                stepwise[d] = new OnnxStepwiseRecurrence.Cell(op.name(), -1,
+                        java.util.Arrays.copyOfRange(activations, d * perDirection, (d + 1) * perDirection),
+                        clip, inputForget, linearBeforeReset);
+            }
         }
         if (in[0] == null || in[1] == null || in[2] == null) throw attrs.error("needs inputs X, W and R");
         String[] out = new String[3];
@@ -159,39 +180,46 @@ final class OnnxRecurrentNode implements OnnxStep {
         boolean fixed = constants.containsKey(in[1]) && constants.containsKey(in[2]) && (in[3] == null || constants.containsKey(in[3]));
         Weights[] fixedWeights = null;
         String where = attrs.where();
-        if (fixed) {
+        if (stepwise != null) {
+            for (int d = 0; d < directions; d++) {
+                OnnxStepwiseRecurrence.Cell c = stepwise[d];
+                stepwise[d] = new OnnxStepwiseRecurrence.Cell(c.op(), hidden, c.activations(), c.clip(), c.inputForget(),
+                        c.linearBeforeReset());
+            }
+        } else if (fixed) {
             fixedWeights = new Weights[directions];
             for (int d = 0; d < directions; d++) {
                 fixedWeights[d] = reorder(where, op, hidden, wShape[2], constants.get(in[1]), constants.get(in[2]),
                         in[3] == null ? null : constants.get(in[3]), d, owner);
             }
         }
-        return new OnnxRecurrentNode(file.path() + ": " + where, op, modes, direction.equals("reverse"), hidden, wShape[2],
-                (int) layout, in, out, fixedWeights);
+        return new OnnxRecurrentNode(file.path() + ": " + where, op, modes, stepwise, direction.equals("reverse"), hidden,
+                wShape[2], (int) layout, in, out, fixedWeights);
     }
 
-    private static CellMode[] modes(OnnxNodeAttributes attrs, Op op, int directions) throws DataFileException {
-        List<String> given = attrs.strings("activations");
+    /**
+     * The fused layer's cell per direction when it computes this node exactly, else null: no
+     * peepholes, clip or input_forget, GRU with linear_before_reset = 1, and PyTorch's activations
+     * (RNN: Tanh or Relu).
+     */
+    private static CellMode[] fusedModes(Op op, OnnxActivation[] activations, int directions, float clip, boolean inputForget,
+                                         boolean linearBeforeReset, boolean peepholes) {
+        if (!Float.isNaN(clip) || inputForget || peepholes || (op == Op.GRU && !linearBeforeReset)) return null;
         int perDirection = op.pytorchActivations.size();
-        if (!given.isEmpty() && given.size() != perDirection * directions) {
-            throw attrs.error("activations lists " + given.size() + " functions, expected " + perDirection * directions
-                    + " (" + perDirection + " per direction)");
-        }
         CellMode[] modes = new CellMode[directions];
         for (int d = 0; d < directions; d++) {
-            List<String> mine = given.isEmpty() ? op.pytorchActivations
-                    : given.subList(d * perDirection, (d + 1) * perDirection).stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
-            if (op == Op.RNN && mine.equals(List.of("relu"))) {
+            List<OnnxActivation> mine = List.of(activations).subList(d * perDirection, (d + 1) * perDirection);
+            List<String> names = mine.stream().map(a -> a.kind().name().toLowerCase(Locale.ROOT)).toList();
+            if (op == Op.RNN && names.equals(List.of("relu"))) {
                 modes[d] = CellMode.RNN_RELU;
-            } else if (mine.equals(op.pytorchActivations)) {
+            } else if (names.equals(op.pytorchActivations)) {
                 modes[d] = switch (op) {
                     case LSTM -> CellMode.LSTM;
                     case GRU -> CellMode.GRU;
                     case RNN -> CellMode.RNN_TANH;
                 };
             } else {
-                throw attrs.error("activations " + given.subList(d * perDirection, (d + 1) * perDirection)
-                        + " are not supported yet; Recur runs " + op.pytorchActivations + (op == Op.RNN ? " or [Relu]" : ""));
+                return null;
             }
         }
         return modes;
@@ -253,7 +281,9 @@ final class OnnxRecurrentNode implements OnnxStep {
         float[] yOut = y == null ? null : new float[steps * directions * batch * hidden];
         float[] hOut = yH == null ? null : new float[directions * batch * hidden];
         float[] cOut = yC == null ? null : new float[directions * batch * hidden];
-        try (Graph g = Graph.inference(kernels)) {
+        if (stepwise != null) {
+            runStepwise(values, kernels, input, steps, batch, sampleLengths, h0, c0, yOut, hOut, cOut);
+        } else try (Graph g = Graph.inference(kernels)) {
             TensorArena mem = g.arena();
             if (weights == null) weights = callWeights(values, mem);
             Tensor xt = mem.empty(steps, batch, inputSize);
@@ -298,6 +328,62 @@ final class OnnxRecurrentNode implements OnnxStep {
         }
         if (hOut != null) values.put(yH, OnnxTensor.ofFloats(hOut, stateShape));
         if (cOut != null) values.put(yC, OnnxTensor.ofFloats(cOut, stateShape));
+    }
+
+    /** Every direction on {@link OnnxStepwiseRecurrence}, with W, R, B and P in ONNX's order. */
+    private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
+                             int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, float[] yOut, float[] hOut, float[] cOut) {
+        int gh = op.gates() * hidden;
+        OnnxTensor wv = floatInput(values, w, 3), rv = floatInput(values, r, 3);
+        OnnxTensor bv = b == null ? null : floatInput(values, b, 2), pv = peepholes == null ? null : floatInput(values, peepholes, 2);
+        requireShape(w, wv, directions, gh, inputSize);
+        requireShape(r, rv, directions, gh, hidden);
+        if (bv != null) requireShape(b, bv, directions, 2 * gh);
+        if (pv != null) requireShape(peepholes, pv, directions, 3 * hidden);
+        float[] xs = input.floats();
+        if (layout == 1) {   // [B, T, I] to time-major
+            float[] timeMajor = new float[xs.length];
+            for (int bi = 0; bi < batch; bi++) {
+                for (int t = 0; t < steps; t++) {
+                    System.arraycopy(xs, (bi * steps + t) * inputSize, timeMajor, (t * batch + bi) * inputSize, inputSize);
+                }
+            }
+            xs = timeMajor;
+        }
+        for (int d = 0; d < directions; d++) {
+            float[] wd = java.util.Arrays.copyOfRange(wv.floats(), d * gh * inputSize, (d + 1) * gh * inputSize);
+            float[] rd = java.util.Arrays.copyOfRange(rv.floats(), d * gh * hidden, (d + 1) * gh * hidden);
+            float[] bd = bv == null ? null : java.util.Arrays.copyOfRange(bv.floats(), d * 2 * gh, (d + 1) * 2 * gh);
+            float[] pd = pv == null ? null : java.util.Arrays.copyOfRange(pv.floats(), d * 3 * hidden, (d + 1) * 3 * hidden);
+            float[] yd = yOut == null ? null : new float[steps * batch * hidden];
+            float[] hd = new float[batch * hidden], cd = op == Op.LSTM ? new float[batch * hidden] : null;
+            OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
+                    reverseOnly || d == 1, h0 == null ? null : stateRows(h0, d, batch), c0 == null ? null : stateRows(c0, d, batch),
+                    yd, hd, cd);
+            if (yd != null) {
+                for (int t = 0; t < steps; t++) {
+                    for (int bi = 0; bi < batch; bi++) {
+                        int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden : ((bi * steps + t) * directions + d) * hidden;
+                        System.arraycopy(yd, (t * batch + bi) * hidden, yOut, at, hidden);
+                    }
+                }
+            }
+            for (int bi = 0; bi < batch; bi++) {
+                int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+                if (hOut != null) System.arraycopy(hd, bi * hidden, hOut, at, hidden);
+                if (cOut != null) System.arraycopy(cd, bi * hidden, cOut, at, hidden);
+            }
+        }
+    }
+
+    /** Direction d's [B, H] rows of a state input, as an array. */
+    private float[] stateRows(OnnxTensor state, int d, int batch) {
+        float[] out = new float[batch * hidden];
+        for (int bi = 0; bi < batch; bi++) {
+            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            System.arraycopy(state.floats(), from, out, bi * hidden, hidden);
+        }
+        return out;
     }
 
     private Weights[] callWeights(Map<String, OnnxTensor> values, TensorArena mem) {

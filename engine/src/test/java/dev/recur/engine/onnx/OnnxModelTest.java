@@ -5,8 +5,11 @@ import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.OnnxTensorFiles;
 import dev.recur.engine.io.onnx.OnnxProto;
+import dev.recur.engine.tensor.RelativeError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,7 +27,7 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** OnnxModel's API around the golden cases: bad files, bad inputs, external data, threads, close. */
+/** OnnxModel's API around the golden cases: bad files, bad inputs, external data, the two recurrent paths, threads, close. */
 class OnnxModelTest {
 
     private static Path golden(String name) throws Exception {
@@ -142,6 +145,30 @@ class OnnxModelTest {
     private static Map<String, OnnxTensor> runGolden(String name, Map<String, OnnxTensor> inputs) throws Exception {
         try (OnnxModel model = OnnxModel.load(golden(name + ".onnx"))) {
             return model.run(inputs);
+        }
+    }
+
+    /**
+     * The stepwise path (the spec's equations) and the fused layer agree where both apply: a clip too
+     * large to bind sends a plain node to the stepwise path without changing what it computes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lstm_lengths_initial", "gru_reverse_lengths", "rnn_relu_bidirectional", "lstm_layout1",
+            "gru_bidirectional_layout1"})
+    void stepwisePathAgreesWithTheFusedLayer(String name, @TempDir Path dir) throws Exception {
+        OnnxProto.ModelProto fused = OnnxProto.ModelProto.parseFrom(Files.readAllBytes(golden(name + ".onnx")));
+        OnnxProto.GraphProto.Builder graph = fused.getGraph().toBuilder();
+        graph.getNodeBuilder(0).addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(1e30f)
+                .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
+        Path stepwise = Files.write(dir.resolve("stepwise.onnx"), fused.toBuilder().setGraph(graph).build().toByteArray());
+        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden(name + ".inputs.safetensors"));
+        Map<String, OnnxTensor> viaFused = runGolden(name, inputs);
+        try (OnnxModel model = OnnxModel.load(stepwise)) {
+            Map<String, OnnxTensor> viaStepwise = model.run(inputs);
+            for (String output : viaFused.keySet()) {
+                assertThat(RelativeError.l2(viaStepwise.get(output).floats(), viaFused.get(output).floats()))
+                        .as(name + " " + output).isLessThanOrEqualTo(1e-5);
+            }
         }
     }
 
