@@ -61,8 +61,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seq", paramLabel = "T", description = "sequence length (default 50)")
     Integer seq;
 
-    @Option(names = "--input", paramLabel = "I", description = "input size (default 256)")
-    Integer input;
+    @Option(names = "--input", paramLabel = "I", description = "input size (default 256); with --model, the "
+            + "safetensors file of the model's inputs by name")
+    String input;
+
+    @Option(names = "--model", paramLabel = "FILE.onnx", description = "time an ONNX model's inference on the inputs in "
+            + "--input instead of a shape (peer: ort, the same file in ONNX Runtime)")
+    Path model;
 
     @Option(names = "--hidden", paramLabel = "H", description = "hidden size (default 512)")
     Integer hidden;
@@ -127,6 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private Integer run(GpuContext gpu) throws IOException {
+        if (model != null) return runModel(gpu);
         BenchShape.Mode modeFilter = parseMode();
         weightPrecision.requireFp32Because(gpu != null, "--device cuda");
         weightPrecision.requireFp32Because(modeFilter == BenchShape.Mode.TRAINING, "--mode training");
@@ -208,6 +214,64 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --model}: an ONNX model's inference on one input file, beside ONNX Runtime on the same file. */
+    private Integer runModel(GpuContext gpu) throws IOException {
+        List<String> notApplicable = new ArrayList<>();
+        if (suite != null) notApplicable.add("--suite");
+        if (cell != null) notApplicable.add("--cell");
+        if (batch != null) notApplicable.add("--batch");
+        if (seq != null) notApplicable.add("--seq");
+        if (hidden != null) notApplicable.add("--hidden");
+        if (layers != null) notApplicable.add("--layers");
+        if (bidirectional != null) notApplicable.add("--bidirectional");
+        if (mode != null) notApplicable.add("--mode");
+        if (png != null) notApplicable.add("--png");
+        if (gpu != null) notApplicable.add("--device cuda");
+        if (weightPrecision.precision() != WeightPrecision.FP32) notApplicable.add("--weight-precision");
+        if (!notApplicable.isEmpty()) {
+            throw new UserError("--model times the model on its inputs, for inference on the CPU: drop "
+                    + String.join(", ", notApplicable));
+        }
+        if (input == null) throw new UserError("--model needs --input IN.safetensors: the model's inputs by name");
+        List<Peer> peers = parsePeers();
+        if (peers.stream().anyMatch(p -> p != Peer.ORT)) {
+            throw new UserError("--model runs beside --peer ort only (ONNX Runtime on the same file), not " + peer);
+        }
+        requireWritableDirectory("--json", json);
+        Sampler.Rules rules = quick ? Sampler.Rules.QUICK : Sampler.Rules.STANDARD.firstOfKind();
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Path inputs = Path.of(input);
+        if (dryRun) {
+            out.printf(Locale.ROOT, "recur bench --model %s --input %s: one model, Recur%s, about %.0f s%n", model, inputs,
+                    peers.isEmpty() ? "" : " then ONNX Runtime", (peers.size() + 1) * Sampler.estimateSeconds(rules, 0.01));
+            return 0;
+        }
+        int threadCount = threads.apply();
+        MachineFacts machine = MachineFacts.probe();
+        ModelBench.Result result;
+        PythonPeer peerProcess = peers.isEmpty() ? null
+                : PythonPeer.start(PythonPeer.resolvePython(python, System.getenv(), System.getProperty("recur.home")),
+                threadCount, peers, "--peer " + peer);
+        try {
+            result = ModelBench.run(model, inputs, kernels.kernels(), rules, peerProcess);
+        } finally {
+            if (peerProcess != null) peerProcess.close();
+        }
+        err.println("bench --model " + model.getFileName() + ": recur " + String.format(Locale.ROOT, "%.3f ms", result.recur().medianMs()));
+        out.printf(Locale.ROOT, "Recur bench --model: %s, %d threads, kernels %s%s%n", machine.cpuModel(), threadCount,
+                kernels.kernels().name(), peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers));
+        ModelBench.printTable(out, model, inputs, result);
+        out.flush();
+        if (json != null) {
+            BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount, kernels.kernels().name(),
+                    "onnx plan", rules, peerProcess == null ? null : peerProcess.torchVersion(),
+                    peerProcess == null ? null : peerProcess.ortVersion(), peerProcess == null ? null : peerProcess.threads(),
+                    peerProcess == null ? null : peerProcess.python().executable());
+            AtomicFiles.write(json, BenchReport.model(ctx, model, inputs, result.recur(), result.ort()));
+        }
+        return 0;
+    }
+
     private List<Peer> parsePeers() {
         if (peer == null) return List.of();
         try {
@@ -267,10 +331,21 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
         }
         int b = UserError.positive("--batch", batch, 64), t = UserError.positive("--seq", seq, 50);
-        int i = UserError.positive("--input", input, 256), h = UserError.positive("--hidden", hidden, 512);
+        int i = UserError.positive("--input", inputSize(), 256), h = UserError.positive("--hidden", hidden, 512);
         int l = UserError.positive("--layers", layers, 1);
         return new BenchShape(c, b, t, i, h, l, Boolean.TRUE.equals(bidirectional),
                 modeFilter == null ? BenchShape.Mode.INFERENCE : modeFilter);
+    }
+
+    /** --input as the input size I (null when not given). */
+    private Integer inputSize() {
+        if (input == null) return null;
+        try {
+            return Integer.parseInt(input.strip());
+        } catch (NumberFormatException e) {
+            throw new UserError("--input '" + input + "' is not a whole number: it is the input size I (a file of inputs "
+                    + "goes with --model)");
+        }
     }
 
     private List<BenchShape> suiteShapes(BenchSuite chosen, BenchShape.Mode modeFilter) {

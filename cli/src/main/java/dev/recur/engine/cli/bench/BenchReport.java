@@ -39,6 +39,35 @@ final class BenchReport {
         return JSON.writeValueAsBytes(root);
     }
 
+    /**
+     * {@code bench --model}: Recur's figures at the top level ({@code median_ms}, ...), and with the
+     * peer {@code peer_median_ms} (and min, max, samples) and {@code ratio} (peer median / Recur
+     * median), or {@code peer_refused}.
+     */
+    static byte[] model(Context ctx, java.nio.file.Path model, java.nio.file.Path inputs, Sampler.Timing recur, PeerOutcome ort)
+            throws JsonProcessingException {
+        ObjectNode root = header(ctx);
+        root.put("model", model.toString());
+        root.put("inputs", inputs.toString());
+        root.put("median_ms", recur.medianMs());
+        root.put("min_ms", recur.minMs());
+        root.put("max_ms", recur.maxMs());
+        root.put("samples", recur.samples());
+        if (ort != null) {
+            root.put("peer", "ort");
+            if (ort.measured()) {
+                root.put("peer_median_ms", ort.timing().medianMs());
+                root.put("peer_min_ms", ort.timing().minMs());
+                root.put("peer_max_ms", ort.timing().maxMs());
+                root.put("peer_samples", ort.timing().samples());
+                root.put("ratio", ort.timing().medianMs() / recur.medianMs());
+            } else {
+                root.put("peer_refused", ort.refusal());
+            }
+        }
+        return JSON.writeValueAsBytes(root);
+    }
+
     static byte[] suite(Context ctx, String suite, String modeFilter, List<BenchResult> results)
             throws JsonProcessingException {
         ObjectNode root = header(ctx);

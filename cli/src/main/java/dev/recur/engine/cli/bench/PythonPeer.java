@@ -155,6 +155,17 @@ final class PythonPeer implements AutoCloseable {
                 .put("engine", peer.id()).put("cell", s.cell().id()).put("batch", s.batch()).put("seq", s.steps()).put("input", s.input())
                 .put("hidden", s.hidden()).put("layers", s.layers()).put("bidirectional", s.bidirectional())
                 .put("mode", s.mode().id());
+        return send(request, rules, peer.id(), s.toString());
+    }
+
+    /** ONNX Runtime's timing of an ONNX model on a safetensors file of its inputs, or why it cannot run it. */
+    PeerOutcome measureModel(Path model, Path inputs, Sampler.Rules rules) {
+        ObjectNode request = JSON.createObjectNode().put("engine", "ort-model").put("model", model.toString())
+                .put("inputs", inputs.toString());
+        return send(request, rules, Peer.ORT.id(), model.getFileName().toString());
+    }
+
+    private PeerOutcome send(ObjectNode request, Sampler.Rules rules, String peerId, String what) {
         request.set("rules", JSON.valueToTree(rules));
         try {
             in.write(JSON.writeValueAsString(request));
@@ -165,7 +176,7 @@ final class PythonPeer implements AutoCloseable {
         }
         JsonNode r = readReply();
         if (r.has("error")) {
-            throw new UserError("--peer " + peer.id() + " failed on " + s + ": " + r.get("error").asText());
+            throw new UserError("--peer " + peerId + " failed on " + what + ": " + r.get("error").asText());
         }
         if (r.has("refused")) return PeerOutcome.refused(r.get("refused").asText());
         return PeerOutcome.timed(new Sampler.Timing(r.get("median_ms").asDouble(), r.get("min_ms").asDouble(), r.get("max_ms").asDouble(),

@@ -8,6 +8,8 @@ Protocol, one JSON object per line:
        or {"error": "..."} and exit code 3 when torch cannot be imported
   in:  {"engine": "torch" | "ort" | "torch-int8", "cell", "batch", "seq", "input", "hidden", "layers",
         "bidirectional", "mode", "rules": {...}}
+       or {"engine": "ort-model", "model": path.onnx, "inputs": path.safetensors, "rules": {...}}: ONNX
+        Runtime on a model file and its inputs by name (recur bench --model)
   out: {"median_ms", "min_ms", "max_ms", "samples"}, or {"refused": "..."} when the engine cannot
        run that shape (ONNX Runtime and int8 PyTorch do not train), or {"error": "..."}
 until standard input closes. The timing rules are Recur's (Sampler.java), applied the same way.
@@ -191,7 +193,32 @@ def ort_runner(model, x, mode, threads):
     return run
 
 
+def ort_model_runner(request, threads):
+    """ONNX Runtime on a model file as it is, fed the tensors of a safetensors file by name."""
+    if onnxruntime is None:
+        raise Refused(ORT_ERROR)
+    from safetensors.numpy import load_file
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(request["model"], options, providers=["CPUExecutionProvider"])
+    except Exception as error:
+        raise Refused(f"ONNX Runtime cannot load the model ({type(error).__name__}: {str(error).splitlines()[0]})")
+    feed = load_file(request["inputs"])
+
+    def run():
+        session.run(None, feed)
+    run()
+    return run
+
+
 def run_shape(shape, threads):
+    if shape.get("engine") == "ort-model":
+        return measure(ort_model_runner(shape, threads), shape["rules"])
     torch.manual_seed(42)
     model = build(shape).float()
     generator = torch.Generator().manual_seed(7)
