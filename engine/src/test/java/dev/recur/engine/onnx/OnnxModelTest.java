@@ -73,6 +73,21 @@ class OnnxModelTest {
     }
 
     @Test
+    void warmUpRunsUntilTheCallsSettleOrTheBudgetEnds() throws Exception {
+        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden("lstm_forward.inputs.safetensors"));
+        try (OnnxModel model = OnnxModel.load(golden("lstm_forward.onnx"))) {
+            OnnxModel.WarmUp done = model.warmUp(inputs, java.time.Duration.ofSeconds(20));
+            assertThat(done.calls()).isGreaterThanOrEqualTo(10);   // the first call, then three windows of 3 at least
+            assertThat(done.firstCallMs()).isPositive();
+            assertThat(done.settledCallMs()).isPositive();
+            assertThat(done.seconds()).isLessThan(25);
+            OnnxModel.WarmUp brief = model.warmUp(inputs, java.time.Duration.ZERO);
+            assertThat(brief.calls()).isEqualTo(1);
+            assertThat(brief.settled()).isFalse();
+        }
+    }
+
+    @Test
     void aClosedModelSaysSo() throws Exception {
         Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden("gru_forward.inputs.safetensors"));
         OnnxModel model = OnnxModel.load(golden("gru_forward.onnx"));
