@@ -98,7 +98,7 @@ public final class OnnxModelFile {
         OnnxTensor.Type type = OnnxTensor.Type.ofCode(t.getDataType());
         if (type == null) {
             throw error("tensor '" + name + "' is " + OnnxTensor.Type.onnxName(t.getDataType())
-                    + "; Recur reads float32, int32 and int64 tensors");
+                    + "; Recur reads float32, int32, int64 and bool tensors");
         }
         int[] shape = new int[t.getDimsCount()];
         for (int i = 0; i < shape.length; i++) {
@@ -113,7 +113,11 @@ public final class OnnxModelFile {
             throw error("tensor '" + name + "': " + e.getMessage());
         }
         int n = (int) count;
-        int elementBytes = type == OnnxTensor.Type.INT64 ? 8 : 4;
+        int elementBytes = switch (type) {
+            case INT64 -> 8;
+            case BOOL -> 1;
+            default -> 4;
+        };
         ByteBuffer raw = null;
         if (t.getDataLocation() == OnnxProto.TensorProto.DataLocation.EXTERNAL) {
             raw = externalData(t, name, (long) n * elementBytes);
@@ -133,12 +137,18 @@ public final class OnnxModelFile {
                 return new OnnxTensor(type, shape, values, null);
             }
             long[] values = new long[n];
-            for (int i = 0; i < n; i++) values[i] = type == OnnxTensor.Type.INT64 ? raw.getLong(i * 8) : raw.getInt(i * 4);
+            for (int i = 0; i < n; i++) {
+                values[i] = switch (type) {
+                    case INT64 -> raw.getLong(i * 8);
+                    case BOOL -> raw.get(i) != 0 ? 1 : 0;
+                    default -> raw.getInt(i * 4);
+                };
+            }
             return new OnnxTensor(type, shape, null, values);
         }
         int stored = switch (type) {
             case FLOAT -> t.getFloatDataCount();
-            case INT32 -> t.getInt32DataCount();
+            case INT32, BOOL -> t.getInt32DataCount();   // ONNX keeps bools in int32_data
             case INT64 -> t.getInt64DataCount();
         };
         if (stored != n) {
@@ -151,7 +161,13 @@ public final class OnnxModelFile {
             return new OnnxTensor(type, shape, values, null);
         }
         long[] values = new long[n];
-        for (int i = 0; i < n; i++) values[i] = type == OnnxTensor.Type.INT64 ? t.getInt64Data(i) : t.getInt32Data(i);
+        for (int i = 0; i < n; i++) {
+            values[i] = switch (type) {
+                case INT64 -> t.getInt64Data(i);
+                case BOOL -> t.getInt32Data(i) != 0 ? 1 : 0;
+                default -> t.getInt32Data(i);
+            };
+        }
         return new OnnxTensor(type, shape, null, values);
     }
 

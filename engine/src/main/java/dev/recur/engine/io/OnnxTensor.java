@@ -8,14 +8,14 @@ import java.util.Objects;
 /**
  * A tensor value of an ONNX model, on the Java heap: an initializer, a graph input or output.
  * Floats for {@link Type#FLOAT}, longs for the integer types (an int32 value is widened; its type
- * still says int32). Row-major; a scalar has shape []. The arrays are the caller's: nothing else
- * keeps them.
+ * still says int32) and for {@link Type#BOOL} (0 or 1). Row-major; a scalar has shape []. The
+ * arrays are the caller's: nothing else keeps them.
  */
 public record OnnxTensor(Type type, int[] shape, float[] floats, long[] integers) {
 
     /** The element types Recur reads and writes, with their ONNX TensorProto.DataType codes. */
     public enum Type {
-        FLOAT(1, "float32"), INT32(6, "int32"), INT64(7, "int64");
+        FLOAT(1, "float32"), INT32(6, "int32"), INT64(7, "int64"), BOOL(9, "bool");
 
         private final int code;
         private final String label;
@@ -72,6 +72,12 @@ public record OnnxTensor(Type type, int[] shape, float[] floats, long[] integers
 
     public static OnnxTensor ofInt64(long[] values, int... shape) {
         return new OnnxTensor(Type.INT64, shape, null, values);
+    }
+
+    public static OnnxTensor ofBooleans(boolean[] values, int... shape) {
+        long[] bits = new long[values.length];
+        for (int i = 0; i < bits.length; i++) bits[i] = values[i] ? 1 : 0;
+        return new OnnxTensor(Type.BOOL, shape, null, bits);
     }
 
     @Override

@@ -46,6 +46,8 @@ public final class OnnxTensorFiles {
                 case FLOAT -> writer.putF32(e.getKey(), t.floats(), t.shape());
                 case INT32 -> writer.putI32(e.getKey(), Arrays.stream(t.integers()).mapToInt(Math::toIntExact).toArray(), t.shape());
                 case INT64 -> writer.putI64(e.getKey(), t.integers(), t.shape());
+                case BOOL -> throw new DataFileException(target, "output '" + e.getKey() + "' is bool; Recur writes "
+                        + "F32, I32 and I64 tensors (cast it in the model)");
             }
         }
         return writer.write(target);

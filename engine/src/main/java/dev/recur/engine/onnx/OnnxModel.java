@@ -145,7 +145,7 @@ public final class OnnxModel implements AutoCloseable {
         if (!info.getType().hasTensorType() || type == null) {
             throw model.error("graph " + what + " '" + info.getName() + "' is "
                     + (info.getType().hasTensorType() ? OnnxTensor.Type.onnxName(tensorType.getElemType()) : "not a tensor")
-                    + "; Recur reads and writes float32, int32 and int64 tensors");
+                    + "; Recur reads and writes float32, int32, int64 and bool tensors");
         }
         List<String> dims = new ArrayList<>();
         if (tensorType.hasShape()) {

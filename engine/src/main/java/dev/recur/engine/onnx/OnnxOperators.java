@@ -23,7 +23,7 @@ final class OnnxOperators {
     /** The operators bound here (the recurrent ones are {@link OnnxRecurrentNode}'s). */
     static final Set<String> SUPPORTED = Set.of("Identity", "Constant", "Add", "Sub", "Mul", "Div", "Relu", "Tanh",
             "Sigmoid", "MatMul", "Gemm", "Softmax", "LogSoftmax", "Shape", "Reshape", "Squeeze", "Unsqueeze", "Concat",
-            "Slice", "Transpose", "Gather", "ConstantOfShape", "Cast", "Expand", "Split");
+            "Slice", "Transpose", "Gather", "ConstantOfShape", "Cast", "Expand", "Split", "Equal", "Where", "Not");
 
     private OnnxOperators() {
     }
@@ -88,6 +88,15 @@ final class OnnxOperators {
                 if (b == 0) throw new IllegalArgumentException("integer division by zero");
                 return a / b;
             }));
+            case "Equal" -> in -> List.of(OnnxTensorMath.equal(in.get(0), in.get(1)));
+            case "Where" -> in -> List.of(OnnxTensorMath.where(in.get(0), in.get(1), in.get(2)));
+            case "Not" -> in -> {
+                OnnxTensor x = in.get(0);
+                if (x.type() != OnnxTensor.Type.BOOL) throw new IllegalArgumentException("Not of " + x.describe() + ": bool only");
+                long[] out = new long[x.size()];
+                for (int i = 0; i < out.length; i++) out[i] = 1 - x.integers()[i];
+                return List.of(new OnnxTensor(OnnxTensor.Type.BOOL, x.shape(), null, out));
+            };
             case "Relu" -> in -> List.of(OnnxTensorMath.unary(op, in.get(0), x -> x > 0 ? x : 0));
             case "Tanh" -> in -> List.of(OnnxTensorMath.unary(op, in.get(0), Math::tanh));
             case "Sigmoid" -> in -> List.of(OnnxTensorMath.unary(op, in.get(0), OnnxTensorMath::sigmoid));
@@ -162,7 +171,7 @@ final class OnnxOperators {
                 long to = attrs.integer("to", -1);
                 OnnxTensor.Type type = OnnxTensor.Type.ofCode((int) to);
                 if (type == null) {
-                    throw attrs.error("Cast to " + OnnxTensor.Type.onnxName((int) to) + " is not supported; Recur casts to float32, int32 and int64");
+                    throw attrs.error("Cast to " + OnnxTensor.Type.onnxName((int) to) + " is not supported; Recur casts to float32, int32, int64 and bool");
                 }
                 attrs.integer("saturate", 1);   // for float8 targets only
                 yield in -> List.of(OnnxShapeOps.cast(in.get(0), type));

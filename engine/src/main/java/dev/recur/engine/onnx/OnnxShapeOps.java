@@ -269,7 +269,10 @@ final class OnnxShapeOps {
         return new OnnxTensor(value.type(), shape, null, out);
     }
 
-    /** Cast between float32, int32 and int64 (float to integer truncates toward zero, as C casts do). */
+    /**
+     * Cast between float32, int32, int64 and bool: float to integer truncates toward zero (as C
+     * casts do), anything to bool is "not zero", bool to a number is 0 or 1.
+     */
     static OnnxTensor cast(OnnxTensor data, OnnxTensor.Type to) {
         if (data.type() == to) return data;
         if (to == OnnxTensor.Type.FLOAT) {
@@ -280,7 +283,12 @@ final class OnnxShapeOps {
         }
         long[] out = new long[data.size()];
         for (int i = 0; i < out.length; i++) {
-            long v = data.type() == OnnxTensor.Type.FLOAT ? (long) data.floats()[i] : data.integers()[i];
+            boolean fromFloat = data.type() == OnnxTensor.Type.FLOAT;
+            if (to == OnnxTensor.Type.BOOL) {
+                out[i] = (fromFloat ? data.floats()[i] != 0 : data.integers()[i] != 0) ? 1 : 0;
+                continue;
+            }
+            long v = fromFloat ? (long) data.floats()[i] : data.integers()[i];
             out[i] = to == OnnxTensor.Type.INT32 ? (int) v : v;
         }
         return new OnnxTensor(to, data.shape(), null, out);

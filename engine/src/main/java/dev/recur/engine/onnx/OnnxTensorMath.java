@@ -79,6 +79,36 @@ final class OnnxTensorMath {
         return new OnnxTensor(a.type(), shape, null, out);
     }
 
+    /** a == b with broadcasting, as bool; both of one type (any). */
+    static OnnxTensor equal(OnnxTensor a, OnnxTensor b) {
+        if (a.type() != b.type()) throw new IllegalArgumentException("Equal of " + a.describe() + " and " + b.describe() + ": the types differ");
+        int[] shape = broadcastShape(a.shape(), b.shape());
+        int[] ia = broadcastIndex(a.shape(), shape), ib = broadcastIndex(b.shape(), shape);
+        long[] out = new long[ia.length];
+        for (int i = 0; i < out.length; i++) {
+            boolean same = a.type() == OnnxTensor.Type.FLOAT ? a.floats()[ia[i]] == b.floats()[ib[i]]
+                    : a.integers()[ia[i]] == b.integers()[ib[i]];
+            out[i] = same ? 1 : 0;
+        }
+        return new OnnxTensor(OnnxTensor.Type.BOOL, shape, null, out);
+    }
+
+    /** condition ? x : y, element by element with broadcasting of all three; x and y of one type. */
+    static OnnxTensor where(OnnxTensor condition, OnnxTensor x, OnnxTensor y) {
+        if (condition.type() != OnnxTensor.Type.BOOL) throw new IllegalArgumentException("Where's condition is " + condition.describe() + ", expected bool");
+        if (x.type() != y.type()) throw new IllegalArgumentException("Where of " + x.describe() + " and " + y.describe() + ": the types differ");
+        int[] shape = broadcastShape(condition.shape(), broadcastShape(x.shape(), y.shape()));
+        int[] ic = broadcastIndex(condition.shape(), shape), ix = broadcastIndex(x.shape(), shape), iy = broadcastIndex(y.shape(), shape);
+        if (x.type() == OnnxTensor.Type.FLOAT) {
+            float[] out = new float[ic.length];
+            for (int i = 0; i < out.length; i++) out[i] = condition.integers()[ic[i]] != 0 ? x.floats()[ix[i]] : y.floats()[iy[i]];
+            return OnnxTensor.ofFloats(out, shape);
+        }
+        long[] out = new long[ic.length];
+        for (int i = 0; i < out.length; i++) out[i] = condition.integers()[ic[i]] != 0 ? x.integers()[ix[i]] : y.integers()[iy[i]];
+        return new OnnxTensor(x.type(), shape, null, out);
+    }
+
     /** A float32 function applied element by element (in double, rounded once). */
     static OnnxTensor unary(String op, OnnxTensor a, DoubleUnaryOperator f) {
         if (a.type() != OnnxTensor.Type.FLOAT) throw new IllegalArgumentException(op + " of " + a.describe() + ": float32 only");

@@ -1,0 +1,78 @@
+package dev.recur.engine.onnx;
+
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.OnnxTensorFiles;
+import dev.recur.engine.tensor.RelativeError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whole graphs against ONNX Runtime, each a model with an input file and ONNX Runtime's outputs:
+ * <ul>
+ *   <li>{@code onnx/exported}: PyTorch models exported with both of torch.onnx.export's exporters
+ *       (legacy and dynamo): a text classifier (Embedding, 2-layer LSTM, Linear, LogSoftmax), a
+ *       bidirectional GRU, a plain LSTM, a relu RNN (unrolled into MatMul/Add/Relu by the dynamo
+ *       exporter) and a GRU with a two-layer head; engine/src/test/python/make_onnx_export_golden.py;</li>
+ *   <li>{@code onnx/ops}: one case per operator and rule of {@link OnnxOperators} (broadcasting,
+ *       batched MatMul, Gemm's transposes, both Softmax axis rules, Slice's clamping and negative
+ *       steps, Gather's negative indices, Split, Expand, Equal, Where, Not, Cast);
+ *       engine/src/test/python/make_onnx_op_golden.py.</li>
+ * </ul>
+ * Float outputs within a relative L2 of 1e-4, integer outputs exactly.
+ */
+class OnnxGraphGoldenTest {
+
+    static Path folder(String name) throws Exception {
+        return Path.of(OnnxGraphGoldenTest.class.getResource("/onnx/" + name).toURI());
+    }
+
+    static Stream<String> cases() throws Exception {
+        Stream.Builder<String> all = Stream.builder();
+        for (String group : new String[]{"exported", "ops"}) {
+            try (Stream<Path> files = Files.list(folder(group))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".onnx")).sorted()
+                        .forEach(n -> all.add(group + "/" + n.substring(0, n.length() - ".onnx".length())));
+            }
+        }
+        return all.build();
+    }
+
+    @Test
+    void everyGroupIsThere() throws Exception {
+        assertThat(cases()).contains("exported/classifier_legacy", "exported/classifier_dynamo", "exported/rnn_relu_dynamo",
+                "ops/slice_negative_step_clamped", "ops/equal_where", "ops/logsoftmax_opset11_coerced").hasSizeGreaterThanOrEqualTo(43);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesOnnxRuntime(String name) throws Exception {
+        Path dir = folder(name.substring(0, name.indexOf('/')));
+        String stem = name.substring(name.indexOf('/') + 1);
+        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(stem + ".inputs.safetensors"));
+        Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(stem + ".expected.safetensors"));
+        try (OnnxModel model = OnnxModel.load(dir.resolve(stem + ".onnx"))) {
+            Map<String, OnnxTensor> actual = model.run(inputs);
+            assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());   // safetensors sorts its keys
+            for (String output : expected.keySet()) {
+                OnnxTensor want = expected.get(output), got = actual.get(output);
+                assertThat(got.shape()).as(name + " " + output).containsExactly(want.shape());
+                assertThat(got.type()).as(name + " " + output).isEqualTo(want.type());
+                if (want.type() == OnnxTensor.Type.FLOAT) {
+                    double error = RelativeError.l2(got.floats(), want.floats());
+                    System.out.printf("onnx graph %s %s: relative L2 %.2e%n", name, output, error);
+                    assertThat(error).as(name + " " + output + " relative L2 against ONNX Runtime").isLessThanOrEqualTo(1e-4);
+                } else {
+                    assertThat(got.integers()).as(name + " " + output).containsExactly(want.integers());
+                }
+            }
+        }
+    }
+}
