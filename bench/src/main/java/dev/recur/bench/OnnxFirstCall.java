@@ -32,7 +32,7 @@ public final class OnnxFirstCall {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             String warm = "no warm-up";
             if (budget > 0) {
-                OnnxModel.WarmUp w = model.warmUp(inputs, Duration.ofMillis((long) (budget * 1000)));
+                dev.recur.engine.nn.WarmUp w = model.warmUp(inputs, Duration.ofMillis((long) (budget * 1000)));
                 warm = String.format(Locale.ROOT, "warm-up %d calls in %.2f s (first %.1f ms, last window %.2f ms, %s)",
                         w.calls(), w.seconds(), w.firstCallMs(), w.settledCallMs(), w.settled() ? "settled" : "budget ran out");
             }

@@ -6,6 +6,7 @@ import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxModelFile;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.onnx.OnnxProto;
+import dev.recur.engine.nn.WarmUp;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
@@ -235,61 +236,12 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     /**
-     * What {@link #warmUp} did: the calls it made, the first one's time (the JIT's cost, when the
-     * model is new to this JVM), the last window's median, the seconds it took, and whether the
-     * calls settled (see {@link #warmUp}) before the budget ran out.
-     */
-    public record WarmUp(int calls, double firstCallMs, double settledCallMs, double seconds, boolean settled) {
-    }
-
-    /** Warm-up windows: each at least this long (and 3 calls); settled after {@link #SETTLED_WINDOWS} agree. */
-    private static final long WARM_UP_WINDOW_NANOS = 250_000_000L;
-    private static final int SETTLED_WINDOWS = 3;
-    private static final double SETTLED_SPREAD = 0.05;
-    /** Before this, no verdict: the JIT is still compiling in the background even when no compilation has finished. */
-    private static final long WARM_UP_MIN_NANOS = 2_000_000_000L;
-
-    /**
      * Runs the model on {@code example} (inputs of the shapes a service expects) until the JIT has
-     * compiled what those calls need, or until {@code budget} has passed: windows of at least 3
-     * calls and 250 ms, until {@value #SETTLED_WINDOWS} windows in a row have medians within 5 % of
-     * each other and the JVM finished no compilation during them, and at least 2 s have passed. A
-     * fresh JVM's first call takes a second or more, and the calls after it reach steady speed only
-     * seconds later (docs/onnx.md measures both): a service calls this before it takes traffic.
+     * compiled what those calls need, or until {@code budget} has passed ({@link WarmUp#run} says
+     * when the calls count as settled). A service calls this before it takes traffic.
      */
     public WarmUp warmUp(Map<String, OnnxTensor> example, java.time.Duration budget) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long start = System.nanoTime(), deadline = start + budget.toNanos();
-        run(example);
-        double first = (System.nanoTime() - start) / 1e6;
-        int calls = 1;
-        List<Double> medians = new ArrayList<>();
-        List<Boolean> quiet = new ArrayList<>();
-        boolean settled = false;
-        while (System.nanoTime() < deadline && !settled) {
-            long compiledBefore = watchJit ? jit.getTotalCompilationTime() : 0;
-            List<Double> window = new ArrayList<>();
-            long windowStart = System.nanoTime();
-            while (window.size() < 3 || System.nanoTime() - windowStart < WARM_UP_WINDOW_NANOS) {
-                long c0 = System.nanoTime();
-                run(example);
-                window.add((System.nanoTime() - c0) / 1e6);
-                calls++;
-                if (System.nanoTime() >= deadline && window.size() >= 3) break;
-            }
-            Collections.sort(window);
-            medians.add(window.get(window.size() / 2));
-            quiet.add(!watchJit || jit.getTotalCompilationTime() == compiledBefore);
-            int n = medians.size();
-            if (n >= SETTLED_WINDOWS && System.nanoTime() - start >= WARM_UP_MIN_NANOS) {
-                List<Double> last = medians.subList(n - SETTLED_WINDOWS, n);
-                double low = Collections.min(last), high = Collections.max(last);
-                settled = high <= low * (1 + SETTLED_SPREAD) && !quiet.subList(n - SETTLED_WINDOWS, n).contains(false);
-            }
-        }
-        double last = medians.isEmpty() ? first : medians.getLast();
-        return new WarmUp(calls, first, last, (System.nanoTime() - start) / 1e9, settled);
+        return WarmUp.run(() -> run(example), budget);
     }
 
     /** Frees the model's weights; a later {@link #run} fails. Closing twice is allowed. */

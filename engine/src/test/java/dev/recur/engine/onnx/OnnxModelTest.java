@@ -76,12 +76,12 @@ class OnnxModelTest {
     void warmUpRunsUntilTheCallsSettleOrTheBudgetEnds() throws Exception {
         Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden("lstm_forward.inputs.safetensors"));
         try (OnnxModel model = OnnxModel.load(golden("lstm_forward.onnx"))) {
-            OnnxModel.WarmUp done = model.warmUp(inputs, java.time.Duration.ofSeconds(20));
+            dev.recur.engine.nn.WarmUp done = model.warmUp(inputs, java.time.Duration.ofSeconds(20));
             assertThat(done.calls()).isGreaterThanOrEqualTo(10);   // the first call, then three windows of 3 at least
             assertThat(done.firstCallMs()).isPositive();
             assertThat(done.settledCallMs()).isPositive();
             assertThat(done.seconds()).isLessThan(25);
-            OnnxModel.WarmUp brief = model.warmUp(inputs, java.time.Duration.ZERO);
+            dev.recur.engine.nn.WarmUp brief = model.warmUp(inputs, java.time.Duration.ZERO);
             assertThat(brief.calls()).isEqualTo(1);
             assertThat(brief.settled()).isFalse();
         }

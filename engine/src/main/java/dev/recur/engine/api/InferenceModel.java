@@ -1,0 +1,69 @@
+package dev.recur.engine.api;
+
+import dev.recur.engine.io.DataFileException;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.nn.WarmUp;
+import dev.recur.engine.onnx.OnnxModel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A model loaded once for inference and called from any number of threads: each call keeps its
+ * values to itself and shares only the model's read-only weights. Inputs and outputs go by name,
+ * as {@link OnnxTensor}s (Java arrays and a shape), which belong to the caller.
+ *
+ * <pre>{@code
+ * try (InferenceModel model = InferenceModel.load(Path.of("classifier.onnx"))) {
+ *     model.warmUp(example, Duration.ofSeconds(10));
+ *     Map<String, OnnxTensor> out = model.run(Map.of("x", OnnxTensor.ofInt64(tokens, 1, 7)));
+ * }
+ * }</pre>
+ */
+public interface InferenceModel extends AutoCloseable {
+
+    /**
+     * Loads {@code file}: an ONNX model ({@code .onnx}, see docs/onnx.md), or a PyTorch
+     * {@code nn.LSTM/GRU/RNN} state_dict saved with safetensors ({@code .safetensors}, with its
+     * {@code mode} and {@code batch_first} in the metadata, as {@code recur infer} writes them).
+     *
+     * @throws DataFileException (one line) for a file of another kind, or one that does not load
+     */
+    static InferenceModel load(Path file) throws IOException {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (Files.isRegularFile(file) && name.endsWith(".onnx")) return new OnnxInferenceModel(OnnxModel.load(file));
+        if (Files.isRegularFile(file) && name.endsWith(".safetensors")) return StateDictInferenceModel.load(file);
+        DataFileException.requireExists(file, "model", null);
+        throw new DataFileException(file, "expected an ONNX model (.onnx) or a PyTorch nn.LSTM/GRU/RNN state_dict "
+                + "(.safetensors); a checkpoint of recur train loads through dev.recur.engine.train.Checkpoint for now");
+    }
+
+    /** The inputs a call gives, in order. */
+    List<OnnxModel.Port> inputs();
+
+    /** The outputs a call returns, in order. */
+    List<OnnxModel.Port> outputs();
+
+    /**
+     * Runs the model.
+     *
+     * @throws IllegalArgumentException (one line) for an input that is missing, unknown, or of the
+     *                                  wrong type or shape
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    Map<String, OnnxTensor> run(Map<String, OnnxTensor> inputs);
+
+    /** Calls {@link #run} on {@code example} until the JIT has compiled what it needs, or the budget ends ({@link WarmUp#run}). */
+    default WarmUp warmUp(Map<String, OnnxTensor> example, Duration budget) {
+        return WarmUp.run(() -> run(example), budget);
+    }
+
+    /** Frees the model's native memory; a later call fails, naming the model. Closing twice is allowed. */
+    @Override
+    void close();
+}
