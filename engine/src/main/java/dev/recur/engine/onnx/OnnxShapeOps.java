@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * ONNX's operators that move or describe elements without arithmetic (Shape, Reshape, Squeeze,
  * Unsqueeze, Concat, Slice, Transpose, Gather, ConstantOfShape, Cast), on {@link OnnxTensor}s of
- * any supported type. Each builds an index map and {@link #take}s the elements it names.
+ * any supported type. Transpose, Slice and Gather copy runs of consecutive elements (a row of the
+ * last axis where it stays last and in order), not one element at a time.
  */
 final class OnnxShapeOps {
     private OnnxShapeOps() {
@@ -182,47 +183,64 @@ final class OnnxShapeOps {
             step[ax] = (int) st;
             count[ax] = (int) n;
         }
-        int[] inStrides = strides(data.shape());
-        int total = (int) OnnxTensor.elements(count);
-        int[] index = new int[total], position = new int[rank];
-        for (int flat = 0; flat < total; flat++) {
-            int at = 0;
-            for (int i = 0; i < rank; i++) at += (from[i] + position[i] * step[i]) * inStrides[i];
-            index[flat] = at;
-            for (int i = rank - 1; i >= 0; i--) {
-                if (++position[i] < count[i]) break;
-                position[i] = 0;
-            }
+        int[] inStrides = strides(data.shape()), stepOf = new int[rank];
+        int start = 0;
+        for (int i = 0; i < rank; i++) {
+            stepOf[i] = step[i] * inStrides[i];
+            start += from[i] * inStrides[i];
         }
-        return take(data, index, count);
+        // A last axis taken in order (step 1) is one run per row.
+        boolean runs = rank > 0 && step[rank - 1] == 1 && count[rank - 1] > 0;
+        return copyRuns(data, count, runs ? rank - 1 : rank, count, stepOf, start, runs ? count[rank - 1] : 1);
     }
 
     static OnnxTensor transpose(OnnxTensor data, long[] perm) {
         int rank = data.rank();
         int[] p = new int[rank];
         boolean[] seen = new boolean[rank];
+        if (perm != null && perm.length != rank) {
+            throw new IllegalArgumentException("Transpose perm " + Arrays.toString(perm) + " for " + data.describe());
+        }
         for (int i = 0; i < rank; i++) {
             p[i] = perm == null ? rank - 1 - i : axis(perm[i], rank, "Transpose");
             if (seen[p[i]]) throw new IllegalArgumentException("Transpose perm " + Arrays.toString(perm) + " is not a permutation");
             seen[p[i]] = true;
         }
-        if (perm != null && perm.length != rank) {
-            throw new IllegalArgumentException("Transpose perm " + Arrays.toString(perm) + " for " + data.describe());
+        int[] inStrides = strides(data.shape()), shape = new int[rank], step = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            shape[i] = data.dim(p[i]);
+            step[i] = inStrides[p[i]];
         }
-        int[] inStrides = strides(data.shape()), shape = new int[rank];
-        for (int i = 0; i < rank; i++) shape[i] = data.dim(p[i]);
-        int total = data.size();
-        int[] index = new int[total], position = new int[rank];
-        for (int flat = 0; flat < total; flat++) {
-            int at = 0;
-            for (int i = 0; i < rank; i++) at += position[i] * inStrides[p[i]];
-            index[flat] = at;
-            for (int i = rank - 1; i >= 0; i--) {
-                if (++position[i] < shape[i]) break;
+        // The last output axis, when it is also the input's last, is a contiguous run in both.
+        int run = rank > 0 && p[rank - 1] == rank - 1 ? shape[rank - 1] : 1;
+        int outer = run > 1 ? rank - 1 : rank;
+        return copyRuns(data, shape, outer, shape, step, 0, run);
+    }
+
+    /**
+     * A tensor of {@code shape} whose runs of {@code run} consecutive elements come from src, the
+     * run at odometer position (i_0, ..., i_{axes-1}) over {@code counts} starting at
+     * {@code start + sum(i_k * step[k])}: transposes, slices and gathers without an index per element.
+     */
+    private static OnnxTensor copyRuns(OnnxTensor src, int[] shape, int axes, int[] counts, int[] step, int start, int run) {
+        int total = (int) OnnxTensor.elements(shape);
+        boolean floats = src.type() == OnnxTensor.Type.FLOAT;
+        float[] fo = floats ? new float[total] : null;
+        long[] lo = floats ? null : new long[total];
+        if (total == 0) return new OnnxTensor(src.type(), shape, fo, lo);
+        int[] position = new int[axes];
+        int at = start;
+        for (int out = 0; out < total; out += run) {
+            if (floats) System.arraycopy(src.floats(), at, fo, out, run);
+            else System.arraycopy(src.integers(), at, lo, out, run);
+            for (int i = axes - 1; i >= 0; i--) {
+                at += step[i];
+                if (++position[i] < counts[i]) break;
+                at -= counts[i] * step[i];
                 position[i] = 0;
             }
         }
-        return take(data, index, shape);
+        return new OnnxTensor(src.type(), shape, fo, lo);
     }
 
     /** Gather along {@code axis}: shape data[:axis] + indices + data[axis+1:]; negative indices count from the end. */
@@ -238,18 +256,28 @@ final class OnnxShapeOps {
         for (int i = 0; i < ax; i++) shape[at++] = data.dim(i);
         for (int i = 0; i < indices.rank(); i++) shape[at++] = indices.dim(i);
         for (int i = ax + 1; i < data.rank(); i++) shape[at++] = data.dim(i);
-        int[] index = new int[outer * idx.length * inner];
-        int flat = 0;
+        int[] rows = new int[idx.length];
+        for (int k = 0; k < idx.length; k++) {
+            long raw = idx[k];
+            if (raw < -dim || raw >= dim) {
+                throw new IllegalArgumentException("Gather index " + raw + " is outside [" + -dim + ", " + dim + ")");
+            }
+            rows[k] = (int) (raw < 0 ? raw + dim : raw);
+        }
+        boolean floats = data.type() == OnnxTensor.Type.FLOAT;
+        int total = outer * idx.length * inner;
+        float[] fo = floats ? new float[total] : null;
+        long[] lo = floats ? null : new long[total];
+        int out = 0;
         for (int o = 0; o < outer; o++) {
-            for (long raw : idx) {
-                if (raw < -dim || raw >= dim) {
-                    throw new IllegalArgumentException("Gather index " + raw + " is outside [" + -dim + ", " + dim + ")");
-                }
-                int row = (int) (raw < 0 ? raw + dim : raw);
-                for (int in = 0; in < inner; in++) index[flat++] = (o * dim + row) * inner + in;
+            for (int row : rows) {
+                int from = (o * dim + row) * inner;
+                if (floats) System.arraycopy(data.floats(), from, fo, out, inner);
+                else System.arraycopy(data.integers(), from, lo, out, inner);
+                out += inner;
             }
         }
-        return take(data, index, shape);
+        return new OnnxTensor(data.type(), shape, fo, lo);
     }
 
     static OnnxTensor constantOfShape(long[] dims, OnnxTensor value) {
