@@ -142,16 +142,6 @@ final class OnnxRecurrentNode implements OnnxStep {
             in[7] = null;
         }
         CellMode[] modes = fusedModes(op, activations, directions, clip, inputForget, linearBeforeReset, in[7] != null);
-        OnnxStepwiseRecurrence.Cell[] stepwise = null;
-        if (modes == null) {
-            int perDirection = op.pytorchActivations.size();
-            stepwise = new OnnxStepwiseRecurrence.Cell[directions];
-            for (int d = 0; d < directions; d++) {
-                stepwise[d] = new OnnxStepwiseRecurrence.Cell(op.name(), -1,
-                        java.util.Arrays.copyOfRange(activations, d * perDirection, (d + 1) * perDirection),
-                        clip, inputForget, linearBeforeReset);
-            }
-        }
         if (in[0] == null || in[1] == null || in[2] == null) throw attrs.error("needs inputs X, W and R");
         String[] out = new String[3];
         for (int i = 0; i < out.length; i++) {
@@ -180,11 +170,14 @@ final class OnnxRecurrentNode implements OnnxStep {
         boolean fixed = constants.containsKey(in[1]) && constants.containsKey(in[2]) && (in[3] == null || constants.containsKey(in[3]));
         Weights[] fixedWeights = null;
         String where = attrs.where();
-        if (stepwise != null) {
+        OnnxStepwiseRecurrence.Cell[] stepwise = null;
+        if (modes == null) {
+            int perDirection = op.pytorchActivations.size();
+            stepwise = new OnnxStepwiseRecurrence.Cell[directions];
             for (int d = 0; d < directions; d++) {
-                OnnxStepwiseRecurrence.Cell c = stepwise[d];
-                stepwise[d] = new OnnxStepwiseRecurrence.Cell(c.op(), hidden, c.activations(), c.clip(), c.inputForget(),
-                        c.linearBeforeReset());
+                stepwise[d] = new OnnxStepwiseRecurrence.Cell(op.name(), hidden,
+                        java.util.Arrays.copyOfRange(activations, d * perDirection, (d + 1) * perDirection),
+                        clip, inputForget, linearBeforeReset);
             }
         } else if (fixed) {
             fixedWeights = new Weights[directions];
@@ -277,49 +270,14 @@ final class OnnxRecurrentNode implements OnnxStep {
         int[] sampleLengths = sampleLengths(values, steps, batch);
         OnnxTensor h0 = initialH == null ? null : state(values, initialH, batch);
         OnnxTensor c0 = initialC == null ? null : state(values, initialC, batch);
-        Weights[] weights = fixedWeights;
         float[] yOut = y == null ? null : new float[steps * directions * batch * hidden];
         float[] hOut = yH == null ? null : new float[directions * batch * hidden];
         float[] cOut = yC == null ? null : new float[directions * batch * hidden];
+        Outputs outputs = new Outputs(steps, batch, yOut, hOut, cOut);
         if (stepwise != null) {
-            runStepwise(values, kernels, input, steps, batch, sampleLengths, h0, c0, yOut, hOut, cOut);
-        } else try (Graph g = Graph.inference(kernels)) {
-            TensorArena mem = g.arena();
-            if (weights == null) weights = callWeights(values, mem);
-            Tensor xt = mem.empty(steps, batch, inputSize);
-            float[] xs = input.floats();
-            if (layout == 0) {
-                MemorySegment.copy(xs, 0, xt.data(), Tensor.FLOAT, 0, xs.length);
-            } else {
-                for (int bi = 0; bi < batch; bi++) {
-                    for (int t = 0; t < steps; t++) {
-                        MemorySegment.copy(xs, (bi * steps + t) * inputSize, xt.data(), Tensor.FLOAT,
-                                ((long) t * batch + bi) * inputSize * Float.BYTES, inputSize);
-                    }
-                }
-            }
-            Var xv = g.constant(xt);
-            if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
-            for (int d = 0; d < directions; d++) {
-                Weights wd = weights[d];
-                Var h0d = h0 == null ? null : g.constant(stateSlice(mem, h0, d, batch));
-                Var c0d = c0 == null ? null : g.constant(stateSlice(mem, c0, d, batch));
-                RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
-                        wd.bIh() == null ? null : g.constant(wd.bIh()), wd.bHh() == null ? null : g.constant(wd.bHh()), null,
-                        h0d, c0d, sampleLengths, reverseOnly || d == 1);
-                if (yOut != null) {
-                    MemorySegment ys = result.y().value().data();
-                    for (int t = 0; t < steps; t++) {
-                        for (int bi = 0; bi < batch; bi++) {
-                            int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden
-                                    : ((bi * steps + t) * directions + d) * hidden;
-                            MemorySegment.copy(ys, Tensor.FLOAT, ((long) t * batch + bi) * hidden * Float.BYTES, yOut, at, hidden);
-                        }
-                    }
-                }
-                if (hOut != null) putState(result.hN().value(), hOut, d, batch);
-                if (cOut != null) putState(result.cN().value(), cOut, d, batch);
-            }
+            runStepwise(values, kernels, input, steps, batch, sampleLengths, h0, c0, outputs);
+        } else {
+            runFused(values, kernels, input, steps, batch, sampleLengths, h0, c0, outputs);
         }
         int[] stateShape = layout == 0 ? new int[]{directions, batch, hidden} : new int[]{batch, directions, hidden};
         if (yOut != null) {
@@ -330,9 +288,75 @@ final class OnnxRecurrentNode implements OnnxStep {
         if (cOut != null) values.put(yC, OnnxTensor.ofFloats(cOut, stateShape));
     }
 
+    /**
+     * The node's output arrays (each null when the node does not name that output), filled one
+     * direction at a time from that direction's y [T, B, H], h_n and c_n [B, H].
+     */
+    private final class Outputs {
+        final int steps, batch;
+        final float[] y, h, c;
+
+        Outputs(int steps, int batch, float[] y, float[] h, float[] c) {
+            this.steps = steps;
+            this.batch = batch;
+            this.y = y;
+            this.h = h;
+            this.c = c;
+        }
+
+        void put(int d, float[] yd, float[] hd, float[] cd) {
+            if (y != null) {
+                for (int t = 0; t < steps; t++) {
+                    for (int bi = 0; bi < batch; bi++) {
+                        int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden : ((bi * steps + t) * directions + d) * hidden;
+                        System.arraycopy(yd, (t * batch + bi) * hidden, y, at, hidden);
+                    }
+                }
+            }
+            for (int bi = 0; bi < batch; bi++) {
+                int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+                if (h != null) System.arraycopy(hd, bi * hidden, h, at, hidden);
+                if (c != null) System.arraycopy(cd, bi * hidden, c, at, hidden);
+            }
+        }
+    }
+
+    /** Every direction on the fused layer, with the weights reordered at load (or now, when they are inputs). */
+    private void runFused(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
+                          int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
+        try (Graph g = Graph.inference(kernels)) {
+            TensorArena mem = g.arena();
+            Weights[] weights = fixedWeights != null ? fixedWeights : callWeights(values, mem);
+            float[] xs = layout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
+            Var xv = g.constant(mem.of(xs, steps, batch, inputSize));
+            if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
+            for (int d = 0; d < directions; d++) {
+                Weights wd = weights[d];
+                Var h0d = h0 == null ? null : g.constant(mem.of(stateRows(h0, d, batch), batch, hidden));
+                Var c0d = c0 == null ? null : g.constant(mem.of(stateRows(c0, d, batch), batch, hidden));
+                RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
+                        wd.bIh() == null ? null : g.constant(wd.bIh()), wd.bHh() == null ? null : g.constant(wd.bHh()), null,
+                        h0d, c0d, sampleLengths, reverseOnly || d == 1);
+                outputs.put(d, outputs.y == null ? null : result.y().value().toArray(), result.hN().value().toArray(),
+                        result.cN() == null ? null : result.cN().value().toArray());
+            }
+        }
+    }
+
+    /** [B, T, I] as [T, B, I]. */
+    private float[] timeMajor(float[] xs, int steps, int batch) {
+        float[] out = new float[xs.length];
+        for (int bi = 0; bi < batch; bi++) {
+            for (int t = 0; t < steps; t++) {
+                System.arraycopy(xs, (bi * steps + t) * inputSize, out, (t * batch + bi) * inputSize, inputSize);
+            }
+        }
+        return out;
+    }
+
     /** Every direction on {@link OnnxStepwiseRecurrence}, with W, R, B and P in ONNX's order. */
     private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
-                             int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, float[] yOut, float[] hOut, float[] cOut) {
+                             int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
         int gh = op.gates() * hidden;
         OnnxTensor wv = floatInput(values, w, 3), rv = floatInput(values, r, 3);
         OnnxTensor bv = b == null ? null : floatInput(values, b, 2), pv = peepholes == null ? null : floatInput(values, peepholes, 2);
@@ -340,39 +364,18 @@ final class OnnxRecurrentNode implements OnnxStep {
         requireShape(r, rv, directions, gh, hidden);
         if (bv != null) requireShape(b, bv, directions, 2 * gh);
         if (pv != null) requireShape(peepholes, pv, directions, 3 * hidden);
-        float[] xs = input.floats();
-        if (layout == 1) {   // [B, T, I] to time-major
-            float[] timeMajor = new float[xs.length];
-            for (int bi = 0; bi < batch; bi++) {
-                for (int t = 0; t < steps; t++) {
-                    System.arraycopy(xs, (bi * steps + t) * inputSize, timeMajor, (t * batch + bi) * inputSize, inputSize);
-                }
-            }
-            xs = timeMajor;
-        }
+        float[] xs = layout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
         for (int d = 0; d < directions; d++) {
             float[] wd = java.util.Arrays.copyOfRange(wv.floats(), d * gh * inputSize, (d + 1) * gh * inputSize);
             float[] rd = java.util.Arrays.copyOfRange(rv.floats(), d * gh * hidden, (d + 1) * gh * hidden);
             float[] bd = bv == null ? null : java.util.Arrays.copyOfRange(bv.floats(), d * 2 * gh, (d + 1) * 2 * gh);
             float[] pd = pv == null ? null : java.util.Arrays.copyOfRange(pv.floats(), d * 3 * hidden, (d + 1) * 3 * hidden);
-            float[] yd = yOut == null ? null : new float[steps * batch * hidden];
+            float[] yd = outputs.y == null ? null : new float[steps * batch * hidden];
             float[] hd = new float[batch * hidden], cd = op == Op.LSTM ? new float[batch * hidden] : null;
             OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
                     reverseOnly || d == 1, h0 == null ? null : stateRows(h0, d, batch), c0 == null ? null : stateRows(c0, d, batch),
                     yd, hd, cd);
-            if (yd != null) {
-                for (int t = 0; t < steps; t++) {
-                    for (int bi = 0; bi < batch; bi++) {
-                        int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden : ((bi * steps + t) * directions + d) * hidden;
-                        System.arraycopy(yd, (t * batch + bi) * hidden, yOut, at, hidden);
-                    }
-                }
-            }
-            for (int bi = 0; bi < batch; bi++) {
-                int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
-                if (hOut != null) System.arraycopy(hd, bi * hidden, hOut, at, hidden);
-                if (cOut != null) System.arraycopy(cd, bi * hidden, cOut, at, hidden);
-            }
+            outputs.put(d, yd, hd, cd);
         }
     }
 
@@ -423,22 +426,7 @@ final class OnnxRecurrentNode implements OnnxStep {
         return s;
     }
 
-    /** Direction d's [B, H] rows of a [D, B, H] (layout 0) or [B, D, H] (layout 1) state. */
-    private Tensor stateSlice(TensorArena mem, OnnxTensor state, int d, int batch) {
-        Tensor out = mem.empty(batch, hidden);
-        for (int bi = 0; bi < batch; bi++) {
-            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
-            MemorySegment.copy(state.floats(), from, out.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, hidden);
-        }
-        return out;
-    }
 
-    private void putState(Tensor source, float[] out, int d, int batch) {
-        for (int bi = 0; bi < batch; bi++) {
-            int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
-            MemorySegment.copy(source.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, out, at, hidden);
-        }
-    }
 
     private OnnxTensor floatInput(Map<String, OnnxTensor> values, String name, int rank) {
         OnnxTensor v = values.get(name);
