@@ -53,21 +53,6 @@ public final class Elementwise {
         return out;
     }
 
-    static int[] broadcastShape(int[] a, int[] b) {
-        int rank = Math.max(a.length, b.length);
-        int[] out = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
-            int db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
-            if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
-                        + " do not broadcast");
-            }
-            out[i] = Math.max(da, db);
-        }
-        return out;
-    }
-
     /** Element strides of {@code shape} seen through the broadcast {@code outShape} (0 on broadcast axes). */
     private static long[] broadcastStrides(int[] shape, int[] outShape) {
         long[] strides = new long[outShape.length];
@@ -97,7 +82,7 @@ public final class Elementwise {
         Graph g = a.graph();
         Kernels k = g.kernels();
         int[] sa = a.shape(), sb = b.shape();
-        int[] so = broadcastShape(sa, sb);
+        int[] so = Tensor.broadcastShape(sa, sb);
         Tensor out = g.arena().empty(so);
         int n = (int) out.size();
         MemorySegment av = a.value().data(), bv = b.value().data(), ov = out.data();

@@ -180,7 +180,7 @@ final class OnnxOperators {
                 OnnxTensor x = in.get(0);
                 long[] requested = OnnxShapeOps.integers(in.get(1), "Expand's shape");
                 int[] target = Arrays.stream(requested).mapToInt(Math::toIntExact).toArray();
-                int[] shape = OnnxTensorMath.broadcastShape(x.shape(), target);
+                int[] shape = dev.recur.engine.tensor.Tensor.broadcastShape(x.shape(), target);
                 return List.of(OnnxShapeOps.take(x, OnnxTensorMath.broadcastIndex(x.shape(), shape), shape));
             };
             case "Split" -> {

@@ -15,22 +15,6 @@ final class OnnxTensorMath {
     private OnnxTensorMath() {
     }
 
-    /** The shape a and b broadcast to, or an error naming both. */
-    static int[] broadcastShape(int[] a, int[] b) {
-        int rank = Math.max(a.length, b.length);
-        int[] out = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
-            int db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
-            if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException("shapes " + Tensor.shapeString(a) + " and " + Tensor.shapeString(b)
-                        + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
-    }
-
     /** For each element of {@code out}, the index of the element of a tensor of shape {@code in} it broadcasts from. */
     static int[] broadcastIndex(int[] in, int[] out) {
         int n = (int) OnnxTensor.elements(out);
@@ -63,7 +47,7 @@ final class OnnxTensorMath {
         if (a.type() != b.type()) {
             throw new IllegalArgumentException(op + " of " + a.describe() + " and " + b.describe() + ": the types differ");
         }
-        int[] shape = broadcastShape(a.shape(), b.shape());
+        int[] shape = Tensor.broadcastShape(a.shape(), b.shape());
         int[] ia = broadcastIndex(a.shape(), shape), ib = broadcastIndex(b.shape(), shape);
         if (a.type() == OnnxTensor.Type.FLOAT) {
             float[] x = a.floats(), y = b.floats(), out = new float[ia.length];
@@ -82,7 +66,7 @@ final class OnnxTensorMath {
     /** a == b with broadcasting, as bool; both of one type (any). */
     static OnnxTensor equal(OnnxTensor a, OnnxTensor b) {
         if (a.type() != b.type()) throw new IllegalArgumentException("Equal of " + a.describe() + " and " + b.describe() + ": the types differ");
-        int[] shape = broadcastShape(a.shape(), b.shape());
+        int[] shape = Tensor.broadcastShape(a.shape(), b.shape());
         int[] ia = broadcastIndex(a.shape(), shape), ib = broadcastIndex(b.shape(), shape);
         long[] out = new long[ia.length];
         for (int i = 0; i < out.length; i++) {
@@ -97,7 +81,7 @@ final class OnnxTensorMath {
     static OnnxTensor where(OnnxTensor condition, OnnxTensor x, OnnxTensor y) {
         if (condition.type() != OnnxTensor.Type.BOOL) throw new IllegalArgumentException("Where's condition is " + condition.describe() + ", expected bool");
         if (x.type() != y.type()) throw new IllegalArgumentException("Where of " + x.describe() + " and " + y.describe() + ": the types differ");
-        int[] shape = broadcastShape(condition.shape(), broadcastShape(x.shape(), y.shape()));
+        int[] shape = Tensor.broadcastShape(condition.shape(), Tensor.broadcastShape(x.shape(), y.shape()));
         int[] ic = broadcastIndex(condition.shape(), shape), ix = broadcastIndex(x.shape(), shape), iy = broadcastIndex(y.shape(), shape);
         if (x.type() == OnnxTensor.Type.FLOAT) {
             float[] out = new float[ic.length];
@@ -139,7 +123,7 @@ final class OnnxTensorMath {
             throw new IllegalArgumentException("MatMul of " + a.describe() + " and " + b.describe() + ": inner dimensions differ");
         }
         int[] batchA = java.util.Arrays.copyOf(sa, sa.length - 2), batchB = java.util.Arrays.copyOf(sb, sb.length - 2);
-        int[] batch = broadcastShape(batchA, batchB);
+        int[] batch = Tensor.broadcastShape(batchA, batchB);
         int[] ia = broadcastIndex(batchA, batch), ib = broadcastIndex(batchB, batch);
         float[] x = a.floats(), y = b.floats(), out = new float[ia.length * m * n];
         for (int p = 0; p < ia.length; p++) {

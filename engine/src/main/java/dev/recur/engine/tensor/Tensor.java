@@ -43,6 +43,24 @@ public final class Tensor {
         return Arrays.toString(shape);
     }
 
+    /**
+     * The shape a and b broadcast to (numpy's and ONNX's multidirectional rule: aligned from the
+     * right, a dimension of 1 stretches to the other's, 0 included), or an error naming both.
+     */
+    public static int[] broadcastShape(int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
+            int db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + shapeString(a) + " and " + shapeString(b) + " do not broadcast");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
     public MemorySegment data() {
         return data;
     }

@@ -152,6 +152,21 @@ def torch_int8_runner(model, x, mode):
     return run
 
 
+def ort_session(model, threads, what):
+    """An InferenceSession on the CPU with all graph optimisations, `threads` intra-op threads, run
+    sequentially; `model` is a path or the model's bytes. A model it cannot load is refused."""
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    except Exception as error:
+        raise Refused(f"ONNX Runtime cannot load {what} ({type(error).__name__}: {str(error).splitlines()[0]})")
+
+
 def ort_runner(model, x, mode, threads):
     """The module as a service would deploy it: torch.onnx.export (the TorchScript exporter, which
     writes ONNX's LSTM/GRU/RNN operators), then an InferenceSession with all graph optimisations."""
@@ -168,17 +183,7 @@ def ort_runner(model, x, mode, threads):
                               dynamo=False)
     except Exception as error:
         raise Refused(f"torch.onnx.export failed ({type(error).__name__}: {str(error).splitlines()[0]})")
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    try:
-        session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
-    except Exception as error:
-        raise Refused(f"ONNX Runtime cannot load the exported model ({type(error).__name__}: "
-                      f"{str(error).splitlines()[0]})")
+    session = ort_session(buffer.getvalue(), threads, "the exported model")
     feed = {"x": x.numpy()}
     # Time only a model that computes what PyTorch computes.
     with torch.inference_mode():
@@ -198,16 +203,7 @@ def ort_model_runner(request, threads):
     if onnxruntime is None:
         raise Refused(ORT_ERROR)
     from safetensors.numpy import load_file
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    try:
-        session = onnxruntime.InferenceSession(request["model"], options, providers=["CPUExecutionProvider"])
-    except Exception as error:
-        raise Refused(f"ONNX Runtime cannot load the model ({type(error).__name__}: {str(error).splitlines()[0]})")
+    session = ort_session(request["model"], threads, "the model")
     feed = load_file(request["inputs"])
 
     def run():
