@@ -33,8 +33,9 @@ import java.util.Map;
  * Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh with linear_before_reset = 1, RNN Tanh or Relu per direction;
  * no peepholes, clip or input_forget) go there. Every other attribute of the spec (GRU's
  * linear_before_reset = 0, peepholes P, input_forget, clip, the other activations with their alpha
- * and beta) runs on {@link OnnxStepwiseRecurrence}, the spec's equations step by step in ONNX's
- * own gate order.
+ * and beta) runs in ONNX's own gate order: the original GRU (linear_before_reset = 0) with its
+ * default activations and no clip on {@link OnnxResetBeforeGru} (the engine's vector kernels), the
+ * rest on {@link OnnxStepwiseRecurrence}, the spec's equations step by step.
  */
 final class OnnxRecurrentNode implements OnnxStep {
 
@@ -305,20 +306,40 @@ final class OnnxRecurrentNode implements OnnxStep {
         }
 
         void put(int d, float[] yd, float[] hd, float[] cd) {
+            put(d, yd == null ? null : (from, to, at, count) -> System.arraycopy(yd, (int) from, to, at, count),
+                    (from, to, at, count) -> System.arraycopy(hd, (int) from, to, at, count),
+                    cd == null ? null : (from, to, at, count) -> System.arraycopy(cd, (int) from, to, at, count));
+        }
+
+        void put(int d, Tensor yd, Tensor hd, Tensor cd) {
+            put(d, yd == null ? null : rows(yd), rows(hd), cd == null ? null : rows(cd));
+        }
+
+        private static Rows rows(Tensor t) {
+            return (from, to, at, count) -> MemorySegment.copy(t.data(), Tensor.FLOAT, from * Float.BYTES, to, at, count);
+        }
+
+        /** Direction d's y [T, B, H] and states [B, H], read row by row, into the node's outputs. */
+        private void put(int d, Rows yd, Rows hd, Rows cd) {
             if (y != null) {
                 for (int t = 0; t < steps; t++) {
                     for (int bi = 0; bi < batch; bi++) {
                         int at = layout == 0 ? ((t * directions + d) * batch + bi) * hidden : ((bi * steps + t) * directions + d) * hidden;
-                        System.arraycopy(yd, (t * batch + bi) * hidden, y, at, hidden);
+                        yd.copy((long) (t * batch + bi) * hidden, y, at, hidden);
                     }
                 }
             }
             for (int bi = 0; bi < batch; bi++) {
                 int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
-                if (h != null) System.arraycopy(hd, bi * hidden, h, at, hidden);
-                if (c != null) System.arraycopy(cd, bi * hidden, c, at, hidden);
+                if (h != null) hd.copy((long) bi * hidden, h, at, hidden);
+                if (c != null) cd.copy((long) bi * hidden, c, at, hidden);
             }
         }
+    }
+
+    /** Copies count floats from element {@code from} of a direction's result into {@code to} at {@code at}. */
+    private interface Rows {
+        void copy(long from, float[] to, int at, int count);
     }
 
     /** Every direction on the fused layer, with the weights reordered at load (or now, when they are inputs). */
@@ -337,8 +358,8 @@ final class OnnxRecurrentNode implements OnnxStep {
                 RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
                         wd.bIh() == null ? null : g.constant(wd.bIh()), wd.bHh() == null ? null : g.constant(wd.bHh()), null,
                         h0d, c0d, sampleLengths, reverseOnly || d == 1);
-                outputs.put(d, outputs.y == null ? null : result.y().value().toArray(), result.hN().value().toArray(),
-                        result.cN() == null ? null : result.cN().value().toArray());
+                outputs.put(d, outputs.y == null ? null : result.y().value(), result.hN().value(),
+                        result.cN() == null ? null : result.cN().value());
             }
         }
     }
@@ -354,7 +375,11 @@ final class OnnxRecurrentNode implements OnnxStep {
         return out;
     }
 
-    /** Every direction on {@link OnnxStepwiseRecurrence}, with W, R, B and P in ONNX's order. */
+    /**
+     * Every direction in ONNX's gate order, with W, R, B and P as the node has them: the original
+     * GRU with its default activations on {@link OnnxResetBeforeGru}, anything else on
+     * {@link OnnxStepwiseRecurrence}.
+     */
     private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
                              int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
         int gh = op.gates() * hidden;
@@ -372,9 +397,14 @@ final class OnnxRecurrentNode implements OnnxStep {
             float[] pd = pv == null ? null : java.util.Arrays.copyOfRange(pv.floats(), d * 3 * hidden, (d + 1) * 3 * hidden);
             float[] yd = outputs.y == null ? null : new float[steps * batch * hidden];
             float[] hd = new float[batch * hidden], cd = op == Op.LSTM ? new float[batch * hidden] : null;
-            OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
-                    reverseOnly || d == 1, h0 == null ? null : stateRows(h0, d, batch), c0 == null ? null : stateRows(c0, d, batch),
-                    yd, hd, cd);
+            float[] h0d = h0 == null ? null : stateRows(h0, d, batch);
+            if (OnnxResetBeforeGru.runs(stepwise[d])) {
+                OnnxResetBeforeGru.run(kernels, steps, batch, inputSize, hidden, xs, wd, rd, bd, sampleLengths, reverseOnly || d == 1,
+                        h0d, yd, hd);
+            } else {
+                OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
+                        reverseOnly || d == 1, h0d, c0 == null ? null : stateRows(c0, d, batch), yd, hd, cd);
+            }
             outputs.put(d, yd, hd, cd);
         }
     }

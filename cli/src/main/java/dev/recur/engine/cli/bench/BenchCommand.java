@@ -257,7 +257,9 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             if (peerProcess != null) peerProcess.close();
         }
-        err.println("bench --model " + model.getFileName() + ": recur " + String.format(Locale.ROOT, "%.3f ms", result.recur().medianMs()));
+        err.println(String.format(Locale.ROOT, "bench --model %s: warm-up %d calls in %.1f s (%s), then recur %.3f ms",
+                model.getFileName(), result.warmUp().calls(), result.warmUp().seconds(),
+                result.warmUp().settled() ? "settled" : "not settled", result.recur().medianMs()));
         out.printf(Locale.ROOT, "Recur bench --model: %s, %d threads, kernels %s%s%n", machine.cpuModel(), threadCount,
                 kernels.kernels().name(), peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers));
         ModelBench.printTable(out, model, inputs, result);
@@ -267,7 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
                     "onnx plan", rules, peerProcess == null ? null : peerProcess.torchVersion(),
                     peerProcess == null ? null : peerProcess.ortVersion(), peerProcess == null ? null : peerProcess.threads(),
                     peerProcess == null ? null : peerProcess.python().executable());
-            AtomicFiles.write(json, BenchReport.model(ctx, model, inputs, result.recur(), result.ort()));
+            AtomicFiles.write(json, BenchReport.model(ctx, model, inputs, result.warmUp(), result.recur(), result.ort()));
         }
         return 0;
     }

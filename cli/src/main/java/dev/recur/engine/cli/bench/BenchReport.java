@@ -40,15 +40,19 @@ final class BenchReport {
     }
 
     /**
-     * {@code bench --model}: Recur's figures at the top level ({@code median_ms}, ...), and with the
-     * peer {@code peer_median_ms} (and min, max, samples) and {@code ratio} (peer median / Recur
-     * median), or {@code peer_refused}.
+     * {@code bench --model}: Recur's figures at the top level ({@code median_ms}, ...) after its
+     * {@code warm_up} (calls, seconds, settled), and with the peer {@code peer_median_ms} (and min,
+     * max, samples) and {@code ratio} (peer median / Recur median), or {@code peer_refused}.
      */
-    static byte[] model(Context ctx, java.nio.file.Path model, java.nio.file.Path inputs, Sampler.Timing recur, PeerOutcome ort)
-            throws JsonProcessingException {
+    static byte[] model(Context ctx, java.nio.file.Path model, java.nio.file.Path inputs, dev.recur.engine.nn.WarmUp warmUp,
+                        Sampler.Timing recur, PeerOutcome ort) throws JsonProcessingException {
         ObjectNode root = header(ctx);
         root.put("model", model.toString());
         root.put("inputs", inputs.toString());
+        ObjectNode warm = root.putObject("warm_up");
+        warm.put("calls", warmUp.calls());
+        warm.put("seconds", warmUp.seconds());
+        warm.put("settled", warmUp.settled());
         root.put("median_ms", recur.medianMs());
         root.put("min_ms", recur.minMs());
         root.put("max_ms", recur.maxMs());
