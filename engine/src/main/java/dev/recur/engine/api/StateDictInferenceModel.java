@@ -33,10 +33,13 @@ final class StateDictInferenceModel implements InferenceModel {
     private final Recurrent model;
     private final Kernels kernels = KernelProvider.defaultKernels();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<OnnxModel.Port> inputs, outputs;
 
     private StateDictInferenceModel(Path file, Recurrent model) {
         this.file = file;
         this.model = model;
+        this.inputs = List.copyOf(ports(model.config(), true));
+        this.outputs = List.copyOf(ports(model.config(), false));
     }
 
     static StateDictInferenceModel load(Path file) throws IOException {
@@ -45,27 +48,29 @@ final class StateDictInferenceModel implements InferenceModel {
 
     @Override
     public List<OnnxModel.Port> inputs() {
-        RecurrentConfig c = model.config();
-        List<OnnxModel.Port> ports = new ArrayList<>();
-        ports.add(new OnnxModel.Port("input", OnnxTensor.Type.FLOAT,
-                c.batchFirst() ? List.of("B", "T", "" + c.inputSize()) : List.of("T", "B", "" + c.inputSize())));
-        ports.add(new OnnxModel.Port("lengths", OnnxTensor.Type.INT64, List.of("B")));
-        ports.add(new OnnxModel.Port("h0", OnnxTensor.Type.FLOAT, List.of("" + layersDirections(c), "B", "" + c.outputSize())));
-        if (c.mode() == CellMode.LSTM) {
-            ports.add(new OnnxModel.Port("c0", OnnxTensor.Type.FLOAT, List.of("" + layersDirections(c), "B", "" + c.hiddenSize())));
-        }
-        return ports;
+        return inputs;
     }
 
     @Override
     public List<OnnxModel.Port> outputs() {
-        RecurrentConfig c = model.config();
-        String width = "" + c.directions() * c.outputSize();
+        return outputs;
+    }
+
+    /** recur infer's names: inputs input, lengths, h0 (c0); outputs output, h_n (c_n). */
+    private static List<OnnxModel.Port> ports(RecurrentConfig c, boolean in) {
+        String states = "" + layersDirections(c);
         List<OnnxModel.Port> ports = new ArrayList<>();
-        ports.add(new OnnxModel.Port("output", OnnxTensor.Type.FLOAT, c.batchFirst() ? List.of("B", "T", width) : List.of("T", "B", width)));
-        ports.add(new OnnxModel.Port("h_n", OnnxTensor.Type.FLOAT, List.of("" + layersDirections(c), "B", "" + c.outputSize())));
+        if (in) {
+            ports.add(new OnnxModel.Port("input", OnnxTensor.Type.FLOAT,
+                    c.batchFirst() ? List.of("B", "T", "" + c.inputSize()) : List.of("T", "B", "" + c.inputSize())));
+            ports.add(new OnnxModel.Port("lengths", OnnxTensor.Type.INT64, List.of("B")));
+        } else {
+            String width = "" + c.directions() * c.outputSize();
+            ports.add(new OnnxModel.Port("output", OnnxTensor.Type.FLOAT, c.batchFirst() ? List.of("B", "T", width) : List.of("T", "B", width)));
+        }
+        ports.add(new OnnxModel.Port(in ? "h0" : "h_n", OnnxTensor.Type.FLOAT, List.of(states, "B", "" + c.outputSize())));
         if (c.mode() == CellMode.LSTM) {
-            ports.add(new OnnxModel.Port("c_n", OnnxTensor.Type.FLOAT, List.of("" + layersDirections(c), "B", "" + c.hiddenSize())));
+            ports.add(new OnnxModel.Port(in ? "c0" : "c_n", OnnxTensor.Type.FLOAT, List.of(states, "B", "" + c.hiddenSize())));
         }
         return ports;
     }
@@ -78,7 +83,7 @@ final class StateDictInferenceModel implements InferenceModel {
     public Map<String, OnnxTensor> run(Map<String, OnnxTensor> inputs) {
         if (closed.get()) throw new IllegalStateException("model " + file + " is closed");
         for (String name : inputs.keySet()) {
-            if (inputs().stream().noneMatch(p -> p.name().equals(name))) {
+            if (this.inputs.stream().noneMatch(p -> p.name().equals(name))) {
                 throw new IllegalArgumentException(file + ": '" + name + "' is not an input of the model; its inputs: input, "
                         + "lengths, h0" + (model.config().mode() == CellMode.LSTM ? ", c0" : ""));
             }

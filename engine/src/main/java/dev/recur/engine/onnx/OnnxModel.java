@@ -215,9 +215,20 @@ public final class OnnxModel implements AutoCloseable {
         for (OnnxStep step : steps) {
             step.run(values, kernels);
         }
+        // Reshape, Squeeze, Identity and the like pass arrays through: an output that is a constant
+        // of the model or an array of the caller's inputs is copied, so that what returns is the caller's.
+        Set<Object> shared = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (OnnxTensor t : constants.values()) shared.add(t.type() == OnnxTensor.Type.FLOAT ? t.floats() : t.integers());
+        for (OnnxTensor t : given.values()) shared.add(t.type() == OnnxTensor.Type.FLOAT ? t.floats() : t.integers());
         Map<String, OnnxTensor> result = new LinkedHashMap<>();
         for (Port port : outputs) {
-            result.put(port.name(), values.get(port.name()));
+            OnnxTensor out = values.get(port.name());
+            boolean floats = out.type() == OnnxTensor.Type.FLOAT;
+            if (shared.contains(floats ? out.floats() : out.integers())) {
+                out = new OnnxTensor(out.type(), out.shape(), floats ? out.floats().clone() : null,
+                        floats ? null : out.integers().clone());
+            }
+            result.put(port.name(), out);
         }
         return result;
     }

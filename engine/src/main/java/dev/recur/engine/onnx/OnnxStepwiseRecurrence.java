@@ -104,19 +104,19 @@ final class OnnxStepwiseRecurrence {
             if (!active[b]) continue;
             for (int j = 0; j < hidden; j++) {
                 int row = b * gh;
-                double[] pre = new double[4];   // i, o, f, c
-                for (int q = 0; q < 4; q++) {
-                    int col = q * hidden + j;
-                    pre[q] = gxs[(int) (base + row + col)] + ghs[row + col] + biasSum(bias, gh, col);
-                }
+                long at = base + row;   // gate q's pre-activation: gx + gh + Wb + Rb at column q·H + j; q = i, o, f, c
+                double preI = gxs[(int) (at + j)] + ghs[row + j] + biasSum(bias, gh, j);
+                double preO = gxs[(int) (at + hidden + j)] + ghs[row + hidden + j] + biasSum(bias, gh, hidden + j);
+                double preF = gxs[(int) (at + 2 * hidden + j)] + ghs[row + 2 * hidden + j] + biasSum(bias, gh, 2 * hidden + j);
+                double preC = gxs[(int) (at + 3 * hidden + j)] + ghs[row + 3 * hidden + j] + biasSum(bias, gh, 3 * hidden + j);
                 double cPrev = c[b * hidden + j];
                 double pi = peepholes == null ? 0 : peepholes[j], po = peepholes == null ? 0 : peepholes[hidden + j];
                 double pf = peepholes == null ? 0 : peepholes[2 * hidden + j];
-                double i = f.apply(cell.clipped(pre[0] + pi * cPrev));
-                double forget = cell.inputForget() ? 1 - i : f.apply(cell.clipped(pre[2] + pf * cPrev));
-                double candidate = g.apply(cell.clipped(pre[3]));
+                double i = f.apply(cell.clipped(preI + pi * cPrev));
+                double forget = cell.inputForget() ? 1 - i : f.apply(cell.clipped(preF + pf * cPrev));
+                double candidate = g.apply(cell.clipped(preC));
                 double cNext = forget * cPrev + i * candidate;
-                double o = f.apply(cell.clipped(pre[1] + po * cNext));
+                double o = f.apply(cell.clipped(preO + po * cNext));
                 c[b * hidden + j] = (float) cNext;
                 h[b * hidden + j] = (float) (o * hAct.apply(cNext));
             }

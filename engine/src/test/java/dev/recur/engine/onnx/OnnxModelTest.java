@@ -87,6 +87,34 @@ class OnnxModelTest {
         }
     }
 
+    /** An output that is an input or a constant passed through (Identity here) is a copy: the model's constants stay its own. */
+    @Test
+    void outputsPassedThroughAreTheCallersCopies(@TempDir Path dir) throws Exception {
+        OnnxProto.TensorProto constant = OnnxProto.TensorProto.newBuilder().setName("c").setDataType(OnnxTensor.Type.FLOAT.code())
+                .addDims(2).addFloatData(1f).addFloatData(2f).build();
+        OnnxProto.GraphProto graph = OnnxProto.GraphProto.newBuilder().setName("pass")
+                .addNode(OnnxProto.NodeProto.newBuilder().setOpType("Identity").addInput("c").addOutput("y"))
+                .addNode(OnnxProto.NodeProto.newBuilder().setOpType("Identity").addInput("x").addOutput("z"))
+                .addInitializer(constant)
+                .addInput(OnnxProto.ValueInfoProto.newBuilder().setName("x").setType(floatType()))
+                .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("y").setType(floatType()))
+                .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("z").setType(floatType())).build();
+        Path file = Files.write(dir.resolve("pass.onnx"), OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
+                .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setVersion(14)).build().toByteArray());
+        try (OnnxModel model = OnnxModel.load(file)) {
+            float[] x = {5f, 6f};
+            Map<String, OnnxTensor> out = model.run(Map.of("x", OnnxTensor.ofFloats(x, 2)));
+            assertThat(out.get("z").floats()).containsExactly(5f, 6f).isNotSameAs(x);
+            out.get("y").floats()[0] = 99f;
+            assertThat(model.run(Map.of("x", OnnxTensor.ofFloats(x, 2))).get("y").floats()).containsExactly(1f, 2f);
+        }
+    }
+
+    private static OnnxProto.TypeProto floatType() {
+        return OnnxProto.TypeProto.newBuilder().setTensorType(OnnxProto.TypeProto.Tensor.newBuilder()
+                .setElemType(OnnxTensor.Type.FLOAT.code())).build();
+    }
+
     @Test
     void aClosedModelSaysSo() throws Exception {
         Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden("gru_forward.inputs.safetensors"));
