@@ -1,15 +1,11 @@
 package dev.recur.engine.onnx;
 
-import dev.recur.engine.io.OnnxTensor;
-import dev.recur.engine.io.OnnxTensorFiles;
-import dev.recur.engine.tensor.RelativeError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,25 +50,7 @@ class OnnxGraphGoldenTest {
     @ParameterizedTest
     @MethodSource("cases")
     void matchesOnnxRuntime(String name) throws Exception {
-        Path dir = folder(name.substring(0, name.indexOf('/')));
-        String stem = name.substring(name.indexOf('/') + 1);
-        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(stem + ".inputs.safetensors"));
-        Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(stem + ".expected.safetensors"));
-        try (OnnxModel model = OnnxModel.load(dir.resolve(stem + ".onnx"))) {
-            Map<String, OnnxTensor> actual = model.run(inputs);
-            assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());   // safetensors sorts its keys
-            for (String output : expected.keySet()) {
-                OnnxTensor want = expected.get(output), got = actual.get(output);
-                assertThat(got.shape()).as(name + " " + output).containsExactly(want.shape());
-                assertThat(got.type()).as(name + " " + output).isEqualTo(want.type());
-                if (want.type() == OnnxTensor.Type.FLOAT) {
-                    double error = RelativeError.l2(got.floats(), want.floats());
-                    System.out.printf("onnx graph %s %s: relative L2 %.2e%n", name, output, error);
-                    assertThat(error).as(name + " " + output + " relative L2 against ONNX Runtime").isLessThanOrEqualTo(1e-4);
-                } else {
-                    assertThat(got.integers()).as(name + " " + output).containsExactly(want.integers());
-                }
-            }
-        }
+        int slash = name.indexOf('/');
+        OnnxGolden.assertMatches(folder(name.substring(0, slash)), name.substring(slash + 1));
     }
 }

@@ -1,15 +1,11 @@
 package dev.recur.engine.onnx;
 
-import dev.recur.engine.io.OnnxTensor;
-import dev.recur.engine.io.OnnxTensorFiles;
-import dev.recur.engine.tensor.RelativeError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,16 +36,6 @@ class OnnxNodeTestsTest {
     @ParameterizedTest
     @MethodSource("tests")
     void matchesOnnxRuntime(String name) throws Exception {
-        Path dir = folder(), file = dir.resolve(name + ".onnx");
-        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(name + ".inputs.safetensors"));
-        Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(name + ".expected.safetensors"));
-        try (OnnxModel model = OnnxModel.load(file)) {
-            Map<String, OnnxTensor> actual = model.run(inputs);
-            for (String output : expected.keySet()) {
-                assertThat(actual.get(output).shape()).as(name + " " + output).containsExactly(expected.get(output).shape());
-                assertThat(RelativeError.l2(actual.get(output).floats(), expected.get(output).floats()))
-                        .as(name + " " + output).isLessThanOrEqualTo(1e-4);
-            }
-        }
+        OnnxGolden.assertMatches(folder(), name);
     }
 }

@@ -1,9 +1,6 @@
 package dev.recur.engine.onnx;
 
 import dev.recur.engine.io.DataFileException;
-import dev.recur.engine.io.OnnxTensor;
-import dev.recur.engine.io.OnnxTensorFiles;
-import dev.recur.engine.tensor.RelativeError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,7 +9,6 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,8 +23,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * alpha and beta). The bar is the issue's: relative L2 at most 1e-4 per output.
  */
 class OnnxRecurrentGoldenTest {
-    static final double TOLERANCE = 1e-4;
-
     static Path folder() throws URISyntaxException {
         return Path.of(OnnxRecurrentGoldenTest.class.getResource("/onnx/recurrent").toURI());
     }
@@ -57,20 +51,7 @@ class OnnxRecurrentGoldenTest {
     @ParameterizedTest
     @MethodSource("cases")
     void matchesOnnxRuntime(String name) throws Exception {
-        Path dir = folder();
-        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(name + ".inputs.safetensors"));
-        Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(name + ".expected.safetensors"));
-        try (OnnxModel model = OnnxModel.load(dir.resolve(name + ".onnx"))) {
-            Map<String, OnnxTensor> actual = model.run(inputs);
-            assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());   // safetensors sorts its keys
-            for (String output : expected.keySet()) {
-                OnnxTensor want = expected.get(output), got = actual.get(output);
-                assertThat(got.shape()).as(name + " " + output + " shape").containsExactly(want.shape());
-                double error = RelativeError.l2(got.floats(), want.floats());
-                System.out.printf("onnx golden %s %s: relative L2 %.2e%n", name, output, error);
-                assertThat(error).as(name + " " + output + " relative L2 against ONNX Runtime").isLessThanOrEqualTo(TOLERANCE);
-            }
-        }
+        OnnxGolden.assertMatches(folder(), name);
     }
 
     @ParameterizedTest

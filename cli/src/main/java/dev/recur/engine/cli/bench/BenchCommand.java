@@ -242,8 +242,11 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Path inputs = Path.of(input);
         if (dryRun) {
-            out.printf(Locale.ROOT, "recur bench --model %s --input %s: one model, Recur%s, about %.0f s%n", model, inputs,
-                    peers.isEmpty() ? "" : " then ONNX Runtime", (peers.size() + 1) * Sampler.estimateSeconds(rules, 0.01));
+            // A 10-ms call assumed; Recur's warm-up may take up to ModelBench.WARM_UP on top.
+            double seconds = (peers.size() + 1) * Sampler.estimateSeconds(rules, 0.01)
+                    + (quick ? 0 : ModelBench.WARM_UP.toSeconds());
+            out.printf(Locale.ROOT, "recur bench --model %s --input %s: one model, Recur%s, at most about %.0f s%n", model,
+                    inputs, peers.isEmpty() ? "" : " then ONNX Runtime", seconds);
             return 0;
         }
         int threadCount = threads.apply();
