@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -103,6 +104,8 @@ public final class OnnxModel implements AutoCloseable {
         TensorArena weights = TensorArena.open("ONNX model " + file.getFileName());
         try {
             List<OnnxStep> steps = new ArrayList<>();
+            Map<String, Integer> uses = useCounts(graph);
+            Map<String, BatchTimeSwap> swaps = new HashMap<>();   // by output name
             for (OnnxProto.NodeProto node : graph.getNodeList()) {
                 String where = OnnxNodeAttributes.where(model, node);
                 if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
@@ -115,10 +118,19 @@ public final class OnnxModel implements AutoCloseable {
                 }
                 String op = node.getOpType();
                 if (OnnxRecurrentNode.handles(op)) {
-                    steps.add(OnnxRecurrentNode.bind(model, node, constants, declaredShapes, weights));
+                    OnnxRecurrentNode recurrent = OnnxRecurrentNode.bind(model, node, constants, declaredShapes, weights);
+                    BatchTimeSwap swap = swaps.get(recurrent.inputName());
+                    if (swap != null && recurrent.readsTimeMajor() && uses.get(recurrent.inputName()) == 1) {
+                        steps.set(swap.step(), null);
+                        recurrent = recurrent.readingBatchMajor(swap.source());
+                    }
+                    steps.add(recurrent);
                 } else if (OnnxOperators.SUPPORTED.contains(op)) {
                     OnnxStep step = OnnxOperators.bind(model, node, constants);   // null: folded into constants
-                    if (step != null) steps.add(step);
+                    if (step != null) {
+                        steps.add(step);
+                        if (swapsBatchAndTime(node)) swaps.put(node.getOutput(0), new BatchTimeSwap(node.getInput(0), steps.size() - 1));
+                    }
                 } else {
                     throw model.error(where + ": operator " + op + " is not supported yet");
                 }
@@ -133,11 +145,34 @@ public final class OnnxModel implements AutoCloseable {
                 }
                 outputs.add(port(model, info, "output"));
             }
+            steps.removeIf(Objects::isNull);
             return new OnnxModel(file, inputs, outputs, constants, steps, weights, kernels);
         } catch (IOException | RuntimeException e) {
             weights.close();
             throw e;
         }
+    }
+
+    /** A {@code Transpose(perm = [1, 0, 2])} of {@code source}, bound as {@code steps[step]}. */
+    private record BatchTimeSwap(String source, int step) {
+    }
+
+    private static boolean swapsBatchAndTime(OnnxProto.NodeProto node) {
+        if (!node.getOpType().equals("Transpose") || node.getInputCount() != 1 || node.getOutputCount() != 1) return false;
+        for (OnnxProto.AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals("perm")) return a.getIntsList().equals(List.of(1L, 0L, 2L));
+        }
+        return false;
+    }
+
+    /** How many node inputs and graph outputs name each value. */
+    private static Map<String, Integer> useCounts(OnnxProto.GraphProto graph) {
+        Map<String, Integer> uses = new HashMap<>();
+        for (OnnxProto.NodeProto node : graph.getNodeList()) {
+            for (String in : node.getInputList()) uses.merge(in, 1, Integer::sum);
+        }
+        for (OnnxProto.ValueInfoProto out : graph.getOutputList()) uses.merge(out.getName(), 1, Integer::sum);
+        return uses;
     }
 
     private static Port port(OnnxModelFile model, OnnxProto.ValueInfoProto info, String what) throws DataFileException {
@@ -181,6 +216,11 @@ public final class OnnxModel implements AutoCloseable {
     /** What a call returns, in the graph's order. */
     public List<Port> outputs() {
         return outputs;
+    }
+
+    /** How many steps the plan runs per call (constant nodes folded, Transposes folded into recurrent nodes). */
+    int stepCount() {
+        return steps.size();
     }
 
     public Path file() {

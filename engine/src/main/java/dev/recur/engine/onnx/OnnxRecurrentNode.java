@@ -67,12 +67,14 @@ final class OnnxRecurrentNode implements OnnxStep {
     private final CellMode[] modes;          // per direction
     private final boolean reverseOnly;
     private final int directions, hidden, inputSize, layout;
+    private final int inputLayout;           // X as [T, B, I] (0) or [B, T, I] (1): layout, unless a Transpose was folded in
     private final String x, w, r, b, lengths, initialH, initialC, peepholes, y, yH, yC;
     private final Weights[] fixedWeights;    // fused path: null when W, R or B come in with each call
     private final OnnxStepwiseRecurrence.Cell[] stepwise;   // per direction, or null: the fused path runs
 
     private OnnxRecurrentNode(String where, Op op, CellMode[] modes, OnnxStepwiseRecurrence.Cell[] stepwise, boolean reverseOnly,
-                              int hidden, int inputSize, int layout, String[] in, String[] out, Weights[] fixedWeights) {
+                              int hidden, int inputSize, int layout, int inputLayout, String[] in, String[] out,
+                              Weights[] fixedWeights) {
         this.where = where;
         this.op = op;
         this.modes = modes;
@@ -82,6 +84,7 @@ final class OnnxRecurrentNode implements OnnxStep {
         this.hidden = hidden;
         this.inputSize = inputSize;
         this.layout = layout;
+        this.inputLayout = inputLayout;
         this.x = in[0];
         this.w = in[1];
         this.r = in[2];
@@ -188,7 +191,28 @@ final class OnnxRecurrentNode implements OnnxStep {
             }
         }
         return new OnnxRecurrentNode(file.path() + ": " + where, op, modes, stepwise, direction.equals("reverse"), hidden,
-                wShape[2], (int) layout, in, out, fixedWeights);
+                wShape[2], (int) layout, (int) layout, in, out, fixedWeights);
+    }
+
+    /** X's name: the value {@link #readingBatchMajor} may replace. */
+    String inputName() {
+        return x;
+    }
+
+    /** Whether X is [T, B, I] (layout 0), the shape a {@code Transpose(perm = [1, 0, 2])} of [B, T, I] gives. */
+    boolean readsTimeMajor() {
+        return inputLayout == 0;
+    }
+
+    /**
+     * This node reading X from {@code batchMajor} [B, T, I] in place of its Transpose to [T, B, I]:
+     * the legacy and dynamo exporters put that Transpose before the LSTM of a batch_first model,
+     * and the layer copies X to time-major memory anyway, so the Transpose's copy can go.
+     */
+    OnnxRecurrentNode readingBatchMajor(String batchMajor) {
+        String[] in = {batchMajor, w, r, b, lengths, initialH, initialC, peepholes};
+        return new OnnxRecurrentNode(where, op, modes, stepwise, reverseOnly, hidden, inputSize, layout, 1, in,
+                new String[]{y, yH, yC}, fixedWeights);
     }
 
     /**
@@ -261,7 +285,7 @@ final class OnnxRecurrentNode implements OnnxStep {
     @Override
     public void run(Map<String, OnnxTensor> values, Kernels kernels) {
         OnnxTensor input = floatInput(values, x, 3);
-        int steps = layout == 0 ? input.dim(0) : input.dim(1), batch = layout == 0 ? input.dim(1) : input.dim(0);
+        int steps = inputLayout == 0 ? input.dim(0) : input.dim(1), batch = inputLayout == 0 ? input.dim(1) : input.dim(0);
         if (input.dim(2) != inputSize) {
             throw new IllegalArgumentException(where + ": input '" + x + "' has " + input.dim(2) + " features, W expects " + inputSize);
         }
@@ -348,13 +372,12 @@ final class OnnxRecurrentNode implements OnnxStep {
         try (Graph g = Graph.inference(kernels)) {
             TensorArena mem = g.arena();
             Weights[] weights = fixedWeights != null ? fixedWeights : callWeights(values, mem);
-            float[] xs = layout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
-            Var xv = g.constant(mem.of(xs, steps, batch, inputSize));
+            Var xv = g.constant(timeMajor(input, steps, batch, mem));
             if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
             for (int d = 0; d < directions; d++) {
                 Weights wd = weights[d];
-                Var h0d = h0 == null ? null : g.constant(mem.of(stateRows(h0, d, batch), batch, hidden));
-                Var c0d = c0 == null ? null : g.constant(mem.of(stateRows(c0, d, batch), batch, hidden));
+                Var h0d = h0 == null ? null : g.constant(stateRows(h0, d, batch, mem));
+                Var c0d = c0 == null ? null : g.constant(stateRows(c0, d, batch, mem));
                 RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
                         wd.bIh() == null ? null : g.constant(wd.bIh()), wd.bHh() == null ? null : g.constant(wd.bHh()), null,
                         h0d, c0d, sampleLengths, reverseOnly || d == 1);
@@ -362,6 +385,32 @@ final class OnnxRecurrentNode implements OnnxStep {
                         result.cN() == null ? null : result.cN().value());
             }
         }
+    }
+
+    /** The input as an off-heap [T, B, I] tensor (from [B, T, I] when inputLayout is 1). */
+    private Tensor timeMajor(OnnxTensor input, int steps, int batch, TensorArena mem) {
+        Tensor out = mem.empty(steps, batch, inputSize);
+        if (inputLayout == 0) {
+            MemorySegment.copy(input.floats(), 0, out.data(), Tensor.FLOAT, 0, input.size());
+            return out;
+        }
+        for (int bi = 0; bi < batch; bi++) {
+            for (int t = 0; t < steps; t++) {
+                MemorySegment.copy(input.floats(), (bi * steps + t) * inputSize, out.data(), Tensor.FLOAT,
+                        (long) (t * batch + bi) * inputSize * Float.BYTES, inputSize);
+            }
+        }
+        return out;
+    }
+
+    /** Direction d's [B, H] rows of a state input, as an off-heap tensor. */
+    private Tensor stateRows(OnnxTensor state, int d, int batch, TensorArena mem) {
+        Tensor out = mem.empty(batch, hidden);
+        for (int bi = 0; bi < batch; bi++) {
+            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            MemorySegment.copy(state.floats(), from, out.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, hidden);
+        }
+        return out;
     }
 
     /** [B, T, I] as [T, B, I]. */
@@ -389,7 +438,7 @@ final class OnnxRecurrentNode implements OnnxStep {
         requireShape(r, rv, directions, gh, hidden);
         if (bv != null) requireShape(b, bv, directions, 2 * gh);
         if (pv != null) requireShape(peepholes, pv, directions, 3 * hidden);
-        float[] xs = layout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
+        float[] xs = inputLayout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
         for (int d = 0; d < directions; d++) {
             float[] wd = java.util.Arrays.copyOfRange(wv.floats(), d * gh * inputSize, (d + 1) * gh * inputSize);
             float[] rd = java.util.Arrays.copyOfRange(rv.floats(), d * gh * hidden, (d + 1) * gh * hidden);

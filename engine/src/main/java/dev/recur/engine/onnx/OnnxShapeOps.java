@@ -211,10 +211,26 @@ final class OnnxShapeOps {
             shape[i] = data.dim(p[i]);
             step[i] = inStrides[p[i]];
         }
+        if (keepsElementOrder(data.shape(), p)) return withShape(data, shape);
         // The last output axis, when it is also the input's last, is a contiguous run in both.
         int run = rank > 0 && p[rank - 1] == rank - 1 ? shape[rank - 1] : 1;
         int outer = run > 1 ? rank - 1 : rank;
         return copyRuns(data, shape, outer, shape, step, 0, run);
+    }
+
+    /**
+     * Whether the permutation moves only axes of size 1 (as in [T, 1, B, H] -> [T, B, 1, H], which
+     * the dynamo exporter writes after every one-direction LSTM): then every element keeps its
+     * place and a transpose is a reshape.
+     */
+    private static boolean keepsElementOrder(int[] shape, int[] perm) {
+        int last = -1;
+        for (int axis : perm) {
+            if (shape[axis] == 1) continue;
+            if (axis < last) return false;
+            last = axis;
+        }
+        return true;
     }
 
     /**

@@ -215,6 +215,48 @@ class OnnxModelTest {
         }
     }
 
+    /**
+     * Transpose(perm = [1, 0, 2]) into a layout-0 node, as the exporters write for batch_first:
+     * the node reads the batch-major value itself (one step fewer), unless the transposed value is
+     * used elsewhere too; both give the golden node's outputs bit for bit.
+     */
+    @Test
+    void aBatchTimeTransposeBeforeARecurrentNodeIsFoldedIntoIt(@TempDir Path dir) throws Exception {
+        String name = "lstm_lengths_initial";
+        OnnxProto.ModelProto golden = OnnxProto.ModelProto.parseFrom(Files.readAllBytes(golden(name + ".onnx")));
+        Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden(name + ".inputs.safetensors"));
+        Map<String, OnnxTensor> expected = runGolden(name, inputs);
+        OnnxTensor x = inputs.get("X");   // [T, B, I]
+        Map<String, OnnxTensor> batchMajor = new HashMap<>(inputs);
+        batchMajor.remove("X");
+        batchMajor.put("X_bt", OnnxShapeOps.transpose(x, new long[]{1, 0, 2}));
+        int goldenSteps;
+        try (OnnxModel model = OnnxModel.load(golden(name + ".onnx"))) {
+            goldenSteps = model.stepCount();
+        }
+        for (boolean transposedIsAlsoAnOutput : new boolean[]{false, true}) {
+            OnnxProto.GraphProto.Builder graph = golden.getGraph().toBuilder();
+            int xAt = graph.getInputList().stream().map(OnnxProto.ValueInfoProto::getName).toList().indexOf("X");
+            graph.setInput(xAt, OnnxProto.ValueInfoProto.newBuilder().setName("X_bt").setType(floatType()));
+            List<OnnxProto.NodeProto> nodes = new ArrayList<>(graph.getNodeList());
+            nodes.addFirst(OnnxProto.NodeProto.newBuilder().setOpType("Transpose").addInput("X_bt").addOutput("X")
+                    .addAttribute(OnnxProto.AttributeProto.newBuilder().setName("perm").addAllInts(List.of(1L, 0L, 2L))
+                            .setType(OnnxProto.AttributeProto.AttributeType.INTS)).build());
+            graph.clearNode().addAllNode(nodes);
+            if (transposedIsAlsoAnOutput) graph.addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("X").setType(floatType()));
+            Path file = Files.write(dir.resolve("transposed" + transposedIsAlsoAnOutput + ".onnx"),
+                    golden.toBuilder().setGraph(graph).build().toByteArray());
+            try (OnnxModel model = OnnxModel.load(file)) {
+                assertThat(model.stepCount()).isEqualTo(transposedIsAlsoAnOutput ? goldenSteps + 1 : goldenSteps);
+                Map<String, OnnxTensor> got = model.run(batchMajor);
+                for (String output : expected.keySet()) {
+                    assertThat(got.get(output).floats()).as(output).containsExactly(expected.get(output).floats());
+                }
+                if (transposedIsAlsoAnOutput) assertThat(got.get("X").floats()).containsExactly(x.floats());
+            }
+        }
+    }
+
     @Test
     void oneModelServesEightThreadsWithTheSequentialResults() throws Exception {
         try (OnnxModel model = OnnxModel.load(golden("lstm_lengths_initial.onnx"))) {
