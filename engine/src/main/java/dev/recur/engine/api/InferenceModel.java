@@ -2,8 +2,10 @@ package dev.recur.engine.api;
 
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.nn.WarmUp;
 import dev.recur.engine.onnx.OnnxModel;
+import dev.recur.engine.train.Checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +18,9 @@ import java.util.Map;
 /**
  * A model loaded once for inference and called from any number of threads: each call keeps its
  * values to itself and shares only the model's read-only weights. Inputs and outputs go by name,
- * as {@link OnnxTensor}s (Java arrays and a shape), which belong to the caller.
+ * as {@link OnnxTensor}s (Java arrays and a shape), which belong to the caller; a Recur
+ * {@link dev.recur.engine.tensor.Tensor} goes in and out by copy ({@link OnnxTensor#of},
+ * {@link OnnxTensor#toTensor}).
  *
  * <pre>{@code
  * try (InferenceModel model = InferenceModel.load(Path.of("classifier.onnx"))) {
@@ -28,19 +32,24 @@ import java.util.Map;
 public interface InferenceModel extends AutoCloseable {
 
     /**
-     * Loads {@code file}: an ONNX model ({@code .onnx}, see docs/onnx.md), or a PyTorch
-     * {@code nn.LSTM/GRU/RNN} state_dict saved with safetensors ({@code .safetensors}, with its
-     * {@code mode} and {@code batch_first} in the metadata, as {@code recur infer} writes them).
+     * Loads {@code file}: an ONNX model ({@code .onnx}, see docs/onnx.md); a checkpoint of
+     * {@code recur train} ({@code .safetensors} whose metadata says {@code format =
+     * recur-checkpoint}: the model its task trained, inputs {@code x} and {@code lengths}, see
+     * docs/embedding.md); or a PyTorch {@code nn.LSTM/GRU/RNN} state_dict saved with safetensors
+     * (with its {@code mode} and {@code batch_first} in the metadata, as {@code recur infer} writes them).
      *
      * @throws DataFileException (one line) for a file of another kind, or one that does not load
      */
     static InferenceModel load(Path file) throws IOException {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isRegularFile(file) && name.endsWith(".onnx")) return new OnnxInferenceModel(OnnxModel.load(file));
-        if (Files.isRegularFile(file) && name.endsWith(".safetensors")) return StateDictInferenceModel.load(file);
+        if (Files.isRegularFile(file) && name.endsWith(".safetensors")) {
+            boolean checkpoint = Checkpoint.FORMAT.equals(SafeTensorsFile.read(file).metadata().get("format"));
+            return checkpoint ? CheckpointInferenceModel.load(file) : StateDictInferenceModel.load(file);
+        }
         DataFileException.requireExists(file, "model", null);
-        throw new DataFileException(file, "expected an ONNX model (.onnx) or a PyTorch nn.LSTM/GRU/RNN state_dict "
-                + "(.safetensors); a checkpoint of recur train loads through dev.recur.engine.train.Checkpoint for now");
+        throw new DataFileException(file, "expected an ONNX model (.onnx), a checkpoint of recur train or a PyTorch "
+                + "nn.LSTM/GRU/RNN state_dict (.safetensors)");
     }
 
     /** The inputs a call gives, in order. */

@@ -1,6 +1,7 @@
 package dev.recur.engine.io;
 
 import dev.recur.engine.tensor.Tensor;
+import dev.recur.engine.tensor.TensorArena;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -64,6 +65,17 @@ public record OnnxTensor(Type type, int[] shape, float[] floats, long[] integers
 
     public static OnnxTensor ofFloats(float[] values, int... shape) {
         return new OnnxTensor(Type.FLOAT, shape, values, null);
+    }
+
+    /** A float32 copy of a Recur tensor (off-heap) on the heap, with its shape. */
+    public static OnnxTensor of(Tensor tensor) {
+        return ofFloats(tensor.toArray(), tensor.shape());
+    }
+
+    /** A float32 value as a Recur tensor of {@code arena}: a copy, freed with the arena. */
+    public Tensor toTensor(TensorArena arena) {
+        if (type != Type.FLOAT) throw new IllegalArgumentException("the value is " + describe() + "; a Recur tensor holds float32");
+        return arena.of(floats, shape);
     }
 
     public static OnnxTensor ofInt32(int[] values, int... shape) {

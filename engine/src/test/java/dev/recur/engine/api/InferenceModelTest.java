@@ -85,7 +85,7 @@ class InferenceModelTest {
     void otherFilesAreRefusedInOneLine() throws Exception {
         Path text = Files.writeString(dir.resolve("model.pt"), "not a model");
         assertThatThrownBy(() -> InferenceModel.load(text)).isInstanceOf(DataFileException.class)
-                .hasMessageContaining("expected an ONNX model (.onnx) or a PyTorch nn.LSTM/GRU/RNN state_dict (.safetensors)");
+                .hasMessageContaining("expected an ONNX model (.onnx), a checkpoint of recur train or a PyTorch nn.LSTM/GRU/RNN state_dict (.safetensors)");
         assertThatThrownBy(() -> InferenceModel.load(dir.resolve("absent.onnx"))).hasMessageContaining("does not exist");
         Path noMode = new SafeTensorsWriter().putF32("weight_ih_l0", new float[12], 4, 3).write(dir.resolve("w.safetensors"));
         assertThatThrownBy(() -> InferenceModel.load(noMode)).isInstanceOf(java.io.IOException.class)

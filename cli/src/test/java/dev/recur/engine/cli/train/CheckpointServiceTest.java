@@ -1,0 +1,120 @@
+package dev.recur.engine.cli.train;
+
+import dev.recur.engine.api.InferenceModel;
+import dev.recur.engine.cli.CliRun;
+import dev.recur.engine.data.TensorsDataset;
+import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.SafeTensorsFile;
+import dev.recur.engine.tensor.TensorArena;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.recur.engine.cli.CliRun.recur;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A checkpoint that {@code recur train} wrote, loaded by a service through
+ * {@link InferenceModel}: on the held-out samples its answers score what {@code recur eval} prints.
+ */
+class CheckpointServiceTest {
+    @TempDir
+    Path dir;
+
+    /** eval's "test_<metric> V" as printed (%.5g). */
+    private static double printed(String evalOut, String metric) {
+        Matcher m = Pattern.compile(metric + " ([-0-9.e+]+)").matcher(evalOut);
+        assertThat(m.find()).as(evalOut).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void aTrainedClassifierAndRegressorAnswerAsRecurEvalScoresThem() throws Exception {
+        for (String kind : new String[]{"classes", "values"}) {
+            Path data = DatasetTasksTest.tensors(dir, kind + ".safetensors", 60, kind);
+            Path out = dir.resolve("run-" + kind);
+            CliRun run = recur("train", "--task", "tensors", "--data", data.toString(), "--hidden", "8", "--batch", "16",
+                    "--steps", "6", "--bidirectional", "--out", out.toString());
+            assertThat(run.exit()).as(run.err()).isZero();
+            Path checkpoint = out.resolve(Trainer.CHECKPOINT);
+            CliRun eval = recur("eval", "--checkpoint", checkpoint.toString());
+            assertThat(eval.exit()).as(eval.err()).isZero();
+
+            SafeTensorsFile file = SafeTensorsFile.read(data);
+            int[] shape = file.shape("x");
+            int steps = shape[1], features = shape[2];
+            int[] heldOut = TensorsTask.split(data, TensorsDataset.load(data)).validation();
+            float[] allX;
+            try (TensorArena arena = TensorArena.open("x")) {
+                allX = file.readFloat("x", arena).toArray();
+            }
+            long[] allLengths = file.readLongs("lengths");
+            float[] x = new float[heldOut.length * steps * features];
+            long[] lengths = new long[heldOut.length];
+            for (int i = 0; i < heldOut.length; i++) {
+                System.arraycopy(allX, heldOut[i] * steps * features, x, i * steps * features, steps * features);
+                lengths[i] = allLengths[heldOut[i]];
+            }
+            try (InferenceModel model = InferenceModel.load(checkpoint)) {
+                Map<String, OnnxTensor> answer = model.run(Map.of("x", OnnxTensor.ofFloats(x, heldOut.length, steps, features),
+                        "lengths", OnnxTensor.ofInt64(lengths, heldOut.length)));
+                if (kind.equals("classes")) {
+                    long[] y = file.readLongs("y");
+                    float[] p = answer.get("probabilities").floats();
+                    int classes = answer.get("probabilities").dim(1), right = 0;
+                    for (int i = 0; i < heldOut.length; i++) {
+                        int best = 0;
+                        for (int c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
+                        if (best == y[heldOut[i]]) right++;
+                    }
+                    assertThat(String.format(Locale.ROOT, "%.5g", (double) right / heldOut.length))
+                            .isEqualTo(String.format(Locale.ROOT, "%.5g", printed(eval.out(), "test_accuracy")));
+                } else {
+                    float[] y;
+                    try (TensorArena arena = TensorArena.open("y")) {
+                        y = file.readFloat("y", arena).toArray();
+                    }
+                    float[] prediction = answer.get("prediction").floats();
+                    double sum = 0;
+                    for (int i = 0; i < heldOut.length; i++) sum += Math.pow(prediction[i] - y[heldOut[i]], 2);
+                    assertThat(sum / heldOut.length).isCloseTo(printed(eval.out(), "test_mse"),
+                            org.assertj.core.data.Percentage.withPercentage(0.01));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTrainedCharacterModelAndForecasterLoadWithTheirInputs() throws Exception {
+        Path text = Files.writeString(dir.resolve("corpus.txt"), "the cat sat on the mat. ".repeat(80));
+        Path chars = dir.resolve("chars");
+        assertThat(recur("train", "--task", "chars", "--text", text.toString(), "--seq", "16", "--hidden", "8",
+                "--batch", "4", "--steps", "2", "--out", chars.toString()).exit()).isZero();
+        try (InferenceModel model = InferenceModel.load(chars.resolve(Trainer.CHECKPOINT))) {
+            assertThat(model.inputs().getFirst().describe()).isEqualTo("int64 [B, T]");
+            OnnxTensor p = model.run(Map.of("x", OnnxTensor.ofInt64(new long[]{0, 1, 2, 3, 4, 5}, 2, 3))).get("probabilities");
+            assertThat(p.shape()).containsExactly(2, 3, (int) "the cat sat on the mat. ".chars().distinct().count());
+        }
+
+        StringBuilder csv = new StringBuilder("day,value\n");
+        for (int i = 0; i < 300; i++) csv.append(i).append(',').append(400 + 5 * Math.sin(i / 4.0)).append('\n');
+        Path series = Files.writeString(dir.resolve("series.csv"), csv);
+        Path forecast = dir.resolve("forecast");
+        assertThat(recur("train", "--task", "forecast", "--csv", series.toString(), "--column", "value", "--window", "20",
+                "--hidden", "8", "--steps", "3", "--out", forecast.toString()).exit()).isZero();
+        try (InferenceModel model = InferenceModel.load(forecast.resolve(Trainer.CHECKPOINT))) {
+            float[] window = new float[20];
+            for (int i = 0; i < 20; i++) window[i] = (float) (400 + 5 * Math.sin((280 + i) / 4.0));
+            float[] next = model.run(Map.of("x", OnnxTensor.ofFloats(window, 1, 20, 1))).get("prediction").floats();
+            assertThat(next).hasSize(7);
+            // In the series' units (around 400), not the normalised ones the model computes in.
+            for (float v : next) assertThat(v).isBetween(350f, 450f);
+        }
+    }
+}
