@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ElementwiseKernelBenchmark {
-    @Param({"add", "sub", "mul", "axpy", "mulAccumulate", "scale", "sigmoid", "tanh", "relu",
+    @Param({"add", "sub", "mul", "axpy", "mulAccumulate", "scale", "sigmoid", "tanh", "relu", "clamp",
             "sigmoidBackward", "tanhBackward", "reluBackward", "sumOfSquares", "roundToBf16"})
     public String kernel;
 
@@ -81,6 +81,7 @@ public class ElementwiseKernelBenchmark {
             case "sigmoid" -> () -> { k.sigmoid(size, a, 0, out, 0); return 0; };
             case "tanh" -> () -> { k.tanh(size, a, 0, out, 0); return 0; };
             case "relu" -> () -> { k.relu(size, a, 0, out, 0); return 0; };
+            case "clamp" -> () -> { k.clamp(size, 0.5f, a, 0, out, 0); return 0; };
             case "sigmoidBackward" -> () -> { k.sigmoidBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "tanhBackward" -> () -> { k.tanhBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "reluBackward" -> () -> { k.reluBackward(size, a, 0, b, 0, out, 0); return 0; };

@@ -1,5 +1,6 @@
 package dev.recur.bench;
 
+import com.google.protobuf.ByteString;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.onnx.OnnxProto;
 import dev.recur.engine.onnx.OnnxModel;
@@ -25,11 +26,13 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * ONNX's original GRU (linear_before_reset = 0, one direction, with B) through {@link OnnxModel}:
- * {@code path=reset-before} runs it on its fast path (OnnxResetBeforeGru: two SGEMMs and the vector
- * kernels per step), {@code path=stepwise} on its reference, the spec's equations step by step
- * (OnnxStepwiseRecurrence), reached by the same node with a clip too large to bind. Shapes
- * "BxTxIxH": a batch of 1, an awkward one, and the bidirectional benchmark model's size.
+ * ONNX recurrent nodes the fused layer does not run, through {@link OnnxModel}, on their two
+ * paths: {@code path=kernels} (OnnxKernelRecurrence: per gate one SGEMM and the engine's vector
+ * kernels per step) and {@code path=stepwise}, their reference (OnnxStepwiseRecurrence: the spec's
+ * equations in double), reached by the same node with Tanh written as ScaledTanh(1, 1), the same
+ * function, which the kernels lack. Nodes: {@code gru-reset-before} (GRU, linear_before_reset = 0,
+ * with B) and {@code lstm-peepholes-clip} (LSTM with P and clip 3). Shapes "BxTxIxH": a batch of 1,
+ * an awkward one, and the bidirectional benchmark model's size.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -38,7 +41,10 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class OnnxRecurrentBenchmark {
-    @Param({"reset-before", "stepwise"})
+    @Param({"gru-reset-before", "lstm-peepholes-clip"})
+    public String node;
+
+    @Param({"kernels", "stepwise"})
     public String path;
 
     @Param({"1x64x64x128", "17x13x13x33", "32x64x64x128"})
@@ -52,29 +58,51 @@ public class OnnxRecurrentBenchmark {
         String[] p = shape.split("x");
         int batch = Integer.parseInt(p[0]), steps = Integer.parseInt(p[1]), input = Integer.parseInt(p[2]);
         int hidden = Integer.parseInt(p[3]);
+        boolean lstm = switch (node) {
+            case "gru-reset-before" -> false;
+            case "lstm-peepholes-clip" -> true;
+            default -> throw new IllegalArgumentException("unknown node '" + node + "'");
+        };
+        int gates = lstm ? 4 : 3;
         SplittableRandom rng = new SplittableRandom(7);
-        OnnxProto.NodeProto.Builder node = OnnxProto.NodeProto.newBuilder().setOpType("GRU").setName("gru")
+        OnnxProto.NodeProto.Builder recurrent = OnnxProto.NodeProto.newBuilder().setOpType(lstm ? "LSTM" : "GRU").setName("rnn")
                 .addInput("X").addInput("W").addInput("R").addInput("B").addOutput("Y")
                 .addAttribute(OnnxProto.AttributeProto.newBuilder().setName("hidden_size").setI(hidden)
                         .setType(OnnxProto.AttributeProto.AttributeType.INT));
+        if (lstm) {
+            recurrent.addInput("").addInput("").addInput("").addInput("P")
+                    .addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(3f)
+                            .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
+        }
         if (path.equals("stepwise")) {
-            node.addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(1e30f)
-                    .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
-        } else if (!path.equals("reset-before")) {
+            OnnxProto.AttributeProto.Builder names = OnnxProto.AttributeProto.newBuilder().setName("activations")
+                    .setType(OnnxProto.AttributeProto.AttributeType.STRINGS).addStrings(ByteString.copyFromUtf8("Sigmoid"))
+                    .addStrings(ByteString.copyFromUtf8("ScaledTanh"));
+            OnnxProto.AttributeProto.Builder alpha = OnnxProto.AttributeProto.newBuilder().setName("activation_alpha")
+                    .setType(OnnxProto.AttributeProto.AttributeType.FLOATS).addFloats(1f);
+            OnnxProto.AttributeProto.Builder beta = OnnxProto.AttributeProto.newBuilder().setName("activation_beta")
+                    .setType(OnnxProto.AttributeProto.AttributeType.FLOATS).addFloats(1f);
+            if (lstm) {
+                names.addStrings(ByteString.copyFromUtf8("ScaledTanh"));
+                alpha.addFloats(1f);
+                beta.addFloats(1f);
+            }
+            recurrent.addAttribute(names).addAttribute(alpha).addAttribute(beta);
+        } else if (!path.equals("kernels")) {
             throw new IllegalArgumentException("unknown path '" + path + "'");
         }
-        OnnxProto.GraphProto graph = OnnxProto.GraphProto.newBuilder().setName("gru").addNode(node)
-                .addInitializer(tensor("W", rng, 1, 3 * hidden, input))
-                .addInitializer(tensor("R", rng, 1, 3 * hidden, hidden))
-                .addInitializer(tensor("B", rng, 1, 6 * hidden))
+        OnnxProto.GraphProto.Builder graph = OnnxProto.GraphProto.newBuilder().setName("rnn").addNode(recurrent)
+                .addInitializer(tensor("W", rng, 1, gates * hidden, input))
+                .addInitializer(tensor("R", rng, 1, gates * hidden, hidden))
+                .addInitializer(tensor("B", rng, 1, 2 * gates * hidden))
                 .addInput(value("X", steps, batch, input))
                 .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("Y")
                         .setType(OnnxProto.TypeProto.newBuilder().setTensorType(OnnxProto.TypeProto.Tensor.newBuilder()
-                                .setElemType(OnnxTensor.Type.FLOAT.code()))))
-                .build();
+                                .setElemType(OnnxTensor.Type.FLOAT.code()))));
+        if (lstm) graph.addInitializer(tensor("P", rng, 1, 3 * hidden));
         OnnxProto.ModelProto proto = OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
                 .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(14)).build();
-        Path file = Files.createTempFile("recur-onnx-gru", ".onnx");
+        Path file = Files.createTempFile("recur-onnx-rnn", ".onnx");
         try {
             Files.write(file, proto.toByteArray());
             model = OnnxModel.load(file);
@@ -107,7 +135,7 @@ public class OnnxRecurrentBenchmark {
     }
 
     @Benchmark
-    public Map<String, OnnxTensor> gru() {
+    public Map<String, OnnxTensor> run() {
         return model.run(inputs);
     }
 

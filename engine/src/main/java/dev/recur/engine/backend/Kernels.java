@@ -63,6 +63,9 @@ public interface Kernels extends Sgemm {
     /** y = max(x, 0) */
     void relu(int n, MemorySegment x, long xOff, MemorySegment y, long yOff);
 
+    /** y = min(max(x, -limit), limit), NaN staying NaN (ONNX's cell clip); y may be x */
+    void clamp(int n, float limit, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
     /** dx += dy * y * (1 - y), y = sigmoid(x) */
     void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff);
 

@@ -33,9 +33,9 @@ import java.util.Map;
  * Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh with linear_before_reset = 1, RNN Tanh or Relu per direction;
  * no peepholes, clip or input_forget) go there. Every other attribute of the spec (GRU's
  * linear_before_reset = 0, peepholes P, input_forget, clip, the other activations with their alpha
- * and beta) runs in ONNX's own gate order: the original GRU (linear_before_reset = 0) with its
- * default activations and no clip on {@link OnnxResetBeforeGru} (the engine's vector kernels), the
- * rest on {@link OnnxStepwiseRecurrence}, the spec's equations step by step.
+ * and beta) runs in ONNX's own gate order: with Sigmoid, Tanh and Relu activations on
+ * {@link OnnxKernelRecurrence} (the engine's kernels, gate by gate), with any other activation on
+ * {@link OnnxStepwiseRecurrence}, the spec's equations step by step.
  */
 final class OnnxRecurrentNode implements OnnxStep {
 
@@ -425,8 +425,8 @@ final class OnnxRecurrentNode implements OnnxStep {
     }
 
     /**
-     * Every direction in ONNX's gate order, with W, R, B and P as the node has them: the original
-     * GRU with its default activations on {@link OnnxResetBeforeGru}, anything else on
+     * Every direction in ONNX's gate order, with W, R, B and P as the node has them: on
+     * {@link OnnxKernelRecurrence} where the kernels have its activations, else on
      * {@link OnnxStepwiseRecurrence}.
      */
     private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
@@ -446,13 +446,13 @@ final class OnnxRecurrentNode implements OnnxStep {
             float[] pd = pv == null ? null : java.util.Arrays.copyOfRange(pv.floats(), d * 3 * hidden, (d + 1) * 3 * hidden);
             float[] yd = outputs.y == null ? null : new float[steps * batch * hidden];
             float[] hd = new float[batch * hidden], cd = op == Op.LSTM ? new float[batch * hidden] : null;
-            float[] h0d = h0 == null ? null : stateRows(h0, d, batch);
-            if (OnnxResetBeforeGru.runs(stepwise[d])) {
-                OnnxResetBeforeGru.run(kernels, steps, batch, inputSize, hidden, xs, wd, rd, bd, sampleLengths, reverseOnly || d == 1,
-                        h0d, yd, hd);
+            float[] h0d = h0 == null ? null : stateRows(h0, d, batch), c0d = c0 == null ? null : stateRows(c0, d, batch);
+            if (OnnxKernelRecurrence.runs(stepwise[d])) {
+                OnnxKernelRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
+                        reverseOnly || d == 1, h0d, c0d, yd, hd, cd);
             } else {
                 OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
-                        reverseOnly || d == 1, h0d, c0 == null ? null : stateRows(c0, d, batch), yd, hd, cd);
+                        reverseOnly || d == 1, h0d, c0d, yd, hd, cd);
             }
             outputs.put(d, yd, hd, cd);
         }

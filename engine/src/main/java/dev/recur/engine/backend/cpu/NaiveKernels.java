@@ -124,6 +124,11 @@ public class NaiveKernels implements Kernels {
     }
 
     @Override
+    public void clamp(int n, float limit, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, Math.min(Math.max(get(x, xOff + i), -limit), limit));
+    }
+
+    @Override
     public void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
         for (int i = 0; i < n; i++) {
             float s = get(y, yOff + i);

@@ -210,6 +210,13 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void clamp(int n, float limit, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).max(-limit).min(limit), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, Math.min(Math.max(get(x, xOff + i), -limit), limit));
+    }
+
+    @Override
     public void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff) {
         int i = 0;
         for (int end = vectorBound(n); i < end; i += L) {

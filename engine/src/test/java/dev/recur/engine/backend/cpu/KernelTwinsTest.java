@@ -1,5 +1,6 @@
 package dev.recur.engine.backend.cpu;
 
+import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +138,28 @@ class KernelTwinsTest extends KernelTwinHarness {
                     assertThat(relu.r(r, "y", i)).as(what + " y[" + i + "]").isEqualTo(Math.max(relu.bufs.get("x").at(i), 0f));
                 }
             });
+            Case clamp = new Case("clamp n=" + n) {{
+                Buf x = in("x", n, -3f, 3f);
+                if (n > 2) {
+                    x.init[x.off] = Float.POSITIVE_INFINITY;
+                    x.init[x.off + 1] = Float.NEGATIVE_INFINITY;
+                }
+                out("y", n);
+            }}.run((k, s) -> k.clamp(n, 1.5f, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+            clamp.both((what, r) -> {
+                for (int i = 0; i < n; i++) {
+                    float v = clamp.bufs.get("x").at(i);
+                    assertThat(clamp.r(r, "y", i)).as(what + " y[" + i + "]").isEqualTo(Math.clamp(v, -1.5f, 1.5f));
+                }
+            });
+            for (Kernels k : new Kernels[]{KernelProvider.naive(), KernelProvider.vector()}) {   // NaN stays NaN
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment nan = arena.allocate((long) n * Float.BYTES, 64);
+                    for (int i = 0; i < n; i++) nan.setAtIndex(JAVA_FLOAT, i, Float.NaN);
+                    k.clamp(n, 1.5f, nan, 0, nan, 0);
+                    for (int i = 0; i < n; i++) assertThat(nan.getAtIndex(JAVA_FLOAT, i)).as(k.name()).isNaN();
+                }
+            }
             new Case("sigmoidBackward n=" + n) {{ in("dy", n); in("y", n, 0f, 1f); inOut("dx", n); }}
                     .run((k, s) -> k.sigmoidBackward(n, s.s("dy"), s.o("dy"), s.s("y"), s.o("y"), s.s("dx"), s.o("dx"))).compare();
             new Case("tanhBackward n=" + n) {{ in("dy", n); in("y", n, -1f, 1f); inOut("dx", n); }}
