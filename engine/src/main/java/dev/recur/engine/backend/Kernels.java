@@ -1,6 +1,7 @@
 package dev.recur.engine.backend;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
 
 /**
  * Every CPU kernel the engine runs. Two implementations exist: {@code NaiveKernels} (plain scalar
@@ -21,6 +22,18 @@ public interface Kernels extends Sgemm {
 
     /** "naive" or "vector". */
     String name();
+
+    /**
+     * Runs {@code body(0 .. tasks - 1)}, independent pieces of work (the directions of a
+     * bidirectional layer, each writing only its own memory), and returns when all are done. The
+     * vector kernels run them at once, one per thread, the kernels each task calls then running
+     * on that thread alone, when the machine has no more threads than tasks: one direction on
+     * both of two cores pays a barrier per time step, two directions side by side pay none. Else,
+     * and on the naive kernels, one after another.
+     */
+    default void runIndependent(int tasks, IntConsumer body) {
+        for (int t = 0; t < tasks; t++) body.accept(t);
+    }
 
     // ---- elementwise over n contiguous floats -------------------------------------------------
 

@@ -366,16 +366,19 @@ final class OnnxRecurrentNode implements OnnxStep {
         void copy(long from, float[] to, int at, int count);
     }
 
-    /** Every direction on the fused layer, with the weights reordered at load (or now, when they are inputs). */
+    /**
+     * Every direction on the fused layer, with the weights reordered at load (or now, when they are
+     * inputs). The directions are independent ({@link Kernels#runIndependent}: side by side on a
+     * machine of two threads), so each has a graph of its own and writes only its own outputs.
+     */
     private void runFused(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
                           int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
-        try (Graph g = Graph.inference(kernels)) {
-            TensorArena mem = g.arena();
-            Weights[] weights = fixedWeights != null ? fixedWeights : callWeights(values, mem);
-            Var xv = g.constant(timeMajor(input, steps, batch, mem));
-            if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
-            for (int d = 0; d < directions; d++) {
-                Weights wd = weights[d];
+        kernels.runIndependent(directions, d -> {
+            try (Graph g = Graph.inference(kernels)) {
+                TensorArena mem = g.arena();
+                Weights wd = fixedWeights != null ? fixedWeights[d] : callWeights(values, d, mem);
+                Var xv = g.constant(timeMajor(input, steps, batch, mem));
+                if (sampleLengths != null) xv = Masking.zeroPadded(xv, sampleLengths);
                 Var h0d = h0 == null ? null : g.constant(stateRows(h0, d, batch, mem));
                 Var c0d = c0 == null ? null : g.constant(stateRows(c0, d, batch, mem));
                 RecurrentLayerOp.Result result = RecurrentLayerOp.forward(modes[d], xv, g.constant(wd.wIh()), g.constant(wd.wHh()),
@@ -384,7 +387,7 @@ final class OnnxRecurrentNode implements OnnxStep {
                 outputs.put(d, outputs.y == null ? null : result.y().value(), result.hN().value(),
                         result.cN() == null ? null : result.cN().value());
             }
-        }
+        });
     }
 
     /** The input as an off-heap [T, B, I] tensor (from [B, T, I] when inputLayout is 1). */
@@ -427,7 +430,7 @@ final class OnnxRecurrentNode implements OnnxStep {
     /**
      * Every direction in ONNX's gate order, with W, R, B and P as the node has them: on
      * {@link OnnxKernelRecurrence} where the kernels have its activations, else on
-     * {@link OnnxStepwiseRecurrence}.
+     * {@link OnnxStepwiseRecurrence}; the directions independent, as on the fused layer.
      */
     private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
                              int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
@@ -439,7 +442,7 @@ final class OnnxRecurrentNode implements OnnxStep {
         if (bv != null) requireShape(b, bv, directions, 2 * gh);
         if (pv != null) requireShape(peepholes, pv, directions, 3 * hidden);
         float[] xs = inputLayout == 0 ? input.floats() : timeMajor(input.floats(), steps, batch);
-        for (int d = 0; d < directions; d++) {
+        kernels.runIndependent(directions, d -> {
             float[] wd = java.util.Arrays.copyOfRange(wv.floats(), d * gh * inputSize, (d + 1) * gh * inputSize);
             float[] rd = java.util.Arrays.copyOfRange(rv.floats(), d * gh * hidden, (d + 1) * gh * hidden);
             float[] bd = bv == null ? null : java.util.Arrays.copyOfRange(bv.floats(), d * 2 * gh, (d + 1) * 2 * gh);
@@ -455,7 +458,7 @@ final class OnnxRecurrentNode implements OnnxStep {
                         reverseOnly || d == 1, h0d, c0d, yd, hd, cd);
             }
             outputs.put(d, yd, hd, cd);
-        }
+        });
     }
 
     /** Direction d's [B, H] rows of a state input, as an array. */
@@ -468,15 +471,14 @@ final class OnnxRecurrentNode implements OnnxStep {
         return out;
     }
 
-    private Weights[] callWeights(Map<String, OnnxTensor> values, TensorArena mem) {
+    /** Direction d's weights, given with this call, reordered into {@code mem}. */
+    private Weights callWeights(Map<String, OnnxTensor> values, int d, TensorArena mem) {
         int gh = op.gates() * hidden;
         OnnxTensor wv = floatInput(values, w, 3), rv = floatInput(values, r, 3), bv = b == null ? null : floatInput(values, b, 2);
         requireShape(w, wv, directions, gh, inputSize);
         requireShape(r, rv, directions, gh, hidden);
         if (bv != null) requireShape(b, bv, directions, 2 * gh);
-        Weights[] weights = new Weights[directions];
-        for (int d = 0; d < directions; d++) weights[d] = reorder(where, op, hidden, inputSize, wv, rv, bv, d, mem);
-        return weights;
+        return reorder(where, op, hidden, inputSize, wv, rv, bv, d, mem);
     }
 
     private int[] sampleLengths(Map<String, OnnxTensor> values, int steps, int batch) {

@@ -61,7 +61,7 @@ public final class CpuParallel {
         if (tasks <= 0) {
             return;
         }
-        if (tasks == 1 || POOL == null || Thread.currentThread() instanceof Worker || !POOL.lock.tryLock()) {
+        if (tasks == 1 || POOL == null || insideATask() || !POOL.lock.tryLock()) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
@@ -72,6 +72,14 @@ public final class CpuParallel {
         } finally {
             POOL.lock.unlock();
         }
+    }
+
+    /**
+     * A worker, or the caller while its own job runs (it holds the pool's lock, which would let it
+     * in again): a kernel called from a task runs inline, on that task's thread.
+     */
+    private static boolean insideATask() {
+        return Thread.currentThread() instanceof Worker || POOL.lock.isHeldByCurrentThread();
     }
 
     /** One member of a {@link #team}: its index in [0, members), the team size, and the team's barrier. */
@@ -89,7 +97,7 @@ public final class CpuParallel {
      */
     public static void team(int wanted, TeamMember body) {
         int members = Math.min(wanted, THREADS);
-        if (members <= 1 || POOL == null || Thread.currentThread() instanceof Worker || !POOL.lock.tryLock()) {
+        if (members <= 1 || POOL == null || insideATask() || !POOL.lock.tryLock()) {
             body.run(0, 1, new SpinBarrier(1));
             return;
         }

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 
 import static dev.recur.engine.backend.Kernels.active;
 import static dev.recur.engine.backend.cpu.NaiveKernels.get;
@@ -50,6 +51,15 @@ public final class VectorKernels implements Kernels {
     @Override
     public String name() {
         return "vector";
+    }
+
+    @Override
+    public void runIndependent(int tasks, IntConsumer body) {
+        if (tasks > 1 && CpuParallel.threads() > 1 && CpuParallel.threads() <= tasks) {
+            CpuParallel.parallelFor(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) body.accept(t);
+        }
     }
 
     @Override

@@ -278,6 +278,25 @@ class SgemmTest {
         }
     }
 
+    /**
+     * Which path a thin product takes: with transB the small-m path (a dot product per element of
+     * C) only while k is long enough to amortise its reductions; each shape against float64.
+     */
+    @Test
+    void thinProductsPickTheirPath() {
+        assertThat(VectorSgemm.usesSmallM(true, 4, 64)).isTrue();
+        assertThat(VectorSgemm.usesSmallM(true, 16, 512)).isTrue();
+        assertThat(VectorSgemm.usesSmallM(true, 16, 128)).isFalse();
+        assertThat(VectorSgemm.usesSmallM(true, 64, 64)).isFalse();
+        assertThat(VectorSgemm.usesSmallM(true, 65, 100_000)).isFalse();
+        assertThat(VectorSgemm.usesSmallM(false, 16, 8)).isTrue();
+        assertThat(VectorSgemm.usesSmallM(false, 17, 8)).isFalse();
+        for (int[] s : new int[][]{{64, 384, 64}, {16, 300, 512}, {9, 50, 288}, {5, 40, 100}}) {
+            Problem problem = Problem.random(false, true, s[0], s[1], s[2], 0, seed("thin", s[0], s[2]));
+            checkBoth(problem, 1f, 0f, problem.nanFilledC());
+        }
+    }
+
     /** The recurrent step: h[B, H] x W^T with W stored [4H, H]. */
     @Test
     void recurrentStepShapes() {
