@@ -133,18 +133,24 @@ public final class Recurrent implements AutoCloseable {
         if (lengths != null) x = Masking.zeroPadded(x, lengths);
         Var[] hN = new Var[layersDirs];
         Var[] cN = c.mode() == CellMode.LSTM ? new Var[layersDirs] : null;
+        boolean sideBySide = c.directions() == 2 && !g.recording() && execution instanceof RecurrentExecution.Fused;
         for (int layer = 0; layer < c.numLayers(); layer++) {
             Var[] outs = new Var[c.directions()];
+            RecurrentLayerOp.Result[] results = new RecurrentLayerOp.Result[c.directions()];
+            Var[] layerH0 = new Var[c.directions()], layerC0 = new Var[c.directions()];
             for (int d = 0; d < c.directions(); d++) {
                 int idx = layer * c.directions() + d;
-                Var layerH0 = h0 == null ? null : stateSlice(h0, idx, batch, c.outputSize());
-                Var layerC0 = c0 == null ? null : stateSlice(c0, idx, batch, c.hiddenSize());
-                Var wIh = parameter(WEIGHT_IH.name(layer, d)).in(g), wHh = parameter(WEIGHT_HH.name(layer, d)).in(g);
-                Var bIh = c.bias() ? parameter(BIAS_IH.name(layer, d)).in(g) : null;
-                Var bHh = c.bias() ? parameter(BIAS_HH.name(layer, d)).in(g) : null;
-                Var wHr = c.projSize() > 0 ? parameter(WEIGHT_HR.name(layer, d)).in(g) : null;
-                RecurrentLayerOp.Result r = execution.layer(c.mode(), x, wIh, wHh, bIh, bHh, wHr, layerH0, layerC0,
-                        lengths, d == 1);
+                layerH0[d] = h0 == null ? null : stateSlice(h0, idx, batch, c.outputSize());
+                layerC0[d] = c0 == null ? null : stateSlice(c0, idx, batch, c.hiddenSize());
+            }
+            if (sideBySide) {
+                results = directionsSideBySide(g, layer, x, layerH0, layerC0, lengths, execution);
+            } else {
+                for (int d = 0; d < c.directions(); d++) results[d] = layer(g, layer, d, x, layerH0[d], layerC0[d], lengths, execution);
+            }
+            for (int d = 0; d < c.directions(); d++) {
+                int idx = layer * c.directions() + d;
+                RecurrentLayerOp.Result r = results[d];
                 outs[d] = r.y();
                 hN[idx] = Shapes.reshape(r.hN(), 1, batch, c.outputSize());
                 if (cN != null) cN[idx] = Shapes.reshape(r.cN(), 1, batch, c.hiddenSize());
@@ -156,6 +162,50 @@ public final class Recurrent implements AutoCloseable {
         }
         Var output = c.batchFirst() ? Shapes.swapLeadingAxes(x) : x;
         return new Output(output, concatStates(hN), cN == null ? null : concatStates(cN));
+    }
+
+    /** One direction of one layer, in {@code g}. */
+    private RecurrentLayerOp.Result layer(Graph g, int layer, int d, Var x, Var h0, Var c0, int[] lengths,
+                                          RecurrentExecution execution) {
+        RecurrentConfig c = config;
+        Var wIh = parameter(WEIGHT_IH.name(layer, d)).in(g), wHh = parameter(WEIGHT_HH.name(layer, d)).in(g);
+        Var bIh = c.bias() ? parameter(BIAS_IH.name(layer, d)).in(g) : null;
+        Var bHh = c.bias() ? parameter(BIAS_HH.name(layer, d)).in(g) : null;
+        Var wHr = c.projSize() > 0 ? parameter(WEIGHT_HR.name(layer, d)).in(g) : null;
+        return execution.layer(c.mode(), x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, d == 1);
+    }
+
+    /**
+     * Both directions of an inference layer at once ({@link dev.recur.engine.backend.Kernels#runIndependent}:
+     * side by side on a machine of two threads, one after another otherwise), each in a graph of
+     * its own, its results copied into {@code g}'s memory, allocated here beforehand.
+     */
+    private RecurrentLayerOp.Result[] directionsSideBySide(Graph g, int layer, Var x, Var[] h0, Var[] c0, int[] lengths,
+                                                           RecurrentExecution execution) {
+        RecurrentConfig c = config;
+        int steps = x.dim(0), batch = x.dim(1);
+        boolean lstm = c.mode() == CellMode.LSTM;
+        Tensor[] y = new Tensor[2], h = new Tensor[2], cell = new Tensor[2];
+        for (int d = 0; d < 2; d++) {
+            y[d] = g.arena().empty(steps, batch, c.outputSize());
+            h[d] = g.arena().empty(batch, c.outputSize());
+            cell[d] = lstm ? g.arena().empty(batch, c.hiddenSize()) : null;
+        }
+        g.kernels().runIndependent(2, d -> {
+            try (Graph local = Graph.inference(g.kernels())) {
+                RecurrentLayerOp.Result r = layer(local, layer, d, local.constant(x.value()),
+                        h0[d] == null ? null : local.constant(h0[d].value()), c0[d] == null ? null : local.constant(c0[d].value()),
+                        lengths, execution);
+                y[d].copyFrom(r.y().value());
+                h[d].copyFrom(r.hN().value());
+                if (lstm) cell[d].copyFrom(r.cN().value());
+            }
+        });
+        RecurrentLayerOp.Result[] out = new RecurrentLayerOp.Result[2];
+        for (int d = 0; d < 2; d++) {
+            out[d] = new RecurrentLayerOp.Result(g.constant(y[d]), g.constant(h[d]), lstm ? g.constant(cell[d]) : null);
+        }
+        return out;
     }
 
     private static Var concatStates(Var[] parts) {
