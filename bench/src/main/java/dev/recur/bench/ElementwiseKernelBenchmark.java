@@ -1,5 +1,6 @@
 package dev.recur.bench;
 
+import dev.recur.engine.backend.GateFunction;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ElementwiseKernelBenchmark {
-    @Param({"add", "sub", "mul", "axpy", "mulAccumulate", "scale", "sigmoid", "tanh", "relu", "clamp",
+    @Param({"add", "sub", "mul", "axpy", "mulAccumulate", "scale", "sigmoid", "tanh", "relu", "clamp", "softplus",
             "sigmoidBackward", "tanhBackward", "reluBackward", "sumOfSquares", "roundToBf16"})
     public String kernel;
 
@@ -82,6 +83,7 @@ public class ElementwiseKernelBenchmark {
             case "tanh" -> () -> { k.tanh(size, a, 0, out, 0); return 0; };
             case "relu" -> () -> { k.relu(size, a, 0, out, 0); return 0; };
             case "clamp" -> () -> { k.clamp(size, 0.5f, a, 0, out, 0); return 0; };
+            case "softplus" -> () -> { k.gateFunction(GateFunction.SOFTPLUS, 0f, 0f, size, a, 0, out, 0); return 0; };
             case "sigmoidBackward" -> () -> { k.sigmoidBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "tanhBackward" -> () -> { k.tanhBackward(size, a, 0, b, 0, out, 0); return 0; };
             case "reluBackward" -> () -> { k.reluBackward(size, a, 0, b, 0, out, 0); return 0; };

@@ -1,6 +1,6 @@
 package dev.recur.bench;
 
-import com.google.protobuf.ByteString;
+import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.onnx.OnnxProto;
 import dev.recur.engine.onnx.OnnxModel;
@@ -27,10 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * ONNX recurrent nodes the fused layer does not run, through {@link OnnxModel}, on their two
- * paths: {@code path=kernels} (OnnxKernelRecurrence: per gate one SGEMM and the engine's vector
- * kernels per step) and {@code path=stepwise}, their reference (OnnxStepwiseRecurrence: the spec's
- * equations in double), reached by the same node with Tanh written as ScaledTanh(1, 1), the same
- * function, which the kernels lack. Nodes: {@code gru-reset-before} (GRU, linear_before_reset = 0,
+ * paths: {@code path=kernels} (OnnxKernelRecurrence: per step one SGEMM and the engine's vector
+ * kernels gate by gate) and {@code path=stepwise}, their reference (OnnxStepwiseRecurrence: the
+ * spec's equations in double, with the naive SGEMM), which a model loaded on the naive kernels runs. Nodes: {@code gru-reset-before} (GRU, linear_before_reset = 0,
  * with B) and {@code lstm-peepholes-clip} (LSTM with P and clip 3). Shapes "BxTxIxH": a batch of 1,
  * an awkward one, and the bidirectional benchmark model's size.
  */
@@ -74,21 +73,7 @@ public class OnnxRecurrentBenchmark {
                     .addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(3f)
                             .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
         }
-        if (path.equals("stepwise")) {
-            OnnxProto.AttributeProto.Builder names = OnnxProto.AttributeProto.newBuilder().setName("activations")
-                    .setType(OnnxProto.AttributeProto.AttributeType.STRINGS).addStrings(ByteString.copyFromUtf8("Sigmoid"))
-                    .addStrings(ByteString.copyFromUtf8("ScaledTanh"));
-            OnnxProto.AttributeProto.Builder alpha = OnnxProto.AttributeProto.newBuilder().setName("activation_alpha")
-                    .setType(OnnxProto.AttributeProto.AttributeType.FLOATS).addFloats(1f);
-            OnnxProto.AttributeProto.Builder beta = OnnxProto.AttributeProto.newBuilder().setName("activation_beta")
-                    .setType(OnnxProto.AttributeProto.AttributeType.FLOATS).addFloats(1f);
-            if (lstm) {
-                names.addStrings(ByteString.copyFromUtf8("ScaledTanh"));
-                alpha.addFloats(1f);
-                beta.addFloats(1f);
-            }
-            recurrent.addAttribute(names).addAttribute(alpha).addAttribute(beta);
-        } else if (!path.equals("kernels")) {
+        if (!path.equals("kernels") && !path.equals("stepwise")) {
             throw new IllegalArgumentException("unknown path '" + path + "'");
         }
         OnnxProto.GraphProto.Builder graph = OnnxProto.GraphProto.newBuilder().setName("rnn").addNode(recurrent)
@@ -105,7 +90,7 @@ public class OnnxRecurrentBenchmark {
         Path file = Files.createTempFile("recur-onnx-rnn", ".onnx");
         try {
             Files.write(file, proto.toByteArray());
-            model = OnnxModel.load(file);
+            model = path.equals("kernels") ? OnnxModel.load(file) : OnnxModel.load(file, KernelProvider.naive());
         } finally {
             Files.delete(file);
         }

@@ -79,6 +79,9 @@ public interface Kernels extends Sgemm {
     /** y = min(max(x, -limit), limit), NaN staying NaN (ONNX's cell clip); y may be x */
     void clamp(int n, float limit, MemorySegment x, long xOff, MemorySegment y, long yOff);
 
+    /** y = f(x) with f's alpha and beta ({@link GateFunction#apply}); y may be x */
+    void gateFunction(GateFunction f, float alpha, float beta, int n, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
     /** dx += dy * y * (1 - y), y = sigmoid(x) */
     void sigmoidBackward(int n, MemorySegment dy, long dyOff, MemorySegment y, long yOff, MemorySegment dx, long dxOff);
 

@@ -1,5 +1,7 @@
 package dev.recur.engine.onnx;
 
+import dev.recur.engine.backend.GateFunction;
+
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +52,21 @@ record OnnxActivation(Kind kind, float alpha, float beta) {
             out[i] = new OnnxActivation(kind, a, b);
         }
         return out;
+    }
+
+    /** The engine's kernel for this function beyond sigmoid, tanh and relu (which have their own): null for those three. */
+    GateFunction gateFunction() {
+        return switch (kind) {
+            case RELU, TANH, SIGMOID -> null;
+            case AFFINE -> GateFunction.AFFINE;
+            case LEAKYRELU -> GateFunction.LEAKY_RELU;
+            case THRESHOLDEDRELU -> GateFunction.THRESHOLDED_RELU;
+            case SCALEDTANH -> GateFunction.SCALED_TANH;
+            case HARDSIGMOID -> GateFunction.HARD_SIGMOID;
+            case ELU -> GateFunction.ELU;
+            case SOFTSIGN -> GateFunction.SOFTSIGN;
+            case SOFTPLUS -> GateFunction.SOFTPLUS;
+        };
     }
 
     double apply(double x) {

@@ -24,10 +24,10 @@ import java.lang.foreign.MemorySegment;
  *          h' = h~ + z ⊙ (h - h~)
  *   RNN    h' = f(clip(pre))
  * </pre>
- * with a sample's state kept and zeros written to y past its length. The activations it runs are
- * Sigmoid, Tanh and Relu (the engine's kernels); a node with another one stays on
- * {@link OnnxStepwiseRecurrence}, the spec's equations in double and this class's reference
- * ({@code OnnxKernelRecurrenceTest} holds the two together).
+ * with a sample's state kept and zeros written to y past its length. Sigmoid, Tanh and Relu have
+ * kernels of their own; the other eight of the spec's activations run on
+ * {@link Kernels#gateFunction}. {@link OnnxStepwiseRecurrence}, the spec's equations in double,
+ * is this class's reference ({@code OnnxKernelRecurrenceTest} holds the two together).
  *
  * <p>Shapes as {@link OnnxStepwiseRecurrence}, gates in ONNX's order (LSTM i, o, f, c; GRU z, r,
  * h): x [T, B, I]; w [G·H, I]; r [G·H, H]; bias [2·G·H] or null; peepholes [3·H] (i, o, f) or
@@ -37,22 +37,9 @@ final class OnnxKernelRecurrence {
     private OnnxKernelRecurrence() {
     }
 
-    /** Whether every activation of {@code cell} is one the engine's kernels compute. */
-    static boolean runs(OnnxStepwiseRecurrence.Cell cell) {
-        for (OnnxActivation a : cell.activations()) {
-            if (a.kind() != OnnxActivation.Kind.SIGMOID && a.kind() != OnnxActivation.Kind.TANH
-                    && a.kind() != OnnxActivation.Kind.RELU) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static void run(OnnxStepwiseRecurrence.Cell cell, Kernels k, int steps, int batch, int input, float[] x, float[] w,
                     float[] r, float[] bias, float[] peepholes, int[] lengths, boolean reverse, float[] h0, float[] c0,
                     float[] y, float[] hN, float[] cN) {
-        if (!runs(cell)) throw new IllegalArgumentException("activations " + java.util.Arrays.toString(cell.activations())
-                + " are not all Sigmoid, Tanh or Relu");
         final int hidden = cell.hidden(), gates = cell.gates(), gh = gates * hidden, n = batch * hidden;
         final boolean lstm = cell.op().equals("LSTM"), gru = cell.op().equals("GRU");
         final boolean resetAfter = gru && cell.linearBeforeReset();   // Rb_h stays inside r ⊙ (...)
@@ -190,7 +177,7 @@ final class OnnxKernelRecurrence {
             case SIGMOID -> k.sigmoid(n, from.data(), 0, to.data(), 0);
             case TANH -> k.tanh(n, from.data(), 0, to.data(), 0);
             case RELU -> k.relu(n, from.data(), 0, to.data(), 0);
-            default -> throw new IllegalArgumentException(a + " has no kernel");
+            default -> k.gateFunction(a.gateFunction(), a.alpha(), a.beta(), n, from.data(), 0, to.data(), 0);
         }
     }
 }

@@ -82,7 +82,11 @@ public final class OnnxModel implements AutoCloseable {
         return load(file, KernelProvider.defaultKernels());
     }
 
-    /** As {@link #load(Path)}, running on {@code kernels} (the vector kernels, or the naive twins). */
+    /**
+     * As {@link #load(Path)}, running on {@code kernels}: the vector kernels, or the naive twins,
+     * the reference configuration (recurrent nodes the fused layer does not run then follow the
+     * spec's equations step by step, {@code OnnxStepwiseRecurrence}).
+     */
     public static OnnxModel load(Path file, Kernels kernels) throws IOException {
         OnnxModelFile model = OnnxModelFile.read(file);
         OnnxProto.GraphProto graph = model.graph();

@@ -5,6 +5,7 @@ import dev.recur.engine.autodiff.Masking;
 import dev.recur.engine.autodiff.RecurrentLayerOp;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
+import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxModelFile;
@@ -33,8 +34,8 @@ import java.util.Map;
  * Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh with linear_before_reset = 1, RNN Tanh or Relu per direction;
  * no peepholes, clip or input_forget) go there. Every other attribute of the spec (GRU's
  * linear_before_reset = 0, peepholes P, input_forget, clip, the other activations with their alpha
- * and beta) runs in ONNX's own gate order: with Sigmoid, Tanh and Relu activations on
- * {@link OnnxKernelRecurrence} (the engine's kernels, gate by gate), with any other activation on
+ * and beta) runs in ONNX's own gate order on {@link OnnxKernelRecurrence} (the engine's kernels,
+ * gate by gate), or, when the model was loaded with the naive kernels, on its reference
  * {@link OnnxStepwiseRecurrence}, the spec's equations step by step.
  */
 final class OnnxRecurrentNode implements OnnxStep {
@@ -429,7 +430,7 @@ final class OnnxRecurrentNode implements OnnxStep {
 
     /**
      * Every direction in ONNX's gate order, with W, R, B and P as the node has them: on
-     * {@link OnnxKernelRecurrence} where the kernels have its activations, else on
+     * {@link OnnxKernelRecurrence}, or, on the naive kernels (the reference configuration), on
      * {@link OnnxStepwiseRecurrence}; the directions independent, as on the fused layer.
      */
     private void runStepwise(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
@@ -450,11 +451,11 @@ final class OnnxRecurrentNode implements OnnxStep {
             float[] yd = outputs.y == null ? null : new float[steps * batch * hidden];
             float[] hd = new float[batch * hidden], cd = op == Op.LSTM ? new float[batch * hidden] : null;
             float[] h0d = h0 == null ? null : stateRows(h0, d, batch), c0d = c0 == null ? null : stateRows(c0, d, batch);
-            if (OnnxKernelRecurrence.runs(stepwise[d])) {
-                OnnxKernelRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
+            if (kernels == KernelProvider.naive()) {
+                OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
                         reverseOnly || d == 1, h0d, c0d, yd, hd, cd);
             } else {
-                OnnxStepwiseRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
+                OnnxKernelRecurrence.run(stepwise[d], kernels, steps, batch, inputSize, xs, wd, rd, bd, pd, sampleLengths,
                         reverseOnly || d == 1, h0d, c0d, yd, hd, cd);
             }
             outputs.put(d, yd, hd, cd);

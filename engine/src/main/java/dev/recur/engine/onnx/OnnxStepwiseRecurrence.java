@@ -10,9 +10,8 @@ import dev.recur.engine.tensor.TensorArena;
  * and input_forget, clip, and every activation function with its alpha and beta). The matrix
  * products (the input projection of all steps at once, each step's recurrent product) go through
  * {@link Kernels#sgemm}; the gate arithmetic is scalar, in double. Readable first: it is the
- * reference {@link OnnxKernelRecurrence} is held to, and the path of the activations the engine's
- * kernels do not compute (Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu,
- * Softsign, Softplus).
+ * reference {@link OnnxKernelRecurrence} is held to, and what a model loaded with the naive
+ * kernels runs.
  *
  * <p>Shapes: x [T, B, I] time-major; w [G·H, I]; r [G·H, H]; bias [2·G·H] ([Wb | Rb]) or null;
  * peepholes [3·H] (i, o, f) or null; h0, c0 [B, H] or null (zeros); y [T, B, H] (or null), hN, cN

@@ -1,5 +1,7 @@
 package dev.recur.engine.onnx;
 
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.OnnxTensorFiles;
 import dev.recur.engine.tensor.RelativeError;
@@ -21,14 +23,19 @@ final class OnnxGolden {
     }
 
     static void assertMatches(Path dir, String stem) throws Exception {
+        assertMatches(dir, stem, KernelProvider.defaultKernels());
+    }
+
+    /** As above, the model loaded on {@code kernels} (the naive twins: the reference paths). */
+    static void assertMatches(Path dir, String stem, Kernels kernels) throws Exception {
         Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(dir.resolve(stem + ".inputs.safetensors"));
         Map<String, OnnxTensor> expected = OnnxTensorFiles.read(dir.resolve(stem + ".expected.safetensors"));
-        try (OnnxModel model = OnnxModel.load(dir.resolve(stem + ".onnx"))) {
+        try (OnnxModel model = OnnxModel.load(dir.resolve(stem + ".onnx"), kernels)) {
             Map<String, OnnxTensor> actual = model.run(inputs);
             assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());   // safetensors sorts its keys
             for (String output : expected.keySet()) {
                 OnnxTensor want = expected.get(output), got = actual.get(output);
-                String what = dir.getFileName() + "/" + stem + " " + output;
+                String what = dir.getFileName() + "/" + stem + " " + output + " (" + kernels.name() + ")";
                 assertThat(got.shape()).as(what + " shape").containsExactly(want.shape());
                 assertThat(got.type()).as(what + " type").isEqualTo(want.type());
                 if (want.type() == OnnxTensor.Type.FLOAT) {

@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * ONNX's recurrent cells on the engine's kernels ({@link OnnxKernelRecurrence}) against their
  * reference, the spec's equations step by step in double ({@link OnnxStepwiseRecurrence}): every
- * operator with clip, LSTM peepholes and input_forget, GRU with linear_before_reset 0 and 1, the
- * three activations the kernels have, on fresh random inputs with awkward sizes, lengths in any
+ * operator with clip, LSTM peepholes and input_forget, GRU with linear_before_reset 0 and 1, all
+ * eleven activations (alphas and betas default and given), on fresh random inputs with awkward sizes, lengths in any
  * order, both directions, with and without B and initial states, on the vector kernels and their
  * naive twins (relative L2 ≤ 1e-5). ONNX Runtime's goldens hold both to ONNX's results.
  */
@@ -38,14 +38,30 @@ class OnnxKernelRecurrenceTest {
             "LSTM, Sigmoid Tanh Tanh, 1, 1, 1, 1, 0.3, false, true, true, false, none",
             "RNN, Tanh, 6, 4, 5, 17, 0.6, true, true, true, true, none",
             "RNN, Sigmoid, 3, 3, 255, 7, NaN, false, false, false, false, none",
-            "RNN, Relu, 5, 2, 4, 513, 1.0, true, true, true, false, none"})
+            "RNN, Relu, 5, 2, 4, 513, 1.0, true, true, true, false, none",
+            // the other eight activations, with ONNX's default alphas and betas
+            "LSTM, HardSigmoid Softsign Elu, 5, 3, 4, 17, NaN, true, true, true, false, peepholes",
+            "GRU, LeakyRelu Softplus, 6, 4, 3, 33, 2.5, true, true, true, true, reset-after",
+            "GRU, ThresholdedRelu ScaledTanh, 4, 17, 5, 5, NaN, false, true, false, false, reset-before",
+            "RNN, Affine, 3, 3, 7, 255, 0.9, true, false, true, false, none",
+            "RNN, Softplus, 5, 1, 3, 17, NaN, false, true, true, true, none",
+            "RNN, Elu, 5, 2, 3, 3, NaN, true, true, false, false, alpha=0.7",
+            "RNN, ScaledTanh, 5, 2, 3, 16, NaN, true, true, false, false, alpha=1.5 beta=0.4",
+            "RNN, HardSigmoid, 5, 2, 3, 16, NaN, true, true, false, false, alpha=0.3 beta=0.6",
+            "RNN, LeakyRelu, 5, 2, 3, 16, NaN, true, true, false, false, alpha=0.2",
+            "RNN, ThresholdedRelu, 5, 2, 3, 16, NaN, true, true, false, false, alpha=0.1",
+            "RNN, Affine, 5, 2, 3, 16, NaN, true, true, false, false, alpha=-0.5 beta=0.25"})
     void matchesTheStepwiseReference(String op, String activationNames, int steps, int batch, int input, int hidden, float clip,
                                      boolean withLengths, boolean withBias, boolean withStates, boolean reverse, String option) {
         SplittableRandom rng = new SplittableRandom(System.nanoTime());
-        OnnxActivation[] activations = OnnxActivation.parse(java.util.List.of(activationNames.split(" ")), java.util.List.of(), java.util.List.of());
+        java.util.List<Float> alphas = new java.util.ArrayList<>(), betas = new java.util.ArrayList<>();
+        for (String part : option.split(" ")) {
+            if (part.startsWith("alpha=")) alphas.add(Float.parseFloat(part.substring(6)));
+            if (part.startsWith("beta=")) betas.add(Float.parseFloat(part.substring(5)));
+        }
+        OnnxActivation[] activations = OnnxActivation.parse(java.util.List.of(activationNames.split(" ")), alphas, betas);
         OnnxStepwiseRecurrence.Cell cell = new OnnxStepwiseRecurrence.Cell(op, hidden, activations, clip,
                 option.contains("input-forget"), option.equals("reset-after"));
-        assertThat(OnnxKernelRecurrence.runs(cell)).isTrue();
         int gates = cell.gates();
         boolean lstm = op.equals("LSTM");
         float[] x = uniform(rng, steps * batch * input, 1), w = uniform(rng, gates * hidden * input, 0.6f);

@@ -1,6 +1,8 @@
 package dev.recur.engine.onnx;
 
 import com.google.protobuf.ByteString;
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.OnnxTensorFiles;
@@ -192,82 +194,31 @@ class OnnxModelTest {
     }
 
     /**
-     * The three paths of a recurrent node agree where all apply: a clip too large to bind sends a
-     * plain node to the kernel path (OnnxKernelRecurrence), and Tanh written as ScaledTanh(1, 1),
-     * Relu as ThresholdedRelu(0) (the same functions, which the kernels lack) to the spec's
-     * equations (OnnxStepwiseRecurrence); both give the fused layer's results.
+     * The paths of a recurrent node agree where all apply: a clip too large to bind sends a plain
+     * node off the fused layer, to the kernel path (OnnxKernelRecurrence) on the vector kernels and
+     * to the spec's equations (OnnxStepwiseRecurrence) on the naive ones; both give the fused
+     * layer's results.
      */
     @ParameterizedTest
     @ValueSource(strings = {"lstm_lengths_initial", "gru_reverse_lengths", "rnn_relu_bidirectional", "lstm_layout1",
             "gru_bidirectional_layout1"})
     void kernelAndStepwisePathsAgreeWithTheFusedLayer(String name, @TempDir Path dir) throws Exception {
         OnnxProto.ModelProto fused = OnnxProto.ModelProto.parseFrom(Files.readAllBytes(golden(name + ".onnx")));
+        OnnxProto.GraphProto.Builder graph = fused.getGraph().toBuilder();
+        graph.getNodeBuilder(0).addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(1e30f)
+                .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
+        Path file = Files.write(dir.resolve("clipped.onnx"), fused.toBuilder().setGraph(graph).build().toByteArray());
         Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(golden(name + ".inputs.safetensors"));
         Map<String, OnnxTensor> viaFused = runGolden(name, inputs);
-        for (String path : new String[]{"kernels", "stepwise"}) {
-            OnnxProto.GraphProto.Builder graph = fused.getGraph().toBuilder();
-            OnnxProto.NodeProto.Builder node = graph.getNodeBuilder(0);
-            if (path.equals("kernels")) {
-                node.addAttribute(OnnxProto.AttributeProto.newBuilder().setName("clip").setF(1e30f)
-                        .setType(OnnxProto.AttributeProto.AttributeType.FLOAT));
-            } else {
-                writeTanhAndReluAsTheirTwins(node);
-            }
-            Path file = Files.write(dir.resolve(path + ".onnx"), fused.toBuilder().setGraph(graph).build().toByteArray());
-            try (OnnxModel model = OnnxModel.load(file)) {
+        for (Kernels kernels : new Kernels[]{KernelProvider.vector(), KernelProvider.naive()}) {
+            try (OnnxModel model = OnnxModel.load(file, kernels)) {
                 Map<String, OnnxTensor> got = model.run(inputs);
                 for (String output : viaFused.keySet()) {
                     assertThat(RelativeError.l2(got.get(output).floats(), viaFused.get(output).floats()))
-                            .as(name + " " + path + " " + output).isLessThanOrEqualTo(1e-5);
+                            .as(name + " " + kernels.name() + " " + output).isLessThanOrEqualTo(1e-5);
                 }
             }
         }
-    }
-
-    /** The node's activations (its own, or the op's defaults) with Tanh as ScaledTanh(1, 1) and Relu as ThresholdedRelu(0). */
-    private static void writeTanhAndReluAsTheirTwins(OnnxProto.NodeProto.Builder node) {
-        List<String> names = new ArrayList<>();
-        boolean bidirectional = false;
-        int listed = -1;
-        for (int i = 0; i < node.getAttributeCount(); i++) {
-            OnnxProto.AttributeProto a = node.getAttribute(i);
-            if (a.getName().equals("activations")) {
-                for (com.google.protobuf.ByteString b : a.getStringsList()) names.add(b.toStringUtf8());
-                listed = i;
-            }
-            if (a.getName().equals("direction")) bidirectional = a.getS().toStringUtf8().equals("bidirectional");
-        }
-        if (listed >= 0) node.removeAttribute(listed);
-        if (names.isEmpty()) {
-            List<String> one = switch (node.getOpType()) {
-                case "LSTM" -> List.of("Sigmoid", "Tanh", "Tanh");
-                case "GRU" -> List.of("Sigmoid", "Tanh");
-                default -> List.of("Tanh");
-            };
-            names.addAll(one);
-            if (bidirectional) names.addAll(one);
-        }
-        OnnxProto.AttributeProto.Builder activations = OnnxProto.AttributeProto.newBuilder().setName("activations")
-                .setType(OnnxProto.AttributeProto.AttributeType.STRINGS);
-        OnnxProto.AttributeProto.Builder alpha = OnnxProto.AttributeProto.newBuilder().setName("activation_alpha")
-                .setType(OnnxProto.AttributeProto.AttributeType.FLOATS);
-        OnnxProto.AttributeProto.Builder beta = OnnxProto.AttributeProto.newBuilder().setName("activation_beta")
-                .setType(OnnxProto.AttributeProto.AttributeType.FLOATS);
-        for (String n : names) {
-            String twin = switch (n.toLowerCase(java.util.Locale.ROOT)) {
-                case "tanh" -> "ScaledTanh";
-                case "relu" -> "ThresholdedRelu";
-                default -> n;
-            };
-            if (twin.equals("ScaledTanh")) {
-                alpha.addFloats(1f);
-                beta.addFloats(1f);
-            } else if (twin.equals("ThresholdedRelu")) {
-                alpha.addFloats(0f);
-            }
-            activations.addStrings(ByteString.copyFromUtf8(twin));
-        }
-        node.addAttribute(activations).addAttribute(alpha).addAttribute(beta);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.recur.engine.onnx;
 
+import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.io.DataFileException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +53,7 @@ class OnnxRecurrentGoldenTest {
     @MethodSource("cases")
     void matchesOnnxRuntime(String name) throws Exception {
         OnnxGolden.assertMatches(folder(), name);
+        OnnxGolden.assertMatches(folder(), name, KernelProvider.naive());   // the reference paths too
     }
 
     @ParameterizedTest

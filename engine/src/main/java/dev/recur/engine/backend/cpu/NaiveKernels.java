@@ -1,5 +1,6 @@
 package dev.recur.engine.backend.cpu;
 
+import dev.recur.engine.backend.GateFunction;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
@@ -126,6 +127,12 @@ public class NaiveKernels implements Kernels {
     @Override
     public void clamp(int n, float limit, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (int i = 0; i < n; i++) put(y, yOff + i, Math.min(Math.max(get(x, xOff + i), -limit), limit));
+    }
+
+    @Override
+    public void gateFunction(GateFunction f, float alpha, float beta, int n, MemorySegment x, long xOff, MemorySegment y,
+                             long yOff) {
+        for (int i = 0; i < n; i++) put(y, yOff + i, f.apply(get(x, xOff + i), alpha, beta));
     }
 
     @Override

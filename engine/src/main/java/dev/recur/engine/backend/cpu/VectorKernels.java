@@ -1,5 +1,6 @@
 package dev.recur.engine.backend.cpu;
 
+import dev.recur.engine.backend.GateFunction;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
 import dev.recur.engine.backend.Sgemm;
@@ -224,6 +225,28 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         for (int end = vectorBound(n); i < end; i += L) store(load(x, xOff + i).max(-limit).min(limit), y, yOff + i);
         for (; i < n; i++) put(y, yOff + i, Math.min(Math.max(get(x, xOff + i), -limit), limit));
+    }
+
+    @Override
+    public void gateFunction(GateFunction f, float alpha, float beta, int n, MemorySegment x, long xOff, MemorySegment y,
+                             long yOff) {
+        int i = 0;
+        for (int end = vectorBound(n); i < end; i += L) store(gateFunction(f, alpha, beta, load(x, xOff + i)), y, yOff + i);
+        for (; i < n; i++) put(y, yOff + i, f.apply(get(x, xOff + i), alpha, beta));
+    }
+
+    /** {@link GateFunction#apply} on a vector (the Vector API's EXP, EXPM1, LOG1P and TANH where it needs them). */
+    private static FloatVector gateFunction(GateFunction f, float alpha, float beta, FloatVector v) {
+        return switch (f) {
+            case AFFINE -> v.fma(alpha, beta);
+            case LEAKY_RELU -> v.blend(v.mul(alpha), v.lt(0f));
+            case THRESHOLDED_RELU -> v.blend(0f, v.compare(VectorOperators.LT, alpha));
+            case SCALED_TANH -> v.mul(beta).lanewise(VectorOperators.TANH).mul(alpha);
+            case HARD_SIGMOID -> v.fma(alpha, beta).max(0f).min(1f);
+            case ELU -> v.blend(v.lanewise(VectorOperators.EXPM1).mul(alpha), v.lt(0f));
+            case SOFTSIGN -> v.div(v.abs().add(1f));
+            case SOFTPLUS -> v.max(0f).add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+        };
     }
 
     @Override

@@ -160,6 +160,28 @@ class KernelTwinsTest extends KernelTwinHarness {
                     for (int i = 0; i < n; i++) assertThat(nan.getAtIndex(JAVA_FLOAT, i)).as(k.name()).isNaN();
                 }
             }
+            for (dev.recur.engine.backend.GateFunction f : dev.recur.engine.backend.GateFunction.values()) {
+                float alpha = 0.7f, beta = -0.4f;
+                Case gate = new Case(f + " n=" + n) {{ in("x", n, -6f, 6f); out("y", n); }}
+                        .run((k, s) -> k.gateFunction(f, alpha, beta, n, s.s("x"), s.o("x"), s.s("y"), s.o("y"))).compare();
+                gate.both((what, r) -> {   // against the definition in double
+                    for (int i = 0; i < n; i++) {
+                        double x = gate.bufs.get("x").at(i);
+                        double expect = switch (f) {
+                            case AFFINE -> alpha * x + beta;
+                            case LEAKY_RELU -> x >= 0 ? x : alpha * x;
+                            case THRESHOLDED_RELU -> x >= alpha ? x : 0;
+                            case SCALED_TANH -> alpha * Math.tanh(beta * x);
+                            case HARD_SIGMOID -> Math.min(Math.max(alpha * x + beta, 0), 1);
+                            case ELU -> x >= 0 ? x : alpha * (Math.exp(x) - 1);
+                            case SOFTSIGN -> x / (1 + Math.abs(x));
+                            case SOFTPLUS -> Math.log1p(Math.exp(x));
+                        };
+                        assertThat((double) gate.r(r, "y", i)).as(what + " y[" + i + "]")
+                                .isCloseTo(expect, org.assertj.core.data.Offset.offset(2e-6 * Math.max(1, Math.abs(expect))));
+                    }
+                });
+            }
             new Case("sigmoidBackward n=" + n) {{ in("dy", n); in("y", n, 0f, 1f); inOut("dx", n); }}
                     .run((k, s) -> k.sigmoidBackward(n, s.s("dy"), s.o("dy"), s.s("y"), s.o("y"), s.s("dx"), s.o("dx"))).compare();
             new Case("tanhBackward n=" + n) {{ in("dy", n); in("y", n, -1f, 1f); inOut("dx", n); }}
