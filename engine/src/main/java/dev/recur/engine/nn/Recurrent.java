@@ -136,16 +136,17 @@ public final class Recurrent implements AutoCloseable {
         boolean sideBySide = c.directions() == 2 && !g.recording() && execution instanceof RecurrentExecution.Fused;
         for (int layer = 0; layer < c.numLayers(); layer++) {
             Var[] outs = new Var[c.directions()];
-            RecurrentLayerOp.Result[] results = new RecurrentLayerOp.Result[c.directions()];
             Var[] layerH0 = new Var[c.directions()], layerC0 = new Var[c.directions()];
             for (int d = 0; d < c.directions(); d++) {
                 int idx = layer * c.directions() + d;
                 layerH0[d] = h0 == null ? null : stateSlice(h0, idx, batch, c.outputSize());
                 layerC0[d] = c0 == null ? null : stateSlice(c0, idx, batch, c.hiddenSize());
             }
+            RecurrentLayerOp.Result[] results;
             if (sideBySide) {
                 results = directionsSideBySide(g, layer, x, layerH0, layerC0, lengths, execution);
             } else {
+                results = new RecurrentLayerOp.Result[c.directions()];
                 for (int d = 0; d < c.directions(); d++) results[d] = layer(g, layer, d, x, layerH0[d], layerC0[d], lengths, execution);
             }
             for (int d = 0; d < c.directions(); d++) {
