@@ -1,10 +1,12 @@
 package dev.recur.engine.cli;
 
+import dev.recur.engine.api.InferenceModel;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.WeightPrecision;
 import dev.recur.engine.backend.gpu.GpuContext;
+import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.OnnxTensorFiles;
 import dev.recur.engine.io.RecurrentStateDict;
@@ -14,7 +16,6 @@ import dev.recur.engine.nn.Parameter;
 import dev.recur.engine.nn.Recurrent;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
-import dev.recur.engine.onnx.OnnxModel;
 import dev.recur.engine.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,14 +38,17 @@ import java.util.concurrent.Callable;
 @Command(name = "infer", mixinStandardHelpOptions = true, description = {
         "Run an nn.LSTM/GRU/RNN state_dict (safetensors) on inputs; optionally backward.",
         "Or run an ONNX model (--model FILE.onnx): --input holds one tensor per graph input under its ONNX name, "
-                + "in the dtype the graph declares (F32, I32, I64); --output receives every graph output under its ONNX name."})
+                + "in the dtype the graph declares (F32, I32, I64); --output receives every graph output under its ONNX name.",
+        "Or a checkpoint of recur train (--model checkpoint.safetensors): --input holds 'x' [B,T,I] (int64 [B,T] "
+                + "character ids for --task chars) and optionally 'lengths' [B]; --output receives 'logits' and "
+                + "'probabilities', or 'prediction' (docs/embedding.md)."})
 public final class InferCommand implements Callable<Integer> {
     @Option(names = "--weights", description = "state_dict() of nn.LSTM/GRU/RNN as safetensors (float32)")
     Path weights;
 
-    @Option(names = "--model", paramLabel = "FILE.onnx", description = "an ONNX model instead of --weights (inference; "
-            + "LSTM, GRU and RNN nodes so far, see docs/onnx.md)")
-    Path onnxModel;
+    @Option(names = "--model", paramLabel = "FILE", description = "an ONNX model (.onnx, see docs/onnx.md) or a checkpoint "
+            + "of recur train (.safetensors) instead of --weights, for inference")
+    Path model;
 
     @Option(names = "--input", required = true, description = "safetensors with 'input' [T,B,I] (or [B,T,I]), "
             + "optional 'lengths' int64 [B], 'h0' [L*D,B,H_out], 'c0' [L*D,B,H]; with --model, the graph's inputs by name")
@@ -73,11 +77,11 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((weights == null) == (onnxModel == null)) {
-            throw new UserError("give either --weights (a PyTorch state_dict) or --model (an ONNX model), not "
+        if ((weights == null) == (model == null)) {
+            throw new UserError("give either --weights (a PyTorch state_dict) or --model (an ONNX model or a checkpoint), not "
                     + (weights == null ? "neither" : "both"));
         }
-        if (onnxModel != null) return runOnnx();
+        if (model != null) return runModel();
         weightPrecision.requireFp32Because(gradOutput != null, "--grad-output");
         weightPrecision.requireFp32Because(device.isCuda(), "--device cuda");
         try (GpuContext gpu = device.openGpu()) {   // null for cpu; fails with one line where CUDA is not usable
@@ -132,20 +136,25 @@ public final class InferCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** An ONNX model on the CPU: inputs and outputs by their graph names. */
-    private Integer runOnnx() throws IOException {
+    /** An ONNX model or a checkpoint of recur train on the CPU ({@link InferenceModel}): inputs and outputs by name. */
+    private Integer runModel() throws IOException {
         String notApplicable = mode != null ? "--mode" : batchFirst ? "--batch-first" : gradOutput != null ? "--grad-output"
                 : device.isCuda() ? "--device cuda" : null;
         if (notApplicable != null) {
-            throw new UserError(notApplicable + " does not apply to --model: an ONNX model declares its own shapes, and "
+            throw new UserError(notApplicable + " does not apply to --model: the model declares its own shapes, and "
                     + "Recur runs it for inference on the CPU");
         }
         if (weightPrecision.precision() != WeightPrecision.FP32) {
             throw new UserError("--weight-precision " + weightPrecision.precision() + " is not supported with --model yet");
         }
-        try (OnnxModel model = OnnxModel.load(onnxModel, kernels.kernels())) {
+        DataFileException.requireFile(model, "model");
+        if (!model.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") && !InferenceModel.isCheckpoint(model)) {
+            throw new UserError(model + ": expected an ONNX model (.onnx) or a checkpoint of recur train; a PyTorch "
+                    + "state_dict goes in --weights");
+        }
+        try (InferenceModel loaded = InferenceModel.load(model, kernels.kernels())) {
             Map<String, OnnxTensor> inputs = OnnxTensorFiles.read(input);
-            OnnxTensorFiles.write(model.run(inputs), output);
+            OnnxTensorFiles.write(loaded.run(inputs), output);
         }
         return 0;
     }

@@ -70,7 +70,7 @@ class InferOnnxCommandTest {
                 dir.resolve("out.safetensors").toString()};
         CliRun both = recur(concat(base, "--model", golden("lstm_forward.onnx").toString(), "--weights", "w.safetensors"));
         assertThat(both.exit()).isEqualTo(2);
-        assertThat(both.err()).contains("give either --weights (a PyTorch state_dict) or --model (an ONNX model), not both");
+        assertThat(both.err()).contains("give either --weights (a PyTorch state_dict) or --model (an ONNX model or a checkpoint), not both");
         CliRun neither = recur(base);
         assertThat(neither.err()).contains("not neither");
         CliRun batchFirst = recur(concat(base, "--model", golden("lstm_forward.onnx").toString(), "--batch-first"));

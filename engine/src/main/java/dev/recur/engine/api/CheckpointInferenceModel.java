@@ -3,7 +3,6 @@ package dev.recur.engine.api;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
-import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
@@ -68,13 +67,14 @@ final class CheckpointInferenceModel implements InferenceModel {
     private final RecurrentConfig rnn;
     private final int outputWidth;
     private final double mean, std;          // forecast: the series' normalisation; else 0 and 1
-    private final Kernels kernels = KernelProvider.defaultKernels();
+    private final Kernels kernels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<OnnxModel.Port> inputs, outputs;
 
-    private CheckpointInferenceModel(Path file, Head head, Module model, RecurrentConfig rnn, int outputWidth,
+    private CheckpointInferenceModel(Path file, Kernels kernels, Head head, Module model, RecurrentConfig rnn, int outputWidth,
                                      double mean, double std) {
         this.file = file;
+        this.kernels = kernels;
         this.head = head;
         this.model = model;
         this.rnn = rnn;
@@ -97,7 +97,7 @@ final class CheckpointInferenceModel implements InferenceModel {
     }
 
     /** Reads {@code file}'s metadata, builds the model it describes and loads its parameters. */
-    static CheckpointInferenceModel load(Path file) throws IOException {
+    static CheckpointInferenceModel load(Path file, Kernels kernels) throws IOException {
         Checkpoint saved = Checkpoint.read(file);
         Map<String, String> m = saved.modelConfig();
         String headName = m.getOrDefault("head", "");
@@ -133,7 +133,7 @@ final class CheckpointInferenceModel implements InferenceModel {
                 mean = doubleValue(file, saved.task(), "mean");
                 std = doubleValue(file, saved.task(), "std");
             }
-            return new CheckpointInferenceModel(file, head, model, rnn, width, mean, std);
+            return new CheckpointInferenceModel(file, kernels, head, model, rnn, width, mean, std);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;

@@ -1,5 +1,7 @@
 package dev.recur.engine.api;
 
+import dev.recur.engine.backend.KernelProvider;
+import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.SafeTensorsFile;
@@ -41,15 +43,24 @@ public interface InferenceModel extends AutoCloseable {
      * @throws DataFileException (one line) for a file of another kind, or one that does not load
      */
     static InferenceModel load(Path file) throws IOException {
+        return load(file, KernelProvider.defaultKernels());
+    }
+
+    /** As {@link #load(Path)}, running on {@code kernels} (the vector kernels, or the naive twins). */
+    static InferenceModel load(Path file, Kernels kernels) throws IOException {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (Files.isRegularFile(file) && name.endsWith(".onnx")) return new OnnxInferenceModel(OnnxModel.load(file));
+        if (Files.isRegularFile(file) && name.endsWith(".onnx")) return new OnnxInferenceModel(OnnxModel.load(file, kernels));
         if (Files.isRegularFile(file) && name.endsWith(".safetensors")) {
-            boolean checkpoint = Checkpoint.FORMAT.equals(SafeTensorsFile.read(file).metadata().get("format"));
-            return checkpoint ? CheckpointInferenceModel.load(file) : StateDictInferenceModel.load(file);
+            return isCheckpoint(file) ? CheckpointInferenceModel.load(file, kernels) : StateDictInferenceModel.load(file, kernels);
         }
         DataFileException.requireExists(file, "model", null);
         throw new DataFileException(file, "expected an ONNX model (.onnx), a checkpoint of recur train or a PyTorch "
                 + "nn.LSTM/GRU/RNN state_dict (.safetensors)");
+    }
+
+    /** Whether {@code file} (safetensors) is a checkpoint of {@code recur train}: its metadata's {@code format}. */
+    static boolean isCheckpoint(Path file) throws IOException {
+        return Checkpoint.FORMAT.equals(SafeTensorsFile.read(file).metadata().get("format"));
     }
 
     /** The inputs a call gives, in order. */

@@ -3,7 +3,6 @@ package dev.recur.engine.api;
 import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
-import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.io.RecurrentStateDict;
@@ -31,19 +30,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class StateDictInferenceModel implements InferenceModel {
     private final Path file;
     private final Recurrent model;
-    private final Kernels kernels = KernelProvider.defaultKernels();
+    private final Kernels kernels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<OnnxModel.Port> inputs, outputs;
 
-    private StateDictInferenceModel(Path file, Recurrent model) {
+    private StateDictInferenceModel(Path file, Recurrent model, Kernels kernels) {
         this.file = file;
+        this.kernels = kernels;
         this.model = model;
         this.inputs = List.copyOf(ports(model.config(), true));
         this.outputs = List.copyOf(ports(model.config(), false));
     }
 
-    static StateDictInferenceModel load(Path file) throws IOException {
-        return new StateDictInferenceModel(file, RecurrentStateDict.load(SafeTensorsFile.read(file), "", null, false));
+    static StateDictInferenceModel load(Path file, Kernels kernels) throws IOException {
+        return new StateDictInferenceModel(file, RecurrentStateDict.load(SafeTensorsFile.read(file), "", null, false), kernels);
     }
 
     @Override

@@ -4,7 +4,9 @@ import dev.recur.engine.api.InferenceModel;
 import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.data.TensorsDataset;
 import dev.recur.engine.io.OnnxTensor;
+import dev.recur.engine.io.OnnxTensorFiles;
 import dev.recur.engine.io.SafeTensorsFile;
+import dev.recur.engine.io.SafeTensorsWriter;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +66,15 @@ class CheckpointServiceTest {
             try (InferenceModel model = InferenceModel.load(checkpoint)) {
                 Map<String, OnnxTensor> answer = model.run(Map.of("x", OnnxTensor.ofFloats(x, heldOut.length, steps, features),
                         "lengths", OnnxTensor.ofInt64(lengths, heldOut.length)));
+                // recur infer --model gives the same answers from files
+                Path in = new SafeTensorsWriter().putF32("x", x, heldOut.length, steps, features)
+                        .putI64("lengths", lengths, heldOut.length).write(dir.resolve(kind + "-in.safetensors"));
+                Path answers = dir.resolve(kind + "-out.safetensors");
+                CliRun infer = recur("infer", "--model", checkpoint.toString(), "--input", in.toString(), "--output", answers.toString());
+                assertThat(infer.exit()).as(infer.err()).isZero();
+                Map<String, OnnxTensor> written = OnnxTensorFiles.read(answers);
+                assertThat(written.keySet()).containsExactlyInAnyOrderElementsOf(answer.keySet());
+                for (String key : answer.keySet()) assertThat(written.get(key).floats()).containsExactly(answer.get(key).floats());
                 if (kind.equals("classes")) {
                     long[] y = file.readLongs("y");
                     float[] p = answer.get("probabilities").floats();
@@ -88,6 +99,18 @@ class CheckpointServiceTest {
                 }
             }
         }
+    }
+
+    @Test
+    void inferRefusesAStateDictAsModelInOneLine() throws Exception {
+        Path stateDict = new SafeTensorsWriter().putF32("weight_ih_l0", new float[12], 4, 3).write(dir.resolve("sd.safetensors"));
+        Path in = new SafeTensorsWriter().putF32("x", new float[3], 1, 1, 3).write(dir.resolve("in.safetensors"));
+        Path out = dir.resolve("out.safetensors");
+        CliRun run = recur("infer", "--model", stateDict.toString(), "--input", in.toString(), "--output", out.toString());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("sd.safetensors: expected an ONNX model (.onnx) or a checkpoint of recur train; "
+                + "a PyTorch state_dict goes in --weights").hasLineCount(1);
+        assertThat(out).doesNotExist();
     }
 
     @Test
