@@ -187,7 +187,7 @@ final class CheckpointInferenceModel implements InferenceModel {
         }
         int batch = x.dim(0), steps = x.dim(1);
         int[] lengths = lengths(given.get("lengths"), batch, steps);
-        try (Graph g = Graph.inference(kernels)) {
+        try (Graph g = Graph.inferenceUnchecked(kernels)) {   // the results are copied to the heap
             Var y = switch (model) {
                 case SequenceClassifier c -> c.forward(g, timeMajor(g, x), lengths);
                 case SequenceRegressor r -> r.forward(g, timeMajor(g, x), lengths);

@@ -105,7 +105,7 @@ final class StateDictInferenceModel implements InferenceModel {
             for (int i = 0; i < sampleLengths.length; i++) sampleLengths[i] = Math.toIntExact(lengths.integers()[i]);
         }
         Map<String, OnnxTensor> out = new LinkedHashMap<>();
-        try (Graph g = Graph.inference(kernels)) {
+        try (Graph g = Graph.inferenceUnchecked(kernels)) {   // the results are copied to the heap
             Var x = g.constant(g.arena().of(input.floats(), input.shape()));
             Var h = h0 == null ? null : g.constant(g.arena().of(h0.floats(), h0.shape()));
             Var c = c0 == null ? null : g.constant(g.arena().of(c0.floats(), c0.shape()));

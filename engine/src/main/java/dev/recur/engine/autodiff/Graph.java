@@ -37,9 +37,13 @@ public final class Graph implements AutoCloseable {
     private boolean backwardDone;
 
     private Graph(Kernels kernels, boolean recording, String name) {
+        this(kernels, recording, TensorArena.open(name));
+    }
+
+    private Graph(Kernels kernels, boolean recording, TensorArena arena) {
         this.kernels = kernels;
         this.recording = recording;
-        this.arena = TensorArena.open(name);
+        this.arena = arena;
     }
 
     /** A graph that records backward closures (training, gradient checks). */
@@ -50,6 +54,16 @@ public final class Graph implements AutoCloseable {
     /** A graph that records nothing: forward results only, no gradient storage. */
     public static Graph inference(Kernels kernels) {
         return new Graph(kernels, false, "inference graph");
+    }
+
+    /**
+     * An inference graph whose memory is freed at close without the liveness check
+     * ({@link TensorArena#openUnchecked}): for a call that copies its results out before closing
+     * it (a service's call, a benchmark's), where the check's handshake would cost as much as a
+     * small model's batch-1 forward. Touching one of its tensors after close is a use after free.
+     */
+    public static Graph inferenceUnchecked(Kernels kernels) {
+        return new Graph(kernels, false, TensorArena.openUnchecked("inference graph (unchecked)"));
     }
 
     public Kernels kernels() {

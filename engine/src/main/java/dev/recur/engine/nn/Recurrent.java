@@ -193,7 +193,7 @@ public final class Recurrent implements AutoCloseable {
             cell[d] = lstm ? g.arena().empty(batch, c.hiddenSize()) : null;
         }
         g.kernels().runIndependent(2, d -> {
-            try (Graph local = Graph.inference(g.kernels())) {
+            try (Graph local = Graph.inferenceUnchecked(g.kernels())) {   // its results are copied into g
                 RecurrentLayerOp.Result r = layer(local, layer, d, local.constant(x.value()),
                         h0[d] == null ? null : local.constant(h0[d].value()), c0[d] == null ? null : local.constant(c0[d].value()),
                         lengths, execution);

@@ -44,7 +44,7 @@ final class OnnxKernelRecurrence {
         final boolean lstm = cell.op().equals("LSTM"), gru = cell.op().equals("GRU");
         final boolean resetAfter = gru && cell.linearBeforeReset();   // Rb_h stays inside r ⊙ (...)
         final int direct = gru ? 2 : gates;                              // GRU's h gate waits for r
-        try (TensorArena mem = TensorArena.open("ONNX recurrence on kernels")) {
+        try (TensorArena mem = TensorArena.openUnchecked("ONNX recurrence on kernels")) {   // results copied out
             Tensor xs = mem.of(x, steps * batch, input), ws = mem.of(w, gh, input);
             // R^T [H, G·H], k-major: each step's product is a plain one, every gate that needs only h at once.
             Tensor rt = mem.empty(hidden, gh);

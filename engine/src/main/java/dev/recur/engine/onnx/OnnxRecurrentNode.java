@@ -375,7 +375,7 @@ final class OnnxRecurrentNode implements OnnxStep {
     private void runFused(Map<String, OnnxTensor> values, Kernels kernels, OnnxTensor input, int steps, int batch,
                           int[] sampleLengths, OnnxTensor h0, OnnxTensor c0, Outputs outputs) {
         kernels.runIndependent(directions, d -> {
-            try (Graph g = Graph.inference(kernels)) {
+            try (Graph g = Graph.inferenceUnchecked(kernels)) {   // its results are copied to the outputs
                 TensorArena mem = g.arena();
                 Weights wd = fixedWeights != null ? fixedWeights[d] : callWeights(values, d, mem);
                 Var xv = g.constant(timeMajor(input, steps, batch, mem));

@@ -48,7 +48,7 @@ final class OnnxStepwiseRecurrence {
         final boolean lstm = cell.op().equals("LSTM"), gru = cell.op().equals("GRU");
         float[] h = h0 == null ? new float[batch * hidden] : h0.clone();
         float[] c = lstm ? (c0 == null ? new float[batch * hidden] : c0.clone()) : null;
-        try (TensorArena mem = TensorArena.open("ONNX stepwise recurrence")) {
+        try (TensorArena mem = TensorArena.openUnchecked("ONNX stepwise recurrence")) {   // results copied out
             Tensor xs = mem.of(x, steps * batch, input), wt = mem.of(w, gh, input), rt = mem.of(r, gh, hidden);
             Tensor gx = mem.empty(steps * batch, gh);
             k.sgemm(false, true, steps * batch, gh, input, 1f, xs.data(), 0, input, wt.data(), 0, input, 0f, gx.data(), 0, gh);
