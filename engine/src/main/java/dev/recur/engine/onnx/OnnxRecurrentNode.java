@@ -355,7 +355,7 @@ final class OnnxRecurrentNode implements OnnxStep {
                 }
             }
             for (int bi = 0; bi < batch; bi++) {
-                int at = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+                int at = stateOffset(d, bi, batch);
                 if (h != null) hd.copy((long) bi * hidden, h, at, hidden);
                 if (c != null) cd.copy((long) bi * hidden, c, at, hidden);
             }
@@ -411,10 +411,15 @@ final class OnnxRecurrentNode implements OnnxStep {
     private Tensor stateRows(OnnxTensor state, int d, int batch, TensorArena mem) {
         Tensor out = mem.empty(batch, hidden);
         for (int bi = 0; bi < batch; bi++) {
-            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            int from = stateOffset(d, bi, batch);
             MemorySegment.copy(state.floats(), from, out.data(), Tensor.FLOAT, (long) bi * hidden * Float.BYTES, hidden);
         }
         return out;
+    }
+
+    /** Where direction d's row for sample bi starts in a state ([D, B, H] with layout 0, [B, D, H] with 1). */
+    private int stateOffset(int d, int bi, int batch) {
+        return layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
     }
 
     /** [B, T, I] as [T, B, I]. */
@@ -466,7 +471,7 @@ final class OnnxRecurrentNode implements OnnxStep {
     private float[] stateRows(OnnxTensor state, int d, int batch) {
         float[] out = new float[batch * hidden];
         for (int bi = 0; bi < batch; bi++) {
-            int from = layout == 0 ? (d * batch + bi) * hidden : (bi * directions + d) * hidden;
+            int from = stateOffset(d, bi, batch);
             System.arraycopy(state.floats(), from, out, bi * hidden, hidden);
         }
         return out;
