@@ -124,15 +124,32 @@ public final class TensorsDataset implements SequenceDataset {
             case "F32" -> {
                 kind = perStep ? TargetKind.VALUE_PER_STEP : TargetKind.VALUE_PER_SAMPLE;
                 values = readFloats(file, "y");
+                requireFinite(file, "y", values, perStep ? new int[]{n, steps} : new int[]{n});
             }
             default -> throw file.error("y", "has dtype " + ydtype + ", expected I64 or I32 (classes) or F32 (regression)");
         }
         float[] x = readFloats(file, "x");
+        requireFinite(file, "x", x, new int[]{n, steps, features});
         return new TensorsDataset(n, steps, features, x, lengths, kind, classes, values, numClasses);
     }
 
     private static String position(int flat, boolean perStep, int steps) {
         return perStep ? "[" + flat / steps + ", " + flat % steps + "]" : "[" + flat + "]";
+    }
+
+    /** Refuses a NaN or infinity anywhere (padded steps too: their gradients would carry it), naming its index. */
+    private static void requireFinite(SafeTensorsFile file, String key, float[] values, int[] shape) throws IOException {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                int[] index = new int[shape.length];
+                for (int d = shape.length - 1, rest = i; d >= 0; d--) {
+                    index[d] = rest % shape[d];
+                    rest /= shape[d];
+                }
+                throw file.error(key, "holds " + values[i] + " at " + Arrays.toString(index)
+                        + ": the data must be finite numbers");
+            }
+        }
     }
 
     private static float[] readFloats(SafeTensorsFile file, String key) throws IOException {

@@ -588,9 +588,23 @@ public final class Checkpoint {
                                                       TensorArena staging) throws CheckpointException {
         Map<String, Tensor> values = new HashMap<>();
         for (Parameter p : parameters) {
-            values.put(p.name(), readF32(file, p.name(), staging));
+            Tensor value = readF32(file, p.name(), staging);
+            requireFinite(file.path(), p.name(), value);
+            values.put(p.name(), value);
         }
         return values;
+    }
+
+    /** Weights with a NaN or an infinity (a run that diverged) would only give NaN answers: refused on load. */
+    private static void requireFinite(Path path, String name, Tensor value) throws CheckpointException {
+        long n = value.size();
+        for (long i = 0; i < n; i++) {
+            float v = value.data().getAtIndex(Tensor.FLOAT, i);
+            if (!Float.isFinite(v)) {
+                throw new CheckpointException(path, name, "holds " + v + " at flat index " + i
+                        + ": the weights are not finite numbers (saved from a run that diverged?)");
+            }
+        }
     }
 
     private static Tensor readF32(SafeTensorsFile file, String name, TensorArena staging) throws CheckpointException {

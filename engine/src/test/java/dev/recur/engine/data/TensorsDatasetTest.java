@@ -83,6 +83,15 @@ class TensorsDatasetTest {
         Path yType = write("ytype.safetensors", w -> w.putF32("x", x(), 3, 4, 2).putF64("y", new double[3], 3));
         assertThatThrownBy(() -> TensorsDataset.load(yType))
                 .hasMessage(yType + ": key 'y' has dtype F64, expected I64 or I32 (classes) or F32 (regression)");
+        float[] withNaN = x();
+        withNaN[13] = Float.NaN;   // [1, 2, 1] of [3, 4, 2]
+        Path nanX = write("nanx.safetensors", w -> w.putF32("x", withNaN, 3, 4, 2).putI64("y", new long[3], 3));
+        assertThatThrownBy(() -> TensorsDataset.load(nanX))
+                .hasMessage(nanX + ": key 'x' holds NaN at [1, 2, 1]: the data must be finite numbers");
+        Path infY = write("infy.safetensors", w -> w.putF32("x", x(), 3, 4, 2)
+                .putF32("y", new float[]{0, 1, Float.NEGATIVE_INFINITY}, 3));
+        assertThatThrownBy(() -> TensorsDataset.load(infY))
+                .hasMessage(infY + ": key 'y' holds -Infinity at [2]: the data must be finite numbers");
         Path negative = write("neg.safetensors", w -> w.putF32("x", x(), 3, 4, 2).putI64("y", new long[]{0, -1, 2}, 3));
         assertThatThrownBy(() -> TensorsDataset.load(negative))
                 .hasMessage(negative + ": key 'y' holds class -1 at [1], expected class ids >= 0");

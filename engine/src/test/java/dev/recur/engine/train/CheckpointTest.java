@@ -269,6 +269,24 @@ class CheckpointTest {
         }
     }
 
+    /** Weights of a run that diverged: refused by restore and by loadParameters, naming the tensor, and nothing changes. */
+    @Test
+    void nonFiniteWeightsAreRefusedOnLoad() throws IOException {
+        headBias.value().set(1, Float.NaN);
+        Path path = Checkpoint.save(dir.resolve("nan.safetensors"), adam.parameters(), null, null,
+                new Checkpoint.Info(configMap(config), Checkpoint.Progress.START, null, Map.of()));
+        try (Recurrent fresh = Recurrent.zeros(config); TensorArena arena = TensorArena.open("h")) {
+            Parameter w = new Parameter("head.weight", arena.zeros(2, 8), arena.zeros(2, 8));
+            Parameter b = new Parameter("head.bias", arena.zeros(2), arena.zeros(2));
+            assertThatThrownBy(() -> Checkpoint.read(path).restore(configMap(config), parameters(fresh, w, b), null,
+                    (LRScheduler) null)).isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining(path + ": key 'head.bias' holds NaN at flat index 1");
+            assertThatThrownBy(() -> Checkpoint.loadParameters(path, parameters(fresh, w, b)))
+                    .isInstanceOf(CheckpointException.class).hasMessageContaining("'head.bias' holds NaN");
+            assertThat(w.value().toArray()).containsOnly(0f);
+        }
+    }
+
     @Test
     void parameterNamesMayNotCollideWithOptimizerPrefix() {
         Tensor t = headArena.zeros(1);
