@@ -61,6 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
         int hidden = quick ? 16 : 128, batch = quick ? 16 : 64, t = quick ? 10 : seq;
         long maxSteps = quick ? 60 : steps;
         double seconds = quick ? 0 : budget;
+        if (!(budget > 0)) throw new UserError("--budget must be a positive number of seconds, got " + budget);
         if (t < 2) throw new UserError("--seq must be at least 2, got " + t);
         if (maxSteps < 1) throw new UserError("--steps must be at least 1, got " + maxSteps);
         Files.createDirectories(out);

@@ -10,6 +10,13 @@ import dev.recur.engine.tensor.MissingJvmOptionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
 /** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}, {@code eval}. */
 @Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",
         description = "Recurrent neural networks (RNN, GRU, LSTM) on the JVM, with PyTorch's semantics.",
@@ -30,7 +37,7 @@ public final class RecurCli implements Runnable {
             // Bad input is reported in one line without a stack trace; anything else is a bug.
             if (ex instanceof UserError || ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
                     || ex instanceof MissingJvmOptionException) {
-                cmd.getErr().println("recur " + cmd.getCommandName() + ": " + ex.getMessage());
+                cmd.getErr().println("recur " + cmd.getCommandName() + ": " + describe(ex));
                 return USAGE_ERROR;
             }
             throw ex;
@@ -40,6 +47,26 @@ public final class RecurCli implements Runnable {
             return USAGE_ERROR;
         });
         return cl;
+    }
+
+    /**
+     * The one line for a failure: its message, with the reason added where the JDK's file errors
+     * give only the path (an {@code --out} that is a file, a folder without write permission).
+     */
+    static String describe(Exception ex) {
+        String reason = switch (ex) {
+            case AccessDeniedException e -> "permission denied";
+            case FileAlreadyExistsException e -> "already exists";
+            case NoSuchFileException e -> "no such file or folder";
+            case NotDirectoryException e -> "is not a folder";
+            case DirectoryNotEmptyException e -> "is a folder that is not empty";
+            case FileSystemException e -> e.getReason();
+            default -> null;
+        };
+        if (ex instanceof FileSystemException f && reason != null) {
+            return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
+        }
+        return ex.getMessage();
     }
 
     public static void main(String[] args) {

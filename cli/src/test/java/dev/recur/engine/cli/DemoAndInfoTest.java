@@ -37,6 +37,25 @@ class DemoAndInfoTest {
         }
     }
 
+    /** Before: --budget 0 meant "no time limit". */
+    @Test
+    void demoRefusesANonPositiveBudget(@TempDir Path dir) {
+        CliRun run = CliRun.recur("demo", "--budget", "0", "--out", dir.resolve("demo").toString());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--budget must be a positive number of seconds").hasLineCount(1);
+        assertThat(dir.resolve("demo")).doesNotExist();
+    }
+
+    /** The JDK's file errors carry only the path; the one line adds the reason. */
+    @Test
+    void fileErrorsNameThePathAndTheReason() {
+        assertThat(RecurCli.describe(new java.nio.file.FileAlreadyExistsException("/etc/passwd")))
+                .isEqualTo("/etc/passwd: already exists");
+        assertThat(RecurCli.describe(new java.nio.file.AccessDeniedException("/root/x")))
+                .isEqualTo("/root/x: permission denied");
+        assertThat(RecurCli.describe(new java.io.IOException("plain message"))).isEqualTo("plain message");
+    }
+
     @Test
     void infoSaysCudaIsNotUsableAndWhy() {
         String out = captureStdout(() -> RecurCli.commandLine().execute("info"));

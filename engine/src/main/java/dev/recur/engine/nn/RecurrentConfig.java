@@ -37,6 +37,18 @@ public record RecurrentConfig(CellMode mode, int inputSize, int hiddenSize, int 
         return projSize > 0 ? projSize : hiddenSize;
     }
 
+    /** The number of weights and biases, as {@code sum(p.numel() for p in rnn.parameters())} counts them. */
+    public long parameterCount() {
+        long gates = (long) mode.gates() * hiddenSize, total = 0;
+        for (int layer = 0; layer < numLayers; layer++) {
+            long in = layer == 0 ? inputSize : (long) outputSize() * directions();
+            long perDirection = gates * (in + outputSize()) + (bias ? 2 * gates : 0)
+                    + (projSize > 0 ? (long) projSize * hiddenSize : 0);
+            total += perDirection * directions();
+        }
+        return total;
+    }
+
     /** PyTorch's {@code num_layers}. */
     public RecurrentConfig withLayers(int layers) {
         return new RecurrentConfig(mode, inputSize, hiddenSize, layers, bidirectional, bias, batchFirst, projSize);

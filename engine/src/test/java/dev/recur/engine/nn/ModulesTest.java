@@ -39,6 +39,21 @@ class ModulesTest {
         }
     }
 
+    /** The count a memory estimate starts from equals what the built stack allocates (torch's numel sum). */
+    @ParameterizedTest
+    @CsvSource({"LSTM, 3, 17, 1, false, 0", "GRU, 1, 5, 3, true, 0", "RNN_TANH, 7, 3, 2, false, 0",
+            "LSTM, 4, 9, 2, true, 3"})
+    void parameterCountIsWhatTheStackAllocates(CellMode mode, int input, int hidden, int layers, boolean bidirectional,
+                                               int proj) {
+        RecurrentConfig config = RecurrentConfig.of(mode, input, hidden).withLayers(layers)
+                .withBidirectional(bidirectional).withProjSize(proj);
+        try (Recurrent rnn = Recurrent.zeros(config)) {
+            assertThat(config.parameterCount()).isEqualTo(rnn.parameters().stream().mapToLong(p -> p.value().size()).sum());
+        }
+        assertThat(config.withBias(false).parameterCount()).isEqualTo(config.parameterCount()
+                - 2L * mode.gates() * hidden * layers * config.directions());
+    }
+
     @Test
     void linearInitialisesAsPyTorchUniformWithinOneOverSqrtFanIn() {
         int in = 50, out = 400;

@@ -29,14 +29,16 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code recur eval}: rebuilds a {@code recur train} task's model from a checkpoint's {@code model.*}
- * metadata, loads its parameters and prints the loss and the task's metric on the test split:
- * fashion-mnist's 10000 test images; for tensors, the held-out 10% of the training file, or all of
- * the file given with {@code --data}; for adding, 1000 sequences from a fixed seed; for forecast, the
- * last part of the series; for chars (which has no test part), the validation part of the text. A checkpoint of
+ * metadata, loads its parameters and prints the loss and the task's metric on held-out data:
+ * fashion-mnist's 10000 test images; for tensors, all of the file given with {@code --data}, or
+ * else the validation 10% of the training file (labelled val_, not test_: it chose the kept
+ * checkpoint); for adding, 1000 sequences from a fixed seed; for forecast, the last part of the
+ * series; for chars (which has no test part), the validation part of the text. A checkpoint of
  * another task or architecture is a one-line error (exit code 2). Nothing is written.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Print the test-split loss and metric of a recur train checkpoint.")
+        description = "Print the loss and metric of a recur train checkpoint on held-out data: the test split, "
+                + "or (chars, and tensors without --data) the validation part.")
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint written by recur train")
     Path checkpoint;
@@ -64,8 +66,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     WeightPrecisionOption weightPrecision = new WeightPrecisionOption();
 
-    /** The model built for the checkpoint and a description of the test split. */
-    private record Built(TrainingTask task, String split) {
+    /**
+     * The model built for the checkpoint and a description of the split it is scored on;
+     * {@code heldOutOfTraining}: the split is a test split (never used while training), not the
+     * validation part that chose the checkpoint.
+     */
+    private record Built(TrainingTask task, String split, boolean test) {
+        Built(TrainingTask task, String split) {
+            this(task, split, true);
+        }
     }
 
     @Override
@@ -98,8 +107,9 @@ public final class EvalCommand implements Callable<Integer> {
                     "true".equals(m.get("bidirectional")) ? " bidirectional" : "", saved.progress().step(),
                     weightPrecision.precision() == WeightPrecision.FP32 ? "" : ", " + weightPrecision.precision() + " weights",
                     built.split());
-            System.out.printf(Locale.ROOT, "test_loss %.5g, %s %.5g (%.1f s)%n", e.loss(),
-                    t.metricName().replaceFirst("^val_", "test_"), e.metric(), seconds);
+            String prefix = built.test() ? "test_" : "val_";
+            System.out.printf(Locale.ROOT, "%sloss %.5g, %s %.5g (%.1f s)%n", prefix, e.loss(),
+                    t.metricName().replaceFirst("^val_", prefix), e.metric(), seconds);
         }
         return 0;
     }
@@ -135,8 +145,8 @@ public final class EvalCommand implements Callable<Integer> {
                 int[] indices = heldOut ? TensorsTask.split(file, d).validation() : Batches.range(d.size());
                 int outputs = intValue(saved.modelConfig(), "model.", "outputs");
                 yield new Built(TensorsTask.forEvaluation(file, d, indices, recurrent(saved, d.features()), outputs),
-                        (heldOut ? "the held-out " + indices.length + " of " + d.size() + " samples of "
-                                : "all " + d.size() + " samples of ") + file);
+                        (heldOut ? "the validation part (" + indices.length + " of " + d.size() + " samples) of "
+                                : "all " + d.size() + " samples of ") + file, !heldOut);
             }
             case "chars" -> {
                 Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
@@ -151,7 +161,7 @@ public final class EvalCommand implements Callable<Integer> {
                 CharsTask t = new CharsTask(corpus, file.toString(), CharsTask.config(recurrent(saved, 1).mode(),
                         intValue(m, "model.", "hidden"), intValue(m, "model.", "layers"),
                         Boolean.parseBoolean(m.get("bidirectional"))), steps, 64, 0f, 1);
-                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters)");
+                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters)", false);
             }
             case "forecast" -> {
                 Path file = csv != null ? csv : pathOf(saved, "csv", "--csv FILE");

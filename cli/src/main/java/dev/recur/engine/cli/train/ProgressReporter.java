@@ -21,6 +21,9 @@ public final class ProgressReporter {
     private final long start;
     private long lastPrinted = Long.MIN_VALUE;
     private boolean barShown;
+    /** The first step reported and when: the ETA's rate counts from there, past the first step's warm-up (and a resumed run's earlier steps). */
+    private long firstStep = -1;
+    private long firstStepTime;
 
     public ProgressReporter(PrintStream out, boolean terminal, long totalSteps, LongSupplier clock, long plainIntervalNanos) {
         this.out = out;
@@ -41,6 +44,10 @@ public final class ProgressReporter {
     /** Reports that {@code step} steps (of the total) are done. */
     public void update(long step, double loss, double samplesPerSecond) {
         long now = clock.getAsLong();
+        if (firstStep < 0) {
+            firstStep = step;
+            firstStepTime = now;
+        }
         boolean last = step >= totalSteps;
         long interval = terminal ? REDRAW_NANOS : plainIntervalNanos;
         if (!last && lastPrinted != Long.MIN_VALUE && now - lastPrinted < interval) {
@@ -80,9 +87,9 @@ public final class ProgressReporter {
     }
 
     private String eta(long step, long now) {
-        if (step <= 0) return "ETA --";
         if (step >= totalSteps) return "done in " + duration((now - start) / 1e9);
-        double perStep = (now - start) / 1e9 / step;
+        if (firstStep < 0 || step <= firstStep) return "ETA --";
+        double perStep = (now - firstStepTime) / 1e9 / (step - firstStep);
         return "ETA " + duration(perStep * (totalSteps - step));
     }
 

@@ -1,5 +1,7 @@
 package dev.recur.engine.cli.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.gpu.GpuContext;
@@ -14,6 +16,7 @@ import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.TensorsDataset;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
+import dev.recur.engine.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,8 +95,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "FILE", description = "start from these weights: a checkpoint, or a PyTorch "
             + "nn.LSTM/GRU/RNN state_dict (safetensors) for the recurrent layers")
     Path init;
-    @Option(names = "--resume", description = "continue from --out's checkpoint (same flags) instead of starting over")
+    @Option(names = "--resume", description = "continue the run in --out from its last checkpoint (same flags; "
+            + "--steps or --epochs may grow, --lr may change a run without --schedule)")
     boolean resume;
+    @Option(names = "--patience", paramLabel = "N", description = "stop after N validations in a row without a better "
+            + "validation metric (default 0: never)")
+    int patience;
 
     @Mixin
     DeviceOption device = new DeviceOption();
@@ -119,12 +126,24 @@ public final class TrainCommand implements Callable<Integer> {
         TaskDefaults defaults = TaskDefaults.of(task);
         int h = UserError.positive("--hidden", hidden, defaults.hidden());
         int b = UserError.positive("--batch", batch, defaults.batch());
-        double rate = lr == null ? defaults.lr() : lr;
+        Path dir = out != null ? out : Path.of("runs", task);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("--out " + dir + " is a file, not a folder: choose a folder for the run's outputs");
+        }
+        Path resumeFrom = resume ? Trainer.resumePoint(dir) : null;
+        Checkpoint previous = resumeFrom == null ? null : Checkpoint.read(resumeFrom);
+        // A resumed run keeps its base rate (its schedule was built on it) unless --lr says otherwise.
+        double rate = lr != null ? lr : previous != null ? runRate(dir, previous) : defaults.lr();
         String lrSchedule = schedule == null ? defaults.schedule() : schedule;
         if (!(rate > 0)) throw new UserError("--lr must be positive, got " + rate);
         if (!(dropout >= 0 && dropout < 1)) throw new UserError("--dropout must be in [0, 1), got " + dropout);
+        if (dropout > 0 && layers < 2) {
+            throw new UserError("--dropout applies between stacked layers, and this model has one: "
+                    + "pass --layers 2 or more, or leave --dropout out");
+        }
         if (clip < 0) throw new UserError("--clip must be >= 0, got " + clip);
         if (layers < 1) throw new UserError("--layers must be at least 1, got " + layers);
+        if (patience < 0) throw new UserError("--patience must be >= 0, got " + patience);
         if (logEvery < 1 || (evalEvery != null && evalEvery < 1)) {
             throw new UserError("--log-every and --eval-every must be at least 1");
         }
@@ -134,17 +153,25 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--cell '" + cell + "' is unknown: expected lstm, gru, rnn_tanh or rnn_relu");
         }
-        Path dir = out != null ? out : Path.of("runs", task);
-        if (!resume && Files.exists(dir.resolve(Trainer.CHECKPOINT))) {
+        if (!resume && Trainer.resumePoint(dir) != null) {
             throw new UserError("--out " + dir + " already holds a run (" + Trainer.CHECKPOINT
                     + "): pass --resume to continue it, or choose another --out");
         }
         try (TrainingTask t = createTask(mode, h, b)) {
-            if (init != null && !(resume && Files.exists(dir.resolve(Trainer.CHECKPOINT)))) {
+            if (init != null && previous == null) {
                 System.out.println(InitialWeights.load(init, t.model()));
             }
-            Files.createDirectories(dir);
             long totalSteps = totalSteps(t, defaults);
+            if (previous != null && previous.progress().step() >= totalSteps) {
+                long reached = previous.progress().step();
+                if (reached > totalSteps) {
+                    throw new UserError("--steps/--epochs give " + totalSteps + " steps, but the run in " + dir
+                            + " already reached step " + reached + ": ask for more than " + reached + " to continue it");
+                }
+                System.out.println("recur train: the run in " + dir + " already reached its " + totalSteps
+                        + " steps; nothing to train (ask for more with --steps or --epochs to continue it)");
+                return 0;
+            }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("task", task);
             config.put("cell", mode.id());
@@ -158,6 +185,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.put("schedule", lrSchedule);
             config.put("clip", clip);
             config.put("steps", totalSteps);
+            if (patience > 0) config.put("patience", patience);
             config.put("seed", seed);
             config.put("threads", threadCount);
             config.put("kernels", k.name());
@@ -178,26 +206,46 @@ public final class TrainCommand implements Callable<Integer> {
             // Data sets validate once per epoch; generated tasks (no epochs) every 250 steps.
             int validateEvery = evalEvery != null ? evalEvery
                     : (int) Math.min(Integer.MAX_VALUE, t.stepsPerEpoch() > 0 ? t.stepsPerEpoch() : DEFAULT_EVAL_EVERY);
-            Trainer.Result result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, validateEvery, clip, optimizer,
-                    rate, lrSchedule, 0, dir, resume), k, DeviceOption.execution(gpu, RecurrentExecution.FUSED), config,
-                    ProgressReporter.forConsole(System.out, totalSteps));
+            Trainer.Result result;
+            try (OutputFolder folder = OutputFolder.create(dir)) {
+                result = Trainer.run(t, new Trainer.Settings(totalSteps, logEvery, validateEvery, clip, optimizer,
+                        rate, lrSchedule, 0, dir, resume, lr != null, patience), k,
+                        DeviceOption.execution(gpu, RecurrentExecution.FUSED), config,
+                        ProgressReporter.forConsole(System.out, totalSteps));
+            }
             TrainingTask.Evaluation last = result.finalEvaluation();
-            System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s); validation loss %.5g, %s %.5g%n",
-                    result.steps(), result.wallSeconds(), result.samplesPerSecond(), last.loss(), t.metricName(), last.metric());
+            if (last == null) return 0;
+            System.out.printf(Locale.ROOT, "done: %d steps in %.1f s (%.0f samples/s)%s; validation loss %.5g, %s %.5g%n",
+                    result.steps(), result.wallSeconds(), result.samplesPerSecond(),
+                    result.stoppedEarly() ? ", stopped early (--patience " + patience + ")" : "",
+                    last.loss(), t.metricName(), last.metric());
             t.baselines().forEach((name, value) -> System.out.printf(Locale.ROOT, "%s: %.5g%n", name, value));
-            System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + ", metrics.json, metrics.csv"
+            System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + " (the best validation " + t.metricName()
+                    + ", step " + result.bestStep() + "), " + Trainer.LAST_CHECKPOINT + " (step " + result.steps()
+                    + ", for --resume), metrics.json, metrics.csv"
                     + (Charts.available() ? ", curves.png" : " (" + Charts.UNAVAILABLE + ")"));
         }
         return 0;
+    }
+
+    /** The base learning rate of the run being resumed: its metrics.json's, else the checkpoint's current one. */
+    private static double runRate(Path dir, Checkpoint previous) {
+        try {
+            JsonNode lrNode = new ObjectMapper().readTree(Files.readString(dir.resolve("metrics.json"))).at("/config/lr");
+            if (lrNode.isNumber()) return lrNode.asDouble();
+        } catch (IOException e) {
+            // an unreadable metrics.json: the checkpoint's rate will do
+        }
+        return previous.learningRate();
     }
 
     private TrainingTask createTask(CellMode mode, int h, int b) throws IOException {
         return switch (task) {
             case "adding" -> {
                 int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
-                yield new AddingTask(RecurrentConfig.of(mode, 2, h).withLayers(layers)
-                        .withBidirectional(bidirectional), steps, b,
-                        (float) dropout, seed);
+                RecurrentConfig rnn = recurrent(mode, 2, h);
+                requireMemory(rnn, head(rnn, 1), b, steps);
+                yield new AddingTask(rnn, steps, b, (float) dropout, seed);
             }
             case "chars" -> {
                 if (text == null) {
@@ -206,8 +254,10 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
                 CharCorpus corpus = CharCorpus.load(text, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
-                yield new CharsTask(corpus, text.toString(), CharsTask.config(mode, h, layers, bidirectional), steps, b,
-                        (float) dropout, seed);
+                RecurrentConfig rnn = CharsTask.config(mode, h, layers, bidirectional);
+                int symbols = corpus.vocabulary().size();
+                requireMemory(rnn, (long) symbols * CharsTask.EMBEDDING + head(rnn, symbols), b, steps);
+                yield new CharsTask(corpus, text.toString(), rnn, steps, b, (float) dropout, seed);
             }
             case "forecast" -> {
                 if (csv == null || column == null) {
@@ -216,15 +266,16 @@ public final class TrainCommand implements Callable<Integer> {
                 if (seq != null) throw new UserError("--seq does not apply to --task forecast: use --window");
                 int w = UserError.positive("--window", window, ForecastTask.DEFAULT_WINDOW);
                 ForecastData series = ForecastData.fromCsv(csv, column, w, ForecastData.DEFAULT_HORIZON);
-                yield new ForecastTask(series, csv.toString(), column,
-                        RecurrentConfig.of(mode, 1, h).withLayers(layers)
-                                .withBidirectional(bidirectional), b, (float) dropout, seed);
+                RecurrentConfig rnn = recurrent(mode, 1, h);
+                requireMemory(rnn, head(rnn, ForecastData.DEFAULT_HORIZON), b, w);
+                yield new ForecastTask(series, csv.toString(), column, rnn, b, (float) dropout, seed);
             }
             case "fashion-mnist" -> {
                 refuse("--seq", seq != null);
                 refuse("--data", data != null);
-                yield FashionMnistTask.forTraining(FashionMnistTask.dataDir(), recurrent(mode, FashionMnist.SIDE, h), b,
-                        (float) dropout, seed);
+                RecurrentConfig rnn = recurrent(mode, FashionMnist.SIDE, h);
+                requireMemory(rnn, head(rnn, 10), b, FashionMnist.SIDE);
+                yield FashionMnistTask.forTraining(FashionMnistTask.dataDir(), rnn, b, (float) dropout, seed);
             }
             case "tensors" -> {
                 refuse("--seq", seq != null);
@@ -232,7 +283,9 @@ public final class TrainCommand implements Callable<Integer> {
                     throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
                 }
                 TensorsDataset d = TensorsDataset.load(data);
-                yield TensorsTask.forTraining(data, d, recurrent(mode, d.features(), h), b, (float) dropout, seed);
+                RecurrentConfig rnn = recurrent(mode, d.features(), h);
+                requireMemory(rnn, head(rnn, Math.max(1, d.numClasses())), b, d.maxSteps());
+                yield TensorsTask.forTraining(data, d, rnn, b, (float) dropout, seed);
             }
             default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
         };
@@ -240,6 +293,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     private RecurrentConfig recurrent(CellMode mode, int input, int h) {
         return RecurrentConfig.of(mode, input, h).withLayers(layers).withBidirectional(bidirectional);
+    }
+
+    /** Weights of a linear head from the stack's output (both directions) to {@code outputs} values. */
+    private static long head(RecurrentConfig rnn, int outputs) {
+        return ((long) rnn.outputSize() * rnn.directions() + 1) * outputs;
+    }
+
+    /** Refuses, before anything is allocated, a run that needs more memory than the machine has available. */
+    private void requireMemory(RecurrentConfig rnn, long otherParameters, int b, int steps) {
+        MemoryBudget.check(MemoryBudget.estimate(rnn, otherParameters, b, steps, optimizer), b, steps, optimizer);
     }
 
     private void refuse(String flag, boolean given) {

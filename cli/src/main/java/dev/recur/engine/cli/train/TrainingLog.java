@@ -106,9 +106,10 @@ public final class TrainingLog {
 
     /**
      * metrics.json: task, config, the final metrics (the last row's, plus any the caller adds, e.g.
-     * a baseline), the whole run's samples per second and wall time.
+     * a baseline), the kept checkpoint's step and metric ({@code best}: the row of {@code bestStep},
+     * when there is one), the whole run's samples per second and wall time.
      */
-    public String json(Map<String, Double> finalMetrics, double samplesPerSecond, double wallSeconds) {
+    public String json(Map<String, Double> finalMetrics, long bestStep, double samplesPerSecond, double wallSeconds) {
         ObjectNode root = JSON.createObjectNode();
         root.put("task", task);
         ObjectNode configNode = root.putObject("config");
@@ -123,6 +124,12 @@ public final class TrainingLog {
             putFinite(finals, metricName, lastFinite(Row::metric));
         }
         finalMetrics.forEach((k, v) -> putFinite(finals, k, v));
+        rows.stream().filter(r -> r.step() == bestStep && Double.isFinite(r.metric())).findFirst().ifPresent(r -> {
+            ObjectNode best = root.putObject("best");
+            best.put("step", r.step());
+            putFinite(best, "val_loss", r.valLoss());
+            putFinite(best, metricName, r.metric());
+        });
         root.put("samples_per_second", samplesPerSecond);
         root.put("wall_time_s", wallSeconds);
         try {
@@ -133,11 +140,11 @@ public final class TrainingLog {
     }
 
     /** Writes metrics.csv and metrics.json into {@code dir}, each atomically. */
-    public void write(Path dir, Map<String, Double> finalMetrics, double samplesPerSecond, double wallSeconds)
-            throws IOException {
+    public void write(Path dir, Map<String, Double> finalMetrics, long bestStep, double samplesPerSecond,
+                      double wallSeconds) throws IOException {
         AtomicFiles.write(dir.resolve("metrics.csv"), csv().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve("metrics.json"),
-                json(finalMetrics, samplesPerSecond, wallSeconds).getBytes(StandardCharsets.UTF_8));
+                json(finalMetrics, bestStep, samplesPerSecond, wallSeconds).getBytes(StandardCharsets.UTF_8));
     }
 
     private double lastFinite(ToDoubleFunction<Row> column) {

@@ -29,7 +29,7 @@ class CheckpointServiceTest {
     @TempDir
     Path dir;
 
-    /** eval's "test_<metric> V" as printed (%.5g). */
+    /** eval's "val_<metric> V" as printed (%.5g): the held-out validation part. */
     private static double printed(String evalOut, String metric) {
         Matcher m = Pattern.compile(metric + " ([-0-9.e+]+)").matcher(evalOut);
         assertThat(m.find()).as(evalOut).isTrue();
@@ -85,7 +85,7 @@ class CheckpointServiceTest {
                         if (best == y[heldOut[i]]) right++;
                     }
                     assertThat(String.format(Locale.ROOT, "%.5g", (double) right / heldOut.length))
-                            .isEqualTo(String.format(Locale.ROOT, "%.5g", printed(eval.out(), "test_accuracy")));
+                            .isEqualTo(String.format(Locale.ROOT, "%.5g", printed(eval.out(), "val_accuracy")));
                 } else {
                     float[] y;
                     try (TensorArena arena = TensorArena.open("y")) {
@@ -94,7 +94,7 @@ class CheckpointServiceTest {
                     float[] prediction = answer.get("prediction").floats();
                     double sum = 0;
                     for (int i = 0; i < heldOut.length; i++) sum += Math.pow(prediction[i] - y[heldOut[i]], 2);
-                    assertThat(sum / heldOut.length).isCloseTo(printed(eval.out(), "test_mse"),
+                    assertThat(sum / heldOut.length).isCloseTo(printed(eval.out(), "val_mse"),
                             org.assertj.core.data.Percentage.withPercentage(0.01));
                 }
             }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.io.SafeTensorsFile;
+import dev.recur.engine.io.SafeTensorsWriter;
+import dev.recur.engine.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +79,104 @@ class TrainCommandTest {
         for (String name : a.names()) {
             assertThat(b.readDoubles(name)).as(name).isEqualTo(a.readDoubles(name));
         }
+    }
+
+    /** Before: a NullPointerException's stack trace for both. */
+    @Test
+    void resumingAFinishedRunSaysSoAndFewerStepsAreRefused(@TempDir Path dir) throws Exception {
+        assertThat(train(dir, "--steps", "20").exit()).isZero();
+        byte[] before = Files.readAllBytes(dir.resolve(Trainer.LAST_CHECKPOINT));
+        CliRun same = train(dir, "--steps", "20", "--resume");
+        assertThat(same.exit()).as(same.err()).isZero();
+        assertThat(same.out()).contains("already reached its 20 steps; nothing to train");
+        CliRun fewer = train(dir, "--steps", "10", "--resume");
+        assertThat(fewer.exit()).isEqualTo(2);
+        assertThat(fewer.err()).contains("already reached step 20").hasLineCount(1);
+        assertThat(Files.readAllBytes(dir.resolve(Trainer.LAST_CHECKPOINT))).isEqualTo(before);
+    }
+
+    /** Before: --lr on --resume was ignored while the banner and metrics.json recorded it. */
+    @Test
+    void lrOnResumeChangesTheRateAndTheRunKeepsItsOwnOtherwise(@TempDir Path dir) throws Exception {
+        assertThat(train(dir, "--steps", "10", "--lr", "0.002").exit()).isZero();
+        assertThat(train(dir, "--steps", "20", "--resume").exit()).isZero();
+        assertThat(lrOfRow(dir, 20)).isEqualTo(0.002);
+        assertThat(configLr(dir)).isEqualTo(0.002);
+
+        CliRun changed = train(dir, "--steps", "30", "--resume", "--lr", "0.01");
+        assertThat(changed.exit()).as(changed.err()).isZero();
+        assertThat(changed.out()).contains("learning rate 0.002 -> 0.01");
+        assertThat(lrOfRow(dir, 30)).isEqualTo(0.01);
+        assertThat(configLr(dir)).isEqualTo(0.01);
+
+        Path cosine = dir.resolve("cosine");
+        assertThat(train(cosine, "--steps", "10", "--schedule", "cosine").exit()).isZero();
+        CliRun refused = train(cosine, "--steps", "20", "--schedule", "cosine", "--resume", "--lr", "0.01");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("--lr cannot change the rate").contains("--schedule cosine").hasLineCount(1);
+    }
+
+    /** The kept checkpoint is the best validation's; last.safetensors the latest, which --resume continues. */
+    @Test
+    void patienceStopsTheRunAndTheBestCheckpointIsKept(@TempDir Path dir) throws Exception {
+        String[] patient = {"train", "--seq", "8", "--hidden", "8", "--batch", "4", "--log-every", "2", "--eval-every", "2",
+                "--steps", "200", "--patience", "2", "--lr", "0.05", "--out", dir.toString()};
+        CliRun run = CliRun.recur(patient);
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("stopping early: 2 validations without a better val_mse");
+        JsonNode json = new ObjectMapper().readTree(Files.readString(dir.resolve("metrics.json")));
+        long lastStep = json.at("/final/step").asLong(), bestStep = json.at("/best/step").asLong();
+        assertThat(lastStep).isLessThan(200);
+        assertThat(bestStep).isEqualTo(lastStep - 4);   // two evaluations, 2 steps apart
+        double best = Files.readAllLines(dir.resolve("metrics.csv")).stream().skip(1)
+                .mapToDouble(line -> Double.parseDouble(line.split(",")[4])).min().orElseThrow();
+        assertThat(json.at("/best/val_mse").asDouble()).isCloseTo(best, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Checkpoint.read(dir.resolve(Trainer.CHECKPOINT)).progress().step()).isEqualTo(bestStep);
+        assertThat(Checkpoint.read(dir.resolve(Trainer.LAST_CHECKPOINT)).progress().step()).isEqualTo(lastStep);
+        // Resuming a run that stopped early trains nothing more.
+        CliRun again = CliRun.recur(Stream.concat(Arrays.stream(patient), Stream.of("--resume")).toArray(String[]::new));
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).contains("stopped early at step " + lastStep);
+        assertThat(Checkpoint.read(dir.resolve(Trainer.LAST_CHECKPOINT)).progress().step()).isEqualTo(lastStep);
+    }
+
+    /** Before: an empty folder stayed, /etc/passwd got "recur train: /etc/passwd", --dropout did nothing. */
+    @Test
+    void refusedRunsLeaveNoFolderAndSayWhy(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliRun onFile = train(file);
+        assertThat(onFile.exit()).isEqualTo(2);
+        assertThat(onFile.err()).contains("--out " + file + " is a file, not a folder").hasLineCount(1);
+
+        Path out = dir.resolve("new").resolve("run");
+        CliRun dropout = train(out, "--dropout", "0.3");
+        assertThat(dropout.exit()).isEqualTo(2);
+        assertThat(dropout.err()).contains("--dropout applies between stacked layers").hasLineCount(1);
+        // 4 x 200000 x 200002 weights: hundreds of GiB, refused before anything is allocated.
+        CliRun huge = CliRun.recur("train", "--hidden", "200000", "--steps", "1", "--out", out.toString());
+        assertThat(huge.exit()).isEqualTo(2);
+        assertThat(huge.err()).contains("this run needs about").contains("GiB of memory is available").hasLineCount(1);
+        // A loss that overflows at the first step: one line naming the step; nothing written, no folder.
+        Path data = dir.resolve("huge-targets.safetensors");
+        float[] x = new float[8 * 3 * 2];
+        float[] y = new float[8];
+        java.util.Arrays.fill(y, 3e38f);
+        new SafeTensorsWriter().putF32("x", x, 8, 3, 2).putF32("y", y, 8).write(data);
+        CliRun overflow = CliRun.recur("train", "--task", "tensors", "--data", data.toString(), "--hidden", "4",
+                "--batch", "4", "--steps", "3", "--out", out.toString());
+        assertThat(overflow.exit()).isEqualTo(2);
+        assertThat(overflow.err()).contains("step 1: the training loss is Infinity").hasLineCount(1);
+        assertThat(dir.resolve("new")).doesNotExist();
+    }
+
+    private static double lrOfRow(Path run, long step) throws Exception {
+        return Files.readAllLines(run.resolve("metrics.csv")).stream().skip(1).map(line -> line.split(",", -1))
+                .filter(f -> Long.parseLong(f[0]) == step).mapToDouble(f -> Double.parseDouble(f[5])).findFirst()
+                .orElseThrow();
+    }
+
+    private static double configLr(Path run) throws Exception {
+        return new ObjectMapper().readTree(Files.readString(run.resolve("metrics.json"))).at("/config/lr").asDouble();
     }
 
     private static List<String> lossColumns(Path run) throws Exception {

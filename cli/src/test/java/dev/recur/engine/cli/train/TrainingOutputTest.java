@@ -38,7 +38,7 @@ class TrainingOutputTest {
     @Test
     void jsonCarriesTaskConfigFinalMetricsAndThroughput(@TempDir Path dir) throws Exception {
         TrainingLog log = sampleLog();
-        log.write(dir, Map.of("baseline_mse", 0.167), 5000, 6.5);
+        log.write(dir, Map.of("baseline_mse", 0.167), 200, 5000, 6.5);
         JsonNode json = new ObjectMapper().readTree(Files.readString(dir.resolve("metrics.json")));
         assertThat(json.get("task").asText()).isEqualTo("adding");
         assertThat(json.get("config").get("hidden").asInt()).isEqualTo(128);
@@ -47,6 +47,8 @@ class TrainingOutputTest {
         // The last evaluated validation figures, not the NaN of the last row.
         assertThat(json.get("final").get("val_mse").asDouble()).isEqualTo(0.11);
         assertThat(json.get("final").get("baseline_mse").asDouble()).isEqualTo(0.167);
+        assertThat(json.at("/best/step").asLong()).isEqualTo(200);
+        assertThat(json.at("/best/val_mse").asDouble()).isEqualTo(0.11);
         assertThat(json.get("samples_per_second").asDouble()).isEqualTo(5000);
         assertThat(json.get("wall_time_s").asDouble()).isEqualTo(6.5);
         assertThat(Files.readString(dir.resolve("metrics.csv"))).isEqualTo(log.csv());
@@ -79,9 +81,28 @@ class TrainingOutputTest {
         progress.finish();
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertThat(lines).hasSize(6); // step 1, then every 200 steps, then the last
-        assertThat(lines[0]).startsWith("step 1/1000  loss 1.000  640 samples/s  ETA 50s");
+        assertThat(lines[0]).isEqualTo("step 1/1000  loss 1.000  640 samples/s  ETA --");
+        assertThat(lines[1]).startsWith("step 201/1000").endsWith("ETA 40s");
         assertThat(lines[5]).startsWith("step 1000/1000").endsWith("done in 50s");
         assertThat(bytes.toString(StandardCharsets.UTF_8)).doesNotContain("\r");
+    }
+
+    /** The first step's warm-up (the JIT) and a resumed run's earlier steps do not enter the ETA's rate. */
+    @Test
+    void etaCountsFromTheFirstReportedStep() {
+        long[] now = {0};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressReporter progress = new ProgressReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false,
+                1000, () -> now[0], 1_000_000_000L);
+        now[0] += 30_000_000_000L;   // a 30-s first step (resumed at step 500)
+        progress.update(501, 1, 640);
+        for (int step = 502; step <= 700; step++) {
+            now[0] += 10_000_000L;   // then 10 ms a step
+            progress.update(step, 1, 640);
+        }
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines[0]).endsWith("ETA --");
+        assertThat(lines[1]).startsWith("step 601/1000").endsWith("ETA 4s");
     }
 
     @Test
