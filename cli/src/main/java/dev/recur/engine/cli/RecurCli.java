@@ -4,6 +4,7 @@ import dev.recur.engine.cli.bench.BenchCommand;
 import dev.recur.engine.cli.gpucheck.GpuCheckCommand;
 import dev.recur.engine.cli.train.EvalCommand;
 import dev.recur.engine.cli.train.GenerateCommand;
+import dev.recur.engine.cli.train.PredictCommand;
 import dev.recur.engine.cli.train.TrainCommand;
 import dev.recur.engine.tensor.JvmOptions;
 import dev.recur.engine.tensor.MissingJvmOptionException;
@@ -17,11 +18,11 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
-/** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}, {@code eval}. */
+/** The {@code recur} command line: {@code info}, {@code demo}, {@code infer}, {@code bench}, {@code train}, {@code generate}, {@code eval}, {@code predict}. */
 @Command(name = "recur", mixinStandardHelpOptions = true, version = "recur 0.1.0",
         description = "Recurrent neural networks (RNN, GRU, LSTM) on the JVM, with PyTorch's semantics.",
         subcommands = {InfoCommand.class, DemoCommand.class, InferCommand.class, BenchCommand.class, TrainCommand.class,
-                GenerateCommand.class, EvalCommand.class, GpuCheckCommand.class})
+                GenerateCommand.class, EvalCommand.class, PredictCommand.class, GpuCheckCommand.class})
 public final class RecurCli implements Runnable {
     /** Exit code for bad input, unavailable devices and missing JVM options: one line on stderr, nothing written. */
     public static final int USAGE_ERROR = 2;

@@ -4,6 +4,7 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.data.ForecastScaling;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.io.OnnxTensor;
 import dev.recur.engine.nn.ManyToOneHead;
@@ -30,7 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * are batch-first, as tensors files hold them:
  * <ul>
  *   <li>{@code x}: float32 [B, T, I], the features the task fed the model (Fashion-MNIST: 28 rows
- *       of 28 pixels / 255; forecast: T values of the series, in its own units); for a
+ *       of 28 pixels / 255; forecast: T values of the series, in its own units, of which a
+ *       model trained with {@code --differences} reads the T - 1 steps, so it takes W + 1 values
+ *       for its training windows of W); for a
  *       character model ({@code task chars}), int64 [B, T] character ids, the positions of the
  *       characters in the checkpoint's {@code task.vocabulary};</li>
  *   <li>{@code lengths}: optional int64 or int32 [B], each in 1..T (steps past a sample's length
@@ -66,21 +69,20 @@ final class CheckpointInferenceModel implements InferenceModel {
     private final Module model;
     private final RecurrentConfig rnn;
     private final int outputWidth;
-    private final double mean, std;          // forecast: the series' normalisation; else 0 and 1
+    private final ForecastScaling scaling;   // forecast: how the model sees the series; else null
     private final Kernels kernels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<OnnxModel.Port> inputs, outputs;
 
     private CheckpointInferenceModel(Path file, Kernels kernels, Head head, Module model, RecurrentConfig rnn, int outputWidth,
-                                     double mean, double std) {
+                                     ForecastScaling scaling) {
         this.file = file;
         this.kernels = kernels;
         this.head = head;
         this.model = model;
         this.rnn = rnn;
         this.outputWidth = outputWidth;
-        this.mean = mean;
-        this.std = std;
+        this.scaling = scaling;
         this.inputs = List.of(
                 head == Head.LANGUAGE_MODEL ? new OnnxModel.Port("x", OnnxTensor.Type.INT64, List.of("B", "T"))
                         : new OnnxModel.Port("x", OnnxTensor.Type.FLOAT, List.of("B", "T", "" + rnn.inputSize())),
@@ -128,12 +130,16 @@ final class CheckpointInferenceModel implements InferenceModel {
         };
         try {
             Checkpoint.loadParameters(file, model.parameters());
-            double mean = 0, std = 1;
+            ForecastScaling scaling = null;
             if ("forecast".equals(saved.task().get("name"))) {
-                mean = doubleValue(file, saved.task(), "mean");
-                std = doubleValue(file, saved.task(), "std");
+                String inputs = saved.task().getOrDefault("inputs", "levels");
+                if (!inputs.equals("levels") && !inputs.equals("differences")) {
+                    throw new DataFileException(file, "key 'task.inputs' is '" + inputs + "', expected levels or differences");
+                }
+                scaling = new ForecastScaling(inputs.equals("differences"), doubleValue(file, saved.task(), "mean"),
+                        doubleValue(file, saved.task(), "std"));
             }
-            return new CheckpointInferenceModel(file, kernels, head, model, rnn, width, mean, std);
+            return new CheckpointInferenceModel(file, kernels, head, model, rnn, width, scaling);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -187,6 +193,9 @@ final class CheckpointInferenceModel implements InferenceModel {
         }
         int batch = x.dim(0), steps = x.dim(1);
         int[] lengths = lengths(given.get("lengths"), batch, steps);
+        if (scaling != null && scaling.differences()) {
+            return forecastFromDifferences(x, lengths);
+        }
         try (Graph g = Graph.inferenceUnchecked(kernels)) {   // the results are copied to the heap
             Var y = switch (model) {
                 case SequenceClassifier c -> c.forward(g, timeMajor(g, x), lengths);
@@ -202,7 +211,9 @@ final class CheckpointInferenceModel implements InferenceModel {
                 out.put("logits", OnnxTensor.ofFloats(values, shape));
                 out.put("probabilities", OnnxTensor.ofFloats(softmaxRows(values, outputWidth), shape));
             } else {
-                for (int i = 0; i < values.length; i++) values[i] = (float) (values[i] * std + mean);
+                if (scaling != null) {
+                    for (int i = 0; i < values.length; i++) values[i] = (float) scaling.prediction(values[i], 0);
+                }
                 out.put("prediction", OnnxTensor.ofFloats(values, shape));
             }
             return out;
@@ -213,6 +224,7 @@ final class CheckpointInferenceModel implements InferenceModel {
     private Var timeMajor(Graph g, OnnxTensor x) {
         int batch = x.dim(0), steps = x.dim(1), features = x.dim(2);
         float[] from = x.floats(), to = new float[from.length];
+        double mean = scaling == null ? 0 : scaling.mean(), std = scaling == null ? 1 : scaling.std();
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < steps; t++) {
                 int src = (b * steps + t) * features, dst = (t * batch + b) * features;
@@ -220,6 +232,40 @@ final class CheckpointInferenceModel implements InferenceModel {
             }
         }
         return g.constant(g.arena().of(to, steps, batch, features));
+    }
+
+    /**
+     * A forecast model that reads differences: sample b's L values (x [B, T, 1], L its length or T)
+     * are L - 1 steps, and its forecast is its last value plus the predicted changes.
+     */
+    private Map<String, OnnxTensor> forecastFromDifferences(OnnxTensor x, int[] lengths) {
+        int batch = x.dim(0), steps = x.dim(1);
+        int[] stepCounts = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            int values = lengths == null ? steps : lengths[b];
+            if (values < 2) {
+                throw new IllegalArgumentException(file + ": sample " + b + " of input 'x' has " + values + " value(s); this "
+                        + "model reads the steps between values, so each sample needs at least 2");
+            }
+            stepCounts[b] = values - 1;
+        }
+        float[] from = x.floats(), to = new float[(steps - 1) * batch];
+        double[] series = new double[steps];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < steps; t++) series[t] = from[b * steps + t];
+            for (int t = 1; t <= stepCounts[b]; t++) to[(t - 1) * batch + b] = scaling.input(series, t);
+        }
+        try (Graph g = Graph.inferenceUnchecked(kernels)) {
+            float[] values = ((SequenceRegressor) model).forward(g, g.constant(g.arena().of(to, steps - 1, batch, 1)),
+                    lengths == null ? null : stepCounts).value().toArray();
+            for (int b = 0; b < batch; b++) {
+                double last = from[b * steps + stepCounts[b]];
+                for (int k = 0; k < outputWidth; k++) {
+                    values[b * outputWidth + k] = (float) scaling.prediction(values[b * outputWidth + k], last);
+                }
+            }
+            return Map.of("prediction", OnnxTensor.ofFloats(values, batch, outputWidth));
+        }
     }
 
     /** Character ids [B, T] as time-major [T·B], each checked against the vocabulary. */

@@ -11,11 +11,13 @@ import java.nio.file.Path;
  * 1 feature) predict the next {@code horizon} values (sequence-to-vector).
  *
  * <p>Chronological split of the series at {@code trainEnd = floor(0.7 n)} and
- * {@code validationEnd = floor(0.85 n)}. A window belongs to the part its first target falls in and
- * must have all its targets in that part; its inputs may reach back into the earlier part (that
- * history is known at forecast time). Normalisation {@code (v - mean) / std} uses the mean and
- * (population) standard deviation of the training part only, so nothing of the validation or test
- * values leaks into training; the naive baseline repeats the last input value for every horizon step.
+ * {@code validationEnd = floor(0.85 n)} (or at given rows: a longer copy of a series evaluated
+ * with the split its model was trained with). A window belongs to the part its first target falls
+ * in and must have all its targets in that part; its inputs may reach back into the earlier part
+ * (that history is known at forecast time). The model sees the series through a
+ * {@link ForecastScaling} (levels or differences) fitted on the training part only, so nothing of
+ * the validation or test values leaks into training; the naive baseline repeats the last input
+ * value for every horizon step.
  */
 public final class ForecastData {
     public static final int DEFAULT_HORIZON = 7;
@@ -29,50 +31,68 @@ public final class ForecastData {
     private final int horizon;
     private final int trainEnd;
     private final int validationEnd;
-    private final double mean;
-    private final double std;
+    private final ForecastScaling scaling;
 
     /** Reads column {@code column} of a CSV file (see {@link CsvColumn}) and cuts it; errors name the file. */
     public static ForecastData fromCsv(Path csv, String column, int window, int horizon) throws IOException {
-        double[] values = CsvColumn.read(csv, column);
+        return fromCsv(csv, column, CsvColumn.Missing.FAIL, window, horizon, false);
+    }
+
+    /** As {@link #fromCsv(Path, String, int, int)}, with a missing-cell policy and levels or differences. */
+    public static ForecastData fromCsv(Path csv, String column, CsvColumn.Missing missing, int window, int horizon,
+                                       boolean differences) throws IOException {
+        double[] values = CsvColumn.read(csv, column, missing).values();
         try {
-            return new ForecastData(values, window, horizon);
+            return new ForecastData(values, window, horizon, differences);
         } catch (IllegalArgumentException e) {
             throw new DataFileException(csv, "column '" + column + "': " + e.getMessage());
         }
     }
 
+    /** Levels, split 70/15/15. */
     public ForecastData(double[] series, int window, int horizon) {
+        this(series, window, horizon, false);
+    }
+
+    /** Split 70/15/15, the scaling fitted on the training part. */
+    public ForecastData(double[] series, int window, int horizon, boolean differences) {
+        this(series, window, horizon, null, differences, (int) Math.floor(TRAIN_FRACTION * series.length),
+                (int) Math.floor((TRAIN_FRACTION + VALIDATION_FRACTION) * series.length));
+    }
+
+    /**
+     * A series split at given rows and seen through a given scaling: a model's own series, or a
+     * longer copy of it, scored on what follows {@code validationEnd}.
+     */
+    public ForecastData(double[] series, int window, int horizon, ForecastScaling scaling, int trainEnd, int validationEnd) {
+        this(series, window, horizon, scaling, scaling.differences(), trainEnd, validationEnd);
+    }
+
+    private ForecastData(double[] series, int window, int horizon, ForecastScaling scaling, boolean differences,
+                         int trainEnd, int validationEnd) {
         if (window < 1 || horizon < 1) {
             throw new IllegalArgumentException("window " + window + " and horizon " + horizon + " must be at least 1");
+        }
+        if (trainEnd < 1 || validationEnd < trainEnd || validationEnd > series.length) {
+            throw new IllegalArgumentException("has " + series.length + " values; the split needs the training part to end at "
+                    + trainEnd + " and the validation part at " + validationEnd);
         }
         this.series = series.clone();
         this.window = window;
         this.horizon = horizon;
-        int n = series.length;
-        this.trainEnd = (int) Math.floor(TRAIN_FRACTION * n);
-        this.validationEnd = (int) Math.floor((TRAIN_FRACTION + VALIDATION_FRACTION) * n);
+        this.trainEnd = trainEnd;
+        this.validationEnd = validationEnd;
+        this.scaling = scaling != null ? scaling : ForecastScaling.fit(series, trainEnd, differences);
         for (Part p : Part.values()) {
             if (windowCount(p) < 1) {
-                throw new IllegalArgumentException(n + " values are too few for a " + p.name().toLowerCase()
+                throw new IllegalArgumentException(series.length + " values are too few for a " + p.name().toLowerCase()
                         + " window of " + window + " inputs and " + horizon + " targets (split 70/15/15 in time)"
-                        + "; need at least " + minimumLength(window, horizon) + " values");
+                        + "; need at least " + minimumLength(window + this.scaling.history(), horizon) + " values");
             }
         }
-        double sum = 0;
-        for (int i = 0; i < trainEnd; i++) {
-            sum += series[i];
-        }
-        mean = sum / trainEnd;
-        double sq = 0;
-        for (int i = 0; i < trainEnd; i++) {
-            sq += (series[i] - mean) * (series[i] - mean);
-        }
-        double s = Math.sqrt(sq / trainEnd);
-        std = s > 0 ? s : 1.0; // a constant training part: only centre it
     }
 
-    /** The shortest series for which every part holds at least one window. */
+    /** The shortest series for which every part holds at least one window (of {@code window} values read). */
     public static int minimumLength(int window, int horizon) {
         for (int n = window + horizon; ; n++) {
             int te = (int) Math.floor(TRAIN_FRACTION * n);
@@ -85,10 +105,11 @@ public final class ForecastData {
 
     /** First target index of the part's first window, and the end (exclusive) of its targets. */
     private int firstTarget(Part p) {
+        int earliest = window + scaling.history();
         return switch (p) {
-            case TRAIN -> window;
-            case VALIDATION -> Math.max(window, trainEnd);
-            case TEST -> Math.max(window, validationEnd);
+            case TRAIN -> earliest;
+            case VALIDATION -> Math.max(earliest, trainEnd);
+            case TEST -> Math.max(earliest, validationEnd);
         };
     }
 
@@ -104,12 +125,8 @@ public final class ForecastData {
         return Math.max(0, targetsEnd(p) - horizon - firstTarget(p) + 1);
     }
 
-    public double mean() {
-        return mean;
-    }
-
-    public double std() {
-        return std;
+    public ForecastScaling scaling() {
+        return scaling;
     }
 
     public int window() {
@@ -120,12 +137,17 @@ public final class ForecastData {
         return horizon;
     }
 
-    public float normalize(double v) {
-        return (float) ((v - mean) / std);
+    /** The number of values in the series. */
+    public int length() {
+        return series.length;
     }
 
-    public double denormalize(float v) {
-        return v * std + mean;
+    public int trainEnd() {
+        return trainEnd;
+    }
+
+    public int validationEnd() {
+        return validationEnd;
     }
 
     /**
@@ -145,6 +167,16 @@ public final class ForecastData {
             }
         }
         return sum / ((double) count * horizon);
+    }
+
+    /** The first target index of {@code part}'s window i, and its last input's index is one before. */
+    public int targetIndex(Part p, int i) {
+        return firstTarget(p) + i;
+    }
+
+    /** The series value at index j, in its own units. */
+    public double value(int j) {
+        return series[j];
     }
 
     /** The windows of {@code part}, normalised: inputs [W, 1], targets [horizon] per sample. */
@@ -174,7 +206,7 @@ public final class ForecastData {
 
             @Override
             public void copyStep(int i, int t, float[] dst, int offset) {
-                dst[offset] = normalize(series[first + i - window + t]);
+                dst[offset] = scaling.input(series, first + i - window + t);
             }
 
             @Override
@@ -199,7 +231,7 @@ public final class ForecastData {
 
             @Override
             public float valueTarget(int i, int t, int k) {
-                return normalize(series[first + i + k]);
+                return scaling.target(series, first + i - 1, first + i + k);
             }
         };
     }

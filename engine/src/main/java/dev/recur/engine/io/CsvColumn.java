@@ -34,10 +34,40 @@ public final class CsvColumn {
     }
 
     /**
+     * What to do with a missing cell: an empty one, or {@code NA}, {@code NaN} or {@code null} (any
+     * case). Any other cell that is not a finite number is an error whatever the policy.
+     */
+    public enum Missing {
+        /** Refuse the file, naming the first missing cell's line. */
+        FAIL,
+        /** Leave the row out. */
+        DROP,
+        /** Fill with the straight line between the nearest present values (before the first or after the last: the nearest one). */
+        INTERPOLATE;
+
+        /** {@code fail}, {@code drop} or {@code interpolate}. */
+        public static Missing parse(String name) {
+            for (Missing m : values()) {
+                if (m.name().equalsIgnoreCase(name)) return m;
+            }
+            throw new IllegalArgumentException("'" + name + "' is not a missing-value policy: expected fail, drop or interpolate");
+        }
+    }
+
+    /** A column's values and how many of its cells were missing (dropped or filled). */
+    public record Values(double[] values, int missing) {
+    }
+
+    /**
      * The values of column {@code column} (matched exactly, after trimming the header's spaces), one per
      * data row, in file order. Cells must be finite numbers.
      */
     public static double[] read(Path file, String column) throws IOException {
+        return read(file, column, Missing.FAIL).values();
+    }
+
+    /** As {@link #read(Path, String)}, with missing cells handled by {@code missing}. */
+    public static Values read(Path file, String column, Missing missing) throws IOException {
         DataFileException.requireFile(file, "CSV file");
         try (BufferedReader reader = open(file)) {
             String headerLine = firstLine(file, reader);
@@ -48,7 +78,7 @@ public final class CsvColumn {
                         + String.join(", ", names.stream().map(n -> "'" + n + "'").toList()));
             }
             double[] values = new double[1024];
-            int count = 0;
+            int count = 0, absent = 0;
             int lineNumber = 1;
             String line;
             while ((line = reader.readLine()) != null) {
@@ -62,13 +92,24 @@ public final class CsvColumn {
                             + " cells, expected " + names.size() + " as in the header");
                 }
                 String cell = cells.get(index);
+                if (isMissing(cell)) {
+                    absent++;
+                    switch (missing) {
+                        case FAIL -> throw new DataFileException(file, "line " + lineNumber + ", column '" + column
+                                + "': the value is missing ('" + cell + "'); pass --missing drop or --missing interpolate");
+                        case DROP -> {
+                            continue;
+                        }
+                        case INTERPOLATE -> cell = "NaN";   // filled below
+                    }
+                }
                 double v;
                 try {
                     v = Double.parseDouble(cell);
                 } catch (NumberFormatException e) {
                     v = Double.NaN;
                 }
-                if (!Double.isFinite(v)) {
+                if (!Double.isFinite(v) && !(missing == Missing.INTERPOLATE && isMissing(cells.get(index)))) {
                     throw new DataFileException(file, "line " + lineNumber + ", column '" + column + "': '" + cell
                             + "' is not a finite number");
                 }
@@ -77,9 +118,37 @@ public final class CsvColumn {
                 }
                 values[count++] = v;
             }
-            return Arrays.copyOf(values, count);
+            double[] read = Arrays.copyOf(values, count);
+            if (missing == Missing.INTERPOLATE && absent > 0) {
+                if (absent == count) throw new DataFileException(file, "column '" + column + "' has no values, only missing cells");
+                interpolate(read);
+            }
+            return new Values(read, absent);
         } catch (CharacterCodingException e) {
             throw new DataFileException(file, "is not valid UTF-8 text", e);
+        }
+    }
+
+    private static boolean isMissing(String cell) {
+        String c = cell.trim();
+        return c.isEmpty() || c.equalsIgnoreCase("NA") || c.equalsIgnoreCase("NaN") || c.equalsIgnoreCase("null");
+    }
+
+    /** Fills NaN runs on the straight line between their present neighbours; runs at either end take the nearest value. */
+    static void interpolate(double[] v) {
+        int i = 0;
+        while (i < v.length) {
+            if (!Double.isNaN(v[i])) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < v.length && Double.isNaN(v[end])) end++;
+            double before = i > 0 ? v[i - 1] : v[end], after = end < v.length ? v[end] : v[i - 1];
+            for (int j = i; j < end; j++) {
+                v[j] = before + (after - before) * (j - i + 1) / (end - i + 1);
+            }
+            i = end;
         }
     }
 

@@ -36,9 +36,26 @@ class CsvColumnTest {
         assertThatThrownBy(() -> CsvColumn.read(csv, "b"))
                 .hasMessage(csv + ": line 3, column 'b': 'x7' is not a finite number");
         Path nan = Files.writeString(dir.resolve("n.csv"), "a\nNaN\n");
-        assertThatThrownBy(() -> CsvColumn.read(nan, "a")).hasMessage(nan + ": line 2, column 'a': 'NaN' is not a finite number");
+        assertThatThrownBy(() -> CsvColumn.read(nan, "a")).hasMessage(nan + ": line 2, column 'a': the value is missing ('NaN'); pass --missing drop or --missing interpolate");
+        Path inf = Files.writeString(dir.resolve("i.csv"), "a\n1\ninf\n");
+        assertThatThrownBy(() -> CsvColumn.read(inf, "a", CsvColumn.Missing.INTERPOLATE)).hasMessage(inf + ": line 3, column 'a': 'inf' is not a finite number");
         Path ragged = Files.writeString(dir.resolve("r.csv"), "a,b\n1\n");
         assertThatThrownBy(() -> CsvColumn.read(ragged, "a")).hasMessage(ragged + ": line 2 has 1 cells, expected 2 as in the header");
+    }
+
+    @Test
+    void missingCellsAreDroppedOrInterpolated() throws IOException {
+        Path csv = Files.writeString(dir.resolve("gaps.csv"), "t,v\n0,\n1,2\n2,NA\n3,\n4,8\n5,null\n");
+        CsvColumn.Values dropped = CsvColumn.read(csv, "v", CsvColumn.Missing.DROP);
+        assertThat(dropped.values()).containsExactly(2.0, 8.0);
+        assertThat(dropped.missing()).isEqualTo(4);
+        CsvColumn.Values filled = CsvColumn.read(csv, "v", CsvColumn.Missing.INTERPOLATE);
+        assertThat(filled.values()).containsExactly(2.0, 2.0, 4.0, 6.0, 8.0, 8.0);
+        assertThat(filled.missing()).isEqualTo(4);
+        assertThatThrownBy(() -> CsvColumn.read(csv, "v")).hasMessageContaining("line 2, column 'v': the value is missing");
+        Path none = Files.writeString(dir.resolve("none.csv"), "v\n\nNA\n");
+        assertThatThrownBy(() -> CsvColumn.read(none, "v", CsvColumn.Missing.INTERPOLATE))
+                .hasMessage(none + ": column 'v' has no values, only missing cells");
     }
 
     @Test

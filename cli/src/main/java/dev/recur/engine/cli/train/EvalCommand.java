@@ -110,6 +110,11 @@ public final class EvalCommand implements Callable<Integer> {
             String prefix = built.test() ? "test_" : "val_";
             System.out.printf(Locale.ROOT, "%sloss %.5g, %s %.5g (%.1f s)%n", prefix, e.loss(),
                     t.metricName().replaceFirst("^val_", prefix), e.metric(), seconds);
+            if (t instanceof ForecastTask f) {
+                double naive = f.data().naiveMae(ForecastData.Part.TEST);
+                System.out.printf(Locale.ROOT, "naive forecast (repeat the last value): test_mae %.5g; the model's is %.3g "
+                        + "of it%n", naive, e.metric() / naive);
+            }
         }
         return 0;
     }
@@ -169,17 +174,11 @@ public final class EvalCommand implements Callable<Integer> {
                 if (col == null) {
                     throw new UserError("--task forecast needs --column NAME (the checkpoint does not name it)");
                 }
-                ForecastData series = ForecastData.fromCsv(file, col, intValue(saved.task(), "task.", "window"),
-                        intValue(saved.task(), "task.", "horizon"));
-                String mean = saved.task().get("mean"), std = saved.task().get("std");
-                if (mean != null && std != null && !(mean.equals(Double.toString(series.mean()))
-                        && std.equals(Double.toString(series.std())))) {
-                    throw new UserError(file + ": column " + col + "'s training part has mean " + series.mean() + " and std "
-                            + series.std() + ", the checkpoint was trained with " + mean + " and " + std
-                            + " (another series?)");
-                }
-                yield new Built(new ForecastTask(series, file.toString(), col, recurrent(saved, 1), 1, 0f, 1),
-                        "the test part of column " + col + " of " + file);
+                ForecastData series = ForecastSeries.read(checkpoint, saved, file, col);
+                yield new Built(new ForecastTask(series, file.toString(), col, ForecastSeries.missing(checkpoint, saved),
+                        recurrent(saved, 1), 1, 0f, 1),
+                        "the test part of column " + col + " of " + file + " (" + series.windowCount(ForecastData.Part.TEST)
+                                + " windows from row " + series.validationEnd() + ")");
             }
             default -> throw new UserError("recur eval knows --task adding, chars, forecast, fashion-mnist and tensors, "
                     + "not '" + name + "'");

@@ -7,6 +7,7 @@ import dev.recur.engine.data.EpochSampler;
 import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.SequenceBatch;
 import dev.recur.engine.data.SequenceDataset;
+import dev.recur.engine.io.CsvColumn;
 import dev.recur.engine.nn.ManyToOneHead;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceRegressor;
@@ -14,14 +15,15 @@ import dev.recur.engine.tensor.Tensor;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code --task forecast}: a univariate series ({@link ForecastData}: split 70/15/15 in time,
- * normalised with the training part's mean and standard deviation) cut into windows of the past W
- * values; a recurrent stack reads the W values and a linear head on its last step predicts the next
- * {@value ForecastData#DEFAULT_HORIZON} (sequence-to-vector). The loss is the MSE on normalised
- * values; the metric is the mean absolute error over all predicted values, in the series' own units.
+ * {@code --task forecast}: a univariate series ({@link ForecastData}: split 70/15/15 in time, seen
+ * as levels or as differences through a scaling fitted on the training part) cut into windows of
+ * the past W values; a recurrent stack reads the W values and a linear head on its last step
+ * predicts the next {@code --horizon} (sequence-to-vector). The loss is the MSE on scaled values;
+ * the metric is the mean absolute error over all predicted values, in the series' own units.
  * metrics.json also carries the naive forecast's MAE ("every future value equals the window's last
  * value") on the validation and the test windows.
  */
@@ -37,10 +39,14 @@ public final class ForecastTask extends AbstractTrainingTask<SequenceRegressor, 
     private final List<SequenceBatch> test;
     private final String source;
     private final String column;
+    private final CsvColumn.Missing missing;
 
-    /** {@code source} and {@code column}: where the series came from, recorded in the checkpoint for {@code recur eval}. */
-    public ForecastTask(ForecastData data, String source, String column, RecurrentConfig rnn, int batchSize, float dropout,
-                        long seed) {
+    /**
+     * {@code source}, {@code column} and {@code missing}: where the series came from and how its
+     * missing cells were handled, recorded in the checkpoint for {@code recur eval} and {@code predict}.
+     */
+    public ForecastTask(ForecastData data, String source, String column, CsvColumn.Missing missing, RecurrentConfig rnn,
+                        int batchSize, float dropout, long seed) {
         SequenceDataset train = data.part(ForecastData.Part.TRAIN);
         EpochSampler sampler = new EpochSampler(Batches.range(train.size()), batchSize, false, dataRng(seed));
         super(new SequenceRegressor(rnn, data.horizon(), ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed),
@@ -48,6 +54,7 @@ public final class ForecastTask extends AbstractTrainingTask<SequenceRegressor, 
         this.data = data;
         this.source = source;
         this.column = column;
+        this.missing = missing;
         this.rnn = rnn;
         this.train = train;
         this.sampler = sampler;
@@ -97,8 +104,13 @@ public final class ForecastTask extends AbstractTrainingTask<SequenceRegressor, 
         info.put("column", column);
         info.put("window", Integer.toString(data.window()));
         info.put("horizon", Integer.toString(data.horizon()));
-        info.put("mean", Double.toString(data.mean()));
-        info.put("std", Double.toString(data.std()));
+        info.put("inputs", data.scaling().inputs());
+        info.put("mean", Double.toString(data.scaling().mean()));
+        info.put("std", Double.toString(data.scaling().std()));
+        info.put("missing", missing.name().toLowerCase(Locale.ROOT));
+        info.put("rows", Integer.toString(data.length()));
+        info.put("train_end", Integer.toString(data.trainEnd()));
+        info.put("validation_end", Integer.toString(data.validationEnd()));
         return info;
     }
 
@@ -126,10 +138,10 @@ public final class ForecastTask extends AbstractTrainingTask<SequenceRegressor, 
         }
     }
 
-    /** The MAE in the series' units: normalisation is affine, so d normalised units are d * std. */
+    /** The MAE in the series' units: the scaling is affine, so d scaled units are d * std. */
     @Override
     double metric(double normalisedMae) {
-        return normalisedMae * data.std();
+        return normalisedMae * data.scaling().std();
     }
 
     @Override

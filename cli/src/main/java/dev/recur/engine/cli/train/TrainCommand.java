@@ -14,6 +14,7 @@ import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.FashionMnist;
 import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.TensorsDataset;
+import dev.recur.engine.io.CsvColumn;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.train.Checkpoint;
@@ -80,6 +81,14 @@ public final class TrainCommand implements Callable<Integer> {
     String column;
     @Option(names = "--window", paramLabel = "W", description = "forecast: past values per window (default 28)")
     Integer window;
+    @Option(names = "--horizon", paramLabel = "K", description = "forecast: future values predicted per window (default 7)")
+    Integer horizon;
+    @Option(names = "--missing", paramLabel = "POLICY", description = "forecast: missing cells (empty, NA, NaN): "
+            + "fail (default), drop the row, or interpolate linearly")
+    String missing;
+    @Option(names = "--differences", description = "forecast: the model reads the steps between values and predicts "
+            + "the change from the window's last value, so that a trend does not take it out of its range")
+    boolean differences;
     @Option(names = "--seed", description = "seed of the initialisation, the data order and dropout (default 1)")
     long seed = 1;
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default runs/<task>)")
@@ -199,6 +208,9 @@ public final class TrainCommand implements Callable<Integer> {
                 config.put("csv", csv.toString());
                 config.put("column", column);
                 config.put("window", f.data().window());
+                config.put("horizon", f.data().horizon());
+                config.put("inputs", f.data().scaling().inputs());
+                config.put("missing", missingPolicy(missing).name().toLowerCase(Locale.ROOT));
             }
             System.out.printf(Locale.ROOT, "recur train: task %s, %s H=%d L=%d%s, batch %d, %s lr %g, %d steps, %d threads%s -> %s%n",
                     task, mode.id(), h, layers, bidirectional ? " bidirectional" : "", b, optimizer, rate, totalSteps,
@@ -220,6 +232,13 @@ public final class TrainCommand implements Callable<Integer> {
                     result.stoppedEarly() ? ", stopped early (--patience " + patience + ")" : "",
                     last.loss(), t.metricName(), last.metric());
             t.baselines().forEach((name, value) -> System.out.printf(Locale.ROOT, "%s: %.5g%n", name, value));
+            Double naive = t.baselines().get("naive_val_mae");
+            double kept = result.log().rows().stream().filter(r -> r.step() == result.bestStep())
+                    .mapToDouble(TrainingLog.Row::metric).findFirst().orElse(Double.NaN);
+            if (naive != null && kept > naive) {
+                System.out.printf(Locale.ROOT, "note: the kept model's val_mae %.5g is worse than the naive forecast's %.5g%s%n",
+                        kept, naive, differences ? "" : "; for a series with a trend, try --differences");
+            }
             System.out.println("wrote " + dir.resolve(Trainer.CHECKPOINT) + " (the best validation " + t.metricName()
                     + ", step " + result.bestStep() + "), " + Trainer.LAST_CHECKPOINT + " (step " + result.steps()
                     + ", for --resume), metrics.json, metrics.csv"
@@ -242,12 +261,14 @@ public final class TrainCommand implements Callable<Integer> {
     private TrainingTask createTask(CellMode mode, int h, int b) throws IOException {
         return switch (task) {
             case "adding" -> {
+                refuseForecastFlags();
                 int steps = UserError.positive("--seq", seq, TaskDefaults.of(task).seq());
                 RecurrentConfig rnn = recurrent(mode, 2, h);
                 requireMemory(rnn, head(rnn, 1), b, steps);
                 yield new AddingTask(rnn, steps, b, (float) dropout, seed);
             }
             case "chars" -> {
+                refuseForecastFlags();
                 if (text == null) {
                     throw new UserError("--task chars needs --text FILE: a UTF-8 text file or a folder of them "
                             + "(e.g. /usr/share/games/fortunes)");
@@ -265,13 +286,16 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 if (seq != null) throw new UserError("--seq does not apply to --task forecast: use --window");
                 int w = UserError.positive("--window", window, ForecastTask.DEFAULT_WINDOW);
-                ForecastData series = ForecastData.fromCsv(csv, column, w, ForecastData.DEFAULT_HORIZON);
+                int k = UserError.positive("--horizon", horizon, ForecastData.DEFAULT_HORIZON);
+                CsvColumn.Missing policy = missingPolicy(missing);
+                ForecastData series = ForecastData.fromCsv(csv, column, policy, w, k, differences);
                 RecurrentConfig rnn = recurrent(mode, 1, h);
-                requireMemory(rnn, head(rnn, ForecastData.DEFAULT_HORIZON), b, w);
-                yield new ForecastTask(series, csv.toString(), column, rnn, b, (float) dropout, seed);
+                requireMemory(rnn, head(rnn, k), b, w);
+                yield new ForecastTask(series, csv.toString(), column, policy, rnn, b, (float) dropout, seed);
             }
             case "fashion-mnist" -> {
                 refuse("--seq", seq != null);
+                refuseForecastFlags();
                 refuse("--data", data != null);
                 RecurrentConfig rnn = recurrent(mode, FashionMnist.SIDE, h);
                 requireMemory(rnn, head(rnn, 10), b, FashionMnist.SIDE);
@@ -279,6 +303,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             case "tensors" -> {
                 refuse("--seq", seq != null);
+                refuseForecastFlags();
                 if (data == null) {
                     throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
                 }
@@ -303,6 +328,22 @@ public final class TrainCommand implements Callable<Integer> {
     /** Refuses, before anything is allocated, a run that needs more memory than the machine has available. */
     private void requireMemory(RecurrentConfig rnn, long otherParameters, int b, int steps) {
         MemoryBudget.check(MemoryBudget.estimate(rnn, otherParameters, b, steps, optimizer), b, steps, optimizer);
+    }
+
+    /** --missing: the policy for a forecast series' missing cells (fail when not given). */
+    static CsvColumn.Missing missingPolicy(String given) {
+        try {
+            return given == null ? CsvColumn.Missing.FAIL : CsvColumn.Missing.parse(given);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--missing " + e.getMessage());
+        }
+    }
+
+    private void refuseForecastFlags() {
+        refuse("--horizon", horizon != null);
+        refuse("--missing", missing != null);
+        refuse("--differences", differences);
+        refuse("--window", window != null);
     }
 
     private void refuse(String flag, boolean given) {

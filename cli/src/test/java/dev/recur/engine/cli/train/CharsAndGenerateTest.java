@@ -98,6 +98,11 @@ class CharsAndGenerateTest {
 
         assertThat(generate("--prompt", "the c", "--length", "57", "--seed", "7").out()).isEqualTo(r.out());
         assertThat(generate("--prompt", "the c", "--length", "57", "--seed", "8").out()).isNotEqualTo(r.out());
+        // recur predict on a character model samples as generate does.
+        CliRun predict = CliRun.recur("predict", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString(), "--prompt", "the c",
+                "--length", "57", "--seed", "7");
+        assertThat(predict.exit()).as(predict.err()).isZero();
+        assertThat(predict.out()).isEqualTo(r.out());
         // No prompt: starts after a newline, prints only the generated text; no seed: one is drawn and shown.
         CliRun free = generate("--length", "20");
         assertThat(free.exit()).isZero();

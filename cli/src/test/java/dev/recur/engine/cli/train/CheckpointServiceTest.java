@@ -75,6 +75,25 @@ class CheckpointServiceTest {
                 Map<String, OnnxTensor> written = OnnxTensorFiles.read(answers);
                 assertThat(written.keySet()).containsExactlyInAnyOrderElementsOf(answer.keySet());
                 for (String key : answer.keySet()) assertThat(written.get(key).floats()).containsExactly(answer.get(key).floats());
+                // recur predict on the same file (x and lengths): the probabilities and their argmax, or the prediction.
+                Path predicted = dir.resolve(kind + "-predicted.safetensors");
+                CliRun predict = recur("predict", "--checkpoint", checkpoint.toString(), "--data", in.toString(),
+                        "--output", predicted.toString());
+                assertThat(predict.exit()).as(predict.err()).isZero();
+                Map<String, OnnxTensor> predictions = OnnxTensorFiles.read(predicted);
+                if (kind.equals("classes")) {
+                    assertThat(predictions.keySet()).containsExactly("probabilities", "classes");
+                    float[] p = answer.get("probabilities").floats();
+                    assertThat(predictions.get("probabilities").floats()).containsExactly(p);
+                    int classes = answer.get("probabilities").dim(1);
+                    long[] argmax = predictions.get("classes").integers();
+                    for (int i = 0; i < heldOut.length; i++) {
+                        for (int c = 0; c < classes; c++) assertThat(p[i * classes + c]).isLessThanOrEqualTo(p[i * classes + (int) argmax[i]]);
+                    }
+                } else {
+                    assertThat(predictions.keySet()).containsExactly("prediction");
+                    assertThat(predictions.get("prediction").floats()).containsExactly(answer.get("prediction").floats());
+                }
                 if (kind.equals("classes")) {
                     long[] y = file.readLongs("y");
                     float[] p = answer.get("probabilities").floats();

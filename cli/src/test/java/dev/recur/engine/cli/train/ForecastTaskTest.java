@@ -6,6 +6,7 @@ import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.cli.CliRun;
 import dev.recur.engine.data.ForecastData;
+import dev.recur.engine.io.CsvColumn;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.io.SafeTensorsFile;
 import dev.recur.engine.nn.Parameter;
@@ -107,8 +108,8 @@ class ForecastTaskTest {
     void maeIsInTheSeriesUnits() {
         double[] v = series();
         ForecastData data = new ForecastData(v, W, 7);
-        try (ForecastTask task = new ForecastTask(data, "sine", "value", RecurrentConfig.of(CellMode.GRU, 1, 6),
-                8, 0f, 1)) {
+        try (ForecastTask task = new ForecastTask(data, "sine", "value", CsvColumn.Missing.FAIL,
+                RecurrentConfig.of(CellMode.GRU, 1, 6), 8, 0f, 1)) {
             for (Parameter p : task.model().parameters()) p.value().fill(0f);
             int trainEnd = (int) Math.floor(0.7 * N), validationEnd = (int) Math.floor(0.85 * N);
             for (var split : TrainingTask.Split.values()) {
@@ -117,7 +118,7 @@ class ForecastTaskTest {
                 double sum = 0;
                 int n = 0;
                 for (int first = from; first + 7 <= to; first++) {
-                    for (int k = 0; k < 7; k++, n++) sum += Math.abs(v[first + k] - data.mean());
+                    for (int k = 0; k < 7; k++, n++) sum += Math.abs(v[first + k] - data.scaling().mean());
                 }
                 TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(), split);
                 assertThat(e.metric()).as(split.name()).isCloseTo(sum / n, within(1e-4));
@@ -145,5 +146,86 @@ class ForecastTaskTest {
         CliRun tooShort = train("--csv", file.toString(), "--column", "value", "--window", "250", "--out", dir.resolve("e").toString());
         assertThat(tooShort.exit()).isEqualTo(2);
         assertThat(tooShort.err()).contains("too few").hasLineCount(1);
+    }
+
+    /** Before: a blank cell stopped the run with no fill option. */
+    @Test
+    void missingCellsFailByDefaultAndAreInterpolatedOnRequest(@TempDir Path dir) throws Exception {
+        String text = Files.readString(csv(dir)).replaceFirst("\n40,[^,]*,1\n", "\n40,,1\n");
+        Path gaps = Files.writeString(dir.resolve("gaps.csv"), text);
+        CliRun refused = train("--csv", gaps.toString(), "--column", "value", "--out", dir.resolve("a").toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("line 42, column 'value': the value is missing").contains("--missing interpolate")
+                .hasLineCount(1);
+        assertThat(dir.resolve("a")).doesNotExist();
+        Path out = dir.resolve("b");
+        CliRun filled = train("--csv", gaps.toString(), "--column", "value", "--missing", "interpolate", "--window",
+                Integer.toString(W), "--hidden", "4", "--steps", "2", "--out", out.toString());
+        assertThat(filled.exit()).as(filled.err()).isZero();
+        assertThat(SafeTensorsFile.read(out.resolve(Trainer.CHECKPOINT)).metadata()).containsEntry("task.missing", "interpolate");
+        CliRun bad = train("--csv", gaps.toString(), "--column", "value", "--missing", "zero", "--out", dir.resolve("c").toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--missing 'zero' is not a missing-value policy").hasLineCount(1);
+    }
+
+    /**
+     * --horizon and --differences; eval prints the naive baseline beside the model, and a service
+     * (InferenceModel, fed each test window's W + 1 values) forecasts what eval scores.
+     */
+    @Test
+    void differencesAndHorizonFromTrainingToPredict(@TempDir Path dir) throws Exception {
+        Path file = csv(dir), out = dir.resolve("run");
+        CliRun run = train("--csv", file.toString(), "--column", "value", "--window", Integer.toString(W), "--horizon", "3",
+                "--differences", "--hidden", "8", "--batch", "16", "--steps", "12", "--eval-every", "6", "--out", out.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        Path checkpoint = out.resolve(Trainer.CHECKPOINT);
+        assertThat(SafeTensorsFile.read(checkpoint).metadata()).containsEntry("task.inputs", "differences")
+                .containsEntry("model.outputs", "3");
+        CliRun eval = CliRun.recur("eval", "--checkpoint", checkpoint.toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("naive forecast (repeat the last value): test_mae");
+        double printed = Double.parseDouble(eval.out().replaceAll("(?s).*test_mae ([0-9.e+-]+) \\(.*", "$1"));
+
+        double[] v = series();
+        int validationEnd = (int) Math.floor(0.85 * N);
+        double sum = 0;
+        int n = 0;
+        try (dev.recur.engine.api.InferenceModel model = dev.recur.engine.api.InferenceModel.load(checkpoint)) {
+            for (int first = validationEnd; first + 3 <= N; first++) {
+                float[] x = new float[W + 1];
+                for (int i = 0; i <= W; i++) x[i] = (float) v[first - W - 1 + i];
+                float[] p = model.run(java.util.Map.of("x", dev.recur.engine.io.OnnxTensor.ofFloats(x, 1, W + 1, 1)))
+                        .get("prediction").floats();
+                for (int k = 0; k < 3; k++, n++) sum += Math.abs(p[k] - v[first + k]);
+            }
+        }
+        assertThat(sum / n).isCloseTo(printed, org.assertj.core.data.Percentage.withPercentage(0.01));
+
+        // recur predict: the next 3 values after the series' end, as CSV in its units.
+        Path forecast = dir.resolve("next.csv");
+        CliRun predict = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--output", forecast.toString());
+        assertThat(predict.exit()).as(predict.err()).isZero();
+        java.util.List<String> lines = Files.readAllLines(forecast);
+        assertThat(lines).hasSize(4);
+        assertThat(lines.getFirst()).isEqualTo("step,value");
+        assertThat(Double.parseDouble(lines.get(1).split(",")[1])).isBetween(0.0, 20.0);
+        CliRun notChars = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--prompt", "x");
+        assertThat(notChars.exit()).isEqualTo(2);
+        assertThat(notChars.err()).contains("--prompt applies to character models only").hasLineCount(1);
+    }
+
+    /** Before: eval refused a longer copy of the series (its training part's mean differed). */
+    @Test
+    void aLongerCopyIsScoredOnEverythingAfterTheModelsValidationPart(@TempDir Path dir) throws Exception {
+        Path file = csv(dir), out = dir.resolve("run");
+        assertThat(train("--csv", file.toString(), "--column", "value", "--window", Integer.toString(W), "--hidden", "4",
+                "--steps", "2", "--out", out.toString()).exit()).isZero();
+        StringBuilder longer = new StringBuilder(Files.readString(file));
+        for (int i = N; i < N + 60; i++) longer.append(i).append(',').append(10 + 5 * Math.sin(2 * Math.PI * i / 25)).append(",1\n");
+        Path more = Files.writeString(dir.resolve("longer.csv"), longer);
+        CliRun eval = CliRun.recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--csv", more.toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        int validationEnd = (int) Math.floor(0.85 * N);
+        assertThat(eval.out()).contains("(" + (N + 60 - validationEnd - 7 + 1) + " windows from row " + validationEnd + ")");
     }
 }
