@@ -18,13 +18,17 @@ import dev.recur.engine.io.CsvColumn;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.RecurrentExecution;
 import dev.recur.engine.train.Checkpoint;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -110,6 +114,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "N", description = "stop after N validations in a row without a better "
             + "validation metric (default 0: never)")
     int patience;
+    @Option(names = "--config", paramLabel = "FILE", description = "a JSON object of flags without their dashes "
+            + "({\"task\": \"forecast\", \"hidden\": 64, \"differences\": true}); flags given on the command line override it")
+    Path config;
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     DeviceOption device = new DeviceOption();
@@ -121,12 +130,32 @@ public final class TrainCommand implements Callable<Integer> {
     /** Steps between validations of tasks whose data are generated on the fly. */
     static final int DEFAULT_EVAL_EVERY = 250;
 
+    /** The --config file this run's flags were merged from (recorded in metrics.json), or null. */
+    private Path mergedFrom;
+
     @Override
     public Integer call() throws IOException {
+        if (config != null && mergedFrom == null) return withConfig();
         // --device cuda: the model's recurrent layers run on the GPU (Trainer).
         try (GpuContext gpu = device.openGpu()) {
             return train(gpu);
         }
+    }
+
+    /** Runs a fresh command parsed from the config file's flags followed by the command line's (which win). */
+    private int withConfig() throws IOException {
+        List<String> merged = new ArrayList<>(RunConfig.arguments(config, spec));
+        merged.addAll(spec.commandLine().getParseResult().expandedArgs());
+        TrainCommand run = new TrainCommand();
+        CommandLine parser = new CommandLine(run);
+        parser.setOverwrittenOptionsAllowed(true);
+        try {
+            parser.parseArgs(merged.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new UserError(config + ": " + e.getMessage());
+        }
+        run.mergedFrom = config;
+        return run.call();
     }
 
     private int train(GpuContext gpu) throws IOException {
@@ -195,6 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.put("clip", clip);
             config.put("steps", totalSteps);
             if (patience > 0) config.put("patience", patience);
+            if (mergedFrom != null) config.put("config", mergedFrom.toString());
             config.put("seed", seed);
             config.put("threads", threadCount);
             config.put("kernels", k.name());

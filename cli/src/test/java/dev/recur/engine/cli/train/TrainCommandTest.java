@@ -169,6 +169,37 @@ class TrainCommandTest {
         assertThat(dir.resolve("new")).doesNotExist();
     }
 
+    /** --config: a JSON object of flags, the command line's flags override it; @file: arguments from a file. */
+    @Test
+    void flagsComeFromAConfigFileOrAnArgumentFile(@TempDir Path dir) throws Exception {
+        Path json = Files.writeString(dir.resolve("run.json"),
+                "{\"seq\": 8, \"hidden\": 8, \"batch\": 4, \"steps\": 6, \"lr\": 0.002, \"bidirectional\": true}");
+        Path out = dir.resolve("cfg");
+        CliRun run = CliRun.recur("train", "--config", json.toString(), "--hidden", "6", "--out", out.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(Files.readString(out.resolve("metrics.json"))).get("config");
+        assertThat(config.get("hidden").asInt()).isEqualTo(6);          // the command line wins
+        assertThat(config.get("lr").asDouble()).isEqualTo(0.002);       // the file's
+        assertThat(config.get("bidirectional").asBoolean()).isTrue();
+        assertThat(config.get("steps").asLong()).isEqualTo(6);
+        assertThat(config.get("config").asText()).isEqualTo(json.toString());
+
+        Path typo = Files.writeString(dir.resolve("typo.json"), "{\"hiden\": 8}");
+        CliRun refused = CliRun.recur("train", "--config", typo.toString(), "--out", dir.resolve("x").toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("key 'hiden' is not a flag of recur train").hasLineCount(1);
+        Path badValue = Files.writeString(dir.resolve("bad.json"), "{\"hidden\": \"many\"}");
+        CliRun bad = CliRun.recur("train", "--config", badValue.toString(), "--out", dir.resolve("x").toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains(badValue + ": Invalid value for option '--hidden'").hasLineCount(1);
+        assertThat(dir.resolve("x")).doesNotExist();
+
+        Path args = Files.writeString(dir.resolve("args.txt"), "--seq 8\n--hidden 5\n--batch 4\n--steps 3\n");
+        CliRun fromFile = CliRun.recur("train", "@" + args, "--out", dir.resolve("argfile").toString());
+        assertThat(fromFile.exit()).as(fromFile.err()).isZero();
+        assertThat(fromFile.out()).contains("lstm H=5 L=1, batch 4");
+    }
+
     private static double lrOfRow(Path run, long step) throws Exception {
         return Files.readAllLines(run.resolve("metrics.csv")).stream().skip(1).map(line -> line.split(",", -1))
                 .filter(f -> Long.parseLong(f[0]) == step).mapToDouble(f -> Double.parseDouble(f[5])).findFirst()
