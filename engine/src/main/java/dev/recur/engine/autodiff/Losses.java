@@ -10,6 +10,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /** Scalar training losses (rank-0 results). */
 public final class Losses {
+    /** Row chunks of a cross-entropy, run side by side when the kernels have the threads. */
+    private static final int LOSS_CHUNKS = 8;
+
     private Losses() {
     }
 
@@ -60,23 +63,34 @@ public final class Losses {
         boolean grad = g.needsGrad(logits);
         MemorySegment x = logits.value().data();
         Tensor probs = grad && count > 0 ? g.arena().zeros(rows, classes) : null;
-        double total = 0;
-        for (int r = 0; r < rows; r++) {
-            if (weight[r] == 0f) continue;
-            long row = (long) r * classes;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) max = Math.max(max, x.getAtIndex(JAVA_FLOAT, row + c));
-            double s = 0;
-            for (int c = 0; c < classes; c++) s += Math.exp(x.getAtIndex(JAVA_FLOAT, row + c) - max);
-            double lse = max + Math.log(s);
-            total += weight[r] * (lse - x.getAtIndex(JAVA_FLOAT, row + tgt[r]));
-            if (probs != null) {
-                MemorySegment p = probs.data();
+        // Rows in a fixed number of chunks, each summing its own part of the loss, added in chunk
+        // order: the same result for any number of threads.
+        int chunks = Math.min(rows, LOSS_CHUNKS);
+        double[] partial = new double[chunks];
+        k.runIndependent(chunks, chunk -> {
+            double[] e = new double[classes];
+            double sum = 0;
+            for (int r = rows * chunk / chunks; r < rows * (chunk + 1) / chunks; r++) {
+                if (weight[r] == 0f) continue;
+                long row = (long) r * classes;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) max = Math.max(max, x.getAtIndex(JAVA_FLOAT, row + c));
+                double s = 0;
                 for (int c = 0; c < classes; c++) {
-                    p.setAtIndex(JAVA_FLOAT, row + c, (float) (Math.exp(x.getAtIndex(JAVA_FLOAT, row + c) - max) / s));
+                    e[c] = Math.exp(x.getAtIndex(JAVA_FLOAT, row + c) - max);
+                    s += e[c];
+                }
+                double lse = max + Math.log(s);
+                sum += weight[r] * (lse - x.getAtIndex(JAVA_FLOAT, row + tgt[r]));
+                if (probs != null) {
+                    MemorySegment p = probs.data();
+                    for (int c = 0; c < classes; c++) p.setAtIndex(JAVA_FLOAT, row + c, (float) (e[c] / s));
                 }
             }
-        }
+            partial[chunk] = sum;
+        });
+        double total = 0;
+        for (double part : partial) total += part;
         final int valid = count;
         Tensor loss = g.arena().of(new float[]{valid == 0 ? 0f : (float) (total / valid)});
         Var out = g.result(loss, logits);

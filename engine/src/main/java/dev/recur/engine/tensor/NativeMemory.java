@@ -54,7 +54,8 @@ public final class NativeMemory {
     static final long CACHED_MIN_BYTES = 256 * 1024;
     /** Cached blocks are allocated with this alignment (a cache line; a 512-bit vector). */
     private static final long CACHED_ALIGNMENT = 64;
-    private static final long CACHE_LIMIT_BYTES = Long.getLong("recur.memory.cacheBytes", 256L << 20);
+    private static final boolean CACHE_LIMIT_GIVEN = System.getProperty("recur.memory.cacheBytes") != null;
+    private static volatile long cacheLimitBytes = Long.getLong("recur.memory.cacheBytes", 256L << 20);
     private static final ConcurrentHashMap<Long, ConcurrentLinkedQueue<MemorySegment>> CACHE = new ConcurrentHashMap<>();
     private static final AtomicLong CACHED_BYTES = new AtomicLong();
 
@@ -98,7 +99,7 @@ public final class NativeMemory {
         long bytes = segment.byteSize();
         if (bytes >= CACHED_MIN_BYTES) {
             long sizeClass = sizeClass(bytes);
-            if (CACHED_BYTES.addAndGet(sizeClass) <= CACHE_LIMIT_BYTES) {
+            if (CACHED_BYTES.addAndGet(sizeClass) <= cacheLimitBytes) {
                 CACHE.computeIfAbsent(sizeClass, c -> new ConcurrentLinkedQueue<>()).add(segment.reinterpret(sizeClass));
                 return;
             }
@@ -116,6 +117,21 @@ public final class NativeMemory {
                 freeNow(block);
             }
         }
+    }
+
+    /**
+     * Raises the cache's limit to {@code bytes} for the rest of the process, unless
+     * {@code -Drecur.memory.cacheBytes} set it: for a training run, whose steps allocate the same
+     * blocks again and again, and whose blocks (a word model's logits and their gradients: tens of
+     * megabytes each) can exceed the limit sized for services.
+     */
+    public static void raiseCacheLimit(long bytes) {
+        if (!CACHE_LIMIT_GIVEN && bytes > cacheLimitBytes) cacheLimitBytes = bytes;
+    }
+
+    /** The cache's limit now, in bytes. */
+    public static long cacheLimit() {
+        return cacheLimitBytes;
     }
 
     /** Bytes held in the cache now. */

@@ -13,6 +13,8 @@ import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.FashionMnist;
 import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.TensorsDataset;
+import dev.recur.engine.data.WordCorpus;
+import dev.recur.engine.data.WordVocabulary;
 import dev.recur.engine.io.DataFileException;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.train.Checkpoint;
@@ -120,11 +122,13 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private Built build(String name, Checkpoint saved) throws IOException {
-        if (seq != null && !name.equals("adding") && !name.equals("chars")) {
+        if (seq != null && !name.equals("adding") && !name.equals("chars") && !name.equals("words")) {
             throw new UserError("--seq does not apply to --task " + name);
         }
         if (data != null && !name.equals("tensors")) throw new UserError("--data does not apply to --task " + name);
-        if (text != null && !name.equals("chars")) throw new UserError("--text does not apply to --task " + name);
+        if (text != null && !name.equals("chars") && !name.equals("words")) {
+            throw new UserError("--text does not apply to --task " + name);
+        }
         if ((csv != null || column != null) && !name.equals("forecast")) {
             throw new UserError("--csv and --column do not apply to --task " + name);
         }
@@ -168,6 +172,23 @@ public final class EvalCommand implements Callable<Integer> {
                         Boolean.parseBoolean(m.get("bidirectional"))), steps, 64, 0f, 1);
                 yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters)", false);
             }
+            case "words" -> {
+                Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
+                int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
+                if (steps < 1) throw new UserError("--seq must be at least 1, got " + steps);
+                WordVocabulary vocabulary;
+                try {
+                    vocabulary = WordsTask.decodeVocabulary(saved.task().getOrDefault("vocabulary", ""));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
+                }
+                WordCorpus corpus = WordCorpus.load(file, steps, vocabulary, CharCorpus.DEFAULT_VALIDATION_FRACTION);
+                RecurrentConfig rnn = recurrent(saved, intValue(saved.modelConfig(), "model.", "input"));
+                WordsTask t = new WordsTask(corpus, file.toString(), rnn, steps, 64, 0f, 1, null, false);
+                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " words; "
+                        + corpus.validationUnknown() + " of its " + corpus.tokens().validationLength()
+                        + " words are not in the model's vocabulary and read as " + WordVocabulary.UNKNOWN + ")", false);
+            }
             case "forecast" -> {
                 Path file = csv != null ? csv : pathOf(saved, "csv", "--csv FILE");
                 String col = column != null ? column : saved.task().get("column");
@@ -180,7 +201,7 @@ public final class EvalCommand implements Callable<Integer> {
                         "the test part of column " + col + " of " + file + " (" + series.windowCount(ForecastData.Part.TEST)
                                 + " windows from row " + series.validationEnd() + ")");
             }
-            default -> throw new UserError("recur eval knows --task adding, chars, forecast, fashion-mnist and tensors, "
+            default -> throw new UserError("recur eval knows --task adding, chars, words, forecast, fashion-mnist and tensors, "
                     + "not '" + name + "'");
         };
     }

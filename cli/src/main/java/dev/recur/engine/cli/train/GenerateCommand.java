@@ -9,6 +9,8 @@ import dev.recur.engine.cli.ThreadsOption;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.data.Rng;
 import dev.recur.engine.data.Vocabulary;
+import dev.recur.engine.data.WordTokenizer;
+import dev.recur.engine.data.WordVocabulary;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceTagger;
 import dev.recur.engine.tensor.Tensor;
@@ -22,32 +24,38 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code recur generate}: samples text from a {@code --task chars} checkpoint. The model is rebuilt
- * from the checkpoint's {@code model.*} metadata and its vocabulary from {@code task.vocabulary};
- * the prompt runs through the network once, then each new character is drawn from the last step's
- * logits ({@link TokenSampler}: top-k, temperature) and fed back one step at a time, the recurrent
- * state (h, and c for an LSTM) carried from step to step. Prints the prompt followed by the
- * generated characters.
+ * {@code recur generate}: samples text from a {@code --task chars} or {@code --task words}
+ * checkpoint. The model is rebuilt from the checkpoint's {@code model.*} metadata and its
+ * vocabulary from {@code task.vocabulary}; the prompt runs through the network once, then each new
+ * token is drawn from the last step's logits ({@link TokenSampler}: top-k, temperature, top-p) and
+ * fed back one step at a time, the recurrent state (h, and c for an LSTM) carried from step to
+ * step. Prints the prompt followed by the generated characters (as they are drawn) or words
+ * (joined by {@link WordTokenizer#join}). A word model never draws {@code <unk>}; prompt words
+ * outside its vocabulary become {@code <unk>}, counted on standard error.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Sample text from a character model trained with recur train --task chars.")
+        description = "Sample text from a character or word model trained with recur train --task chars or words.")
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "checkpoint.safetensors of a chars run")
     Path checkpoint;
     @Option(names = "--prompt", description = "text to start from; every character must be in the model's vocabulary "
             + "(default: none, the model starts after a newline)")
     String prompt = "";
-    @Option(names = "--length", paramLabel = "N", description = "characters to generate (default 500)")
+    @Option(names = "--length", paramLabel = "N", description = "characters (or words) to generate (default 500)")
     int length = 500;
     @Option(names = "--temperature", paramLabel = "T", description = "softmax temperature: below 1 safer, above 1 wilder; "
             + "0 = greedy, always the most likely character (default 0.8)")
     double temperature = 0.8;
-    @Option(names = "--top-k", paramLabel = "K", description = "draw among the K most likely characters only; 0 = all (default)")
+    @Option(names = "--top-k", paramLabel = "K", description = "draw among the K most likely tokens only; 0 = all (default)")
     int topK;
+    @Option(names = "--top-p", paramLabel = "P", description = "draw among the most likely tokens whose probabilities "
+            + "first reach P (nucleus sampling); 1 = all (default)")
+    double topP = 1.0;
     @Option(names = "--seed", description = "seed of the draws (default: a random one, printed on stderr)")
     Long seed;
 
@@ -65,14 +73,20 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature);
         }
         if (topK < 0) throw new UserError("--top-k must be >= 0 (0: no cut), got " + topK);
+        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1], got " + topP);
         threads.apply();
         Kernels k = kernels.kernels();
         Checkpoint saved = Checkpoint.read(checkpoint);
         String task = saved.task().get("name");
-        if (!"chars".equals(task) || saved.task().get("vocabulary") == null) {
+        boolean words = "words".equals(task);
+        if (!("chars".equals(task) || words) || saved.task().get("vocabulary") == null) {
             throw new UserError(checkpoint + ": is a checkpoint of " + (task == null ? "no task" : "task '" + task + "'")
-                    + ", not a character model: train one with recur train --task chars --text FILE");
+                    + ", not a language model: train one with recur train --task chars or words --text FILE");
         }
+        long drawSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
+        TokenSampler sampler = new TokenSampler(temperature, topK, topP, new Rng(drawSeed));
+        PrintWriter out = spec.commandLine().getOut();
+        if (words) return generateWords(saved, k, sampler, drawSeed, out);
         Vocabulary vocabulary;
         try {
             vocabulary = CharsTask.decodeVocabulary(saved.task().get("vocabulary"));
@@ -80,15 +94,12 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
         }
         int[] promptIds = promptIds(vocabulary);
-        long drawSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
-        boolean greedy = temperature == 0 || topK == 1;
-        if (seed == null && !greedy) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
-        PrintWriter out = spec.commandLine().getOut();
-        try (SequenceTagger model = rebuild(saved, vocabulary)) {
+        showSeed(drawSeed);
+        try (SequenceTagger model = rebuild(saved, vocabulary.size())) {
             Checkpoint.loadParameters(checkpoint, model.parameters());
             out.print(prompt);
             out.flush();
-            generate(model, k, promptIds, length, new TokenSampler(temperature, topK, new Rng(drawSeed)), id -> {
+            generate(model, k, promptIds, length, sampler::next, id -> {
                 out.print(Character.toChars(vocabulary.codePoint(id)));
                 out.flush();
             });
@@ -96,6 +107,49 @@ public final class GenerateCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** A word model: the prompt's words (unknown ones as {@code <unk>}, counted), then {@code --length} words. */
+    private int generateWords(Checkpoint saved, Kernels k, TokenSampler sampler, long drawSeed, PrintWriter out)
+            throws IOException {
+        WordVocabulary vocabulary;
+        try {
+            vocabulary = WordsTask.decodeVocabulary(saved.task().get("vocabulary"));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
+        }
+        List<String> promptTokens = WordTokenizer.tokens(prompt);
+        if (promptTokens.isEmpty()) {
+            if (!vocabulary.contains(WordTokenizer.NEWLINE)) {
+                throw new UserError("--prompt is needed: the model's vocabulary has no newline to start from");
+            }
+            promptTokens = List.of(WordTokenizer.NEWLINE);
+        }
+        WordVocabulary.Encoded encoded = vocabulary.encode(promptTokens);
+        if (encoded.unknown() > 0) {
+            spec.commandLine().getErr().println("recur generate: " + encoded.unknown() + " of the prompt's "
+                    + promptTokens.size() + " words are not in the model's vocabulary and read as " + WordVocabulary.UNKNOWN
+                    + ": " + promptTokens.stream().filter(w -> !vocabulary.contains(w)).distinct().limit(5).toList());
+        }
+        showSeed(drawSeed);
+        List<String> text = new java.util.ArrayList<>(prompt.isEmpty() ? List.of() : promptTokens);
+        try (SequenceTagger model = rebuild(saved, vocabulary.size())) {
+            Checkpoint.loadParameters(checkpoint, model.parameters());
+            TokenSampler neverUnknown = sampler;
+            generate(model, k, encoded.ids(), length, logits -> {
+                logits[0] = Float.NEGATIVE_INFINITY;   // <unk> is not a word to write
+                return neverUnknown.next(logits);
+            }, id -> text.add(vocabulary.word(id)));
+        }
+        out.println(WordTokenizer.join(text));
+        out.flush();
+        return 0;
+    }
+
+    /** A drawn seed goes to standard error, so that a sample can be drawn again (none when the draws are greedy). */
+    private void showSeed(long drawSeed) {
+        boolean greedy = temperature == 0 || topK == 1;
+        if (seed == null && !greedy) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
     }
 
     /** The prompt's ids; an empty prompt starts after a newline (when the vocabulary has one). */
@@ -113,7 +167,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The model the checkpoint describes, with fresh parameters; refuses anything but a chars language model. */
-    static SequenceTagger rebuild(Checkpoint saved, Vocabulary vocabulary) throws IOException {
+    static SequenceTagger rebuild(Checkpoint saved, int vocabulary) throws IOException {
         Map<String, String> m = saved.modelConfig();
         CellMode mode;
         try {
@@ -123,8 +177,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         RecurrentConfig rnn = RecurrentConfig.of(mode, intKey(saved, "input"), intKey(saved, "hidden"))
                 .withLayers(intKey(saved, "layers")).withProjSize(intKey(saved, "proj_size"));
-        saved.requireModelConfig(CharsTask.modelConfig(rnn, vocabulary.size()));
-        return new SequenceTagger(rnn, vocabulary.size(), vocabulary.size(), 0f, 0);
+        saved.requireModelConfig(CharsTask.modelConfig(rnn, vocabulary));
+        return new SequenceTagger(rnn, vocabulary, vocabulary, 0f, 0);
     }
 
     private static int intKey(Checkpoint saved, String key) {
@@ -137,6 +191,11 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** Picks the next token id from a step's logits (which it may change). */
+    interface TokenChooser {
+        int next(float[] logits);
+    }
+
     /** Receives each generated token id as it is drawn. */
     interface TokenSink {
         void accept(int id);
@@ -147,7 +206,7 @@ public final class GenerateCommand implements Callable<Integer> {
      * fed back as the next step's input with the state carried over; returns the drawn ids. One
      * inference graph per step: the state is copied out of the closing graph and into the next.
      */
-    static int[] generate(SequenceTagger model, Kernels kernels, int[] prompt, int length, TokenSampler sampler,
+    static int[] generate(SequenceTagger model, Kernels kernels, int[] prompt, int length, TokenChooser sampler,
                           TokenSink sink) {
         int[] drawn = new int[length];
         int[] input = prompt;

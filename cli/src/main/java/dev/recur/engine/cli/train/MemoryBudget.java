@@ -81,6 +81,18 @@ final class MemoryBudget {
         }
     }
 
+    /**
+     * The native-memory cache a training run keeps freed blocks in: 1 GiB, or a quarter of what is
+     * available if less. A step allocates the same blocks again and again; beyond the cache they
+     * go back to the system and come back as page faults (a word model's step took twice as long
+     * with the 256-MiB limit sized for services).
+     */
+    static long trainingCacheBytes() {
+        long cap = 1L << 30;
+        OptionalLong available = available();
+        return available.isPresent() ? Math.min(cap, available.getAsLong() / 4) : cap;
+    }
+
     static String size(long bytes) {
         if (bytes >= GIB) return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) GIB);
         return String.format(Locale.ROOT, "%.0f MiB", bytes / (double) (1 << 20));

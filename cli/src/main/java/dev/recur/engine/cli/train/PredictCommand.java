@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
  *   <li>forecast: the next K values after the end of a CSV column (the training run's, a longer
  *       copy, or another series; or after its first {@code --end} values), written as CSV in the
  *       series' own units;</li>
- *   <li>chars: samples text, as {@code recur generate} does;</li>
+ *   <li>chars, words: samples text, as {@code recur generate} does;</li>
  *   <li>every other task: the model on a tensors file's {@code x} (and {@code lengths}), written
  *       as safetensors: {@code probabilities} and their argmax {@code classes} for a classifier or
  *       tagger, {@code prediction} for a regressor.</li>
@@ -56,15 +56,18 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "where the predictions go: a CSV file for a forecast "
             + "(default: standard output), a safetensors file otherwise (required)")
     Path output;
-    @Option(names = "--prompt", description = "chars: text to start from (as recur generate)")
+    @Option(names = "--prompt", description = "chars, words: text to start from (as recur generate)")
     String prompt = "";
-    @Option(names = "--length", paramLabel = "N", description = "chars: characters to generate (default 500)")
+    @Option(names = "--length", paramLabel = "N", description = "chars, words: characters or words to generate (default 500)")
     int length = 500;
-    @Option(names = "--temperature", paramLabel = "T", description = "chars: softmax temperature, 0 = greedy (default 0.8)")
+    @Option(names = "--temperature", paramLabel = "T", description = "chars, words: softmax temperature, 0 = greedy (default 0.8)")
     double temperature = 0.8;
-    @Option(names = "--top-k", paramLabel = "K", description = "chars: draw among the K most likely characters; 0 = all")
+    @Option(names = "--top-k", paramLabel = "K", description = "chars, words: draw among the K most likely tokens; 0 = all")
     int topK;
-    @Option(names = "--seed", description = "chars: seed of the draws (default: a random one, printed on stderr)")
+    @Option(names = "--top-p", paramLabel = "P", description = "chars, words: draw among the most likely tokens whose "
+            + "probabilities first reach P; 1 = all (default)")
+    double topP = 1.0;
+    @Option(names = "--seed", description = "chars, words: seed of the draws (default: a random one, printed on stderr)")
     Long seed;
 
     @Mixin
@@ -86,7 +89,7 @@ public final class PredictCommand implements Callable<Integer> {
                 threads.apply();
                 yield forecast(saved);
             }
-            case "chars" -> {
+            case "chars", "words" -> {
                 refuse(data != null || csv != null || column != null || end != null || output != null,
                         "--data, --csv, --column, --end and --output");
                 GenerateCommand generate = new GenerateCommand();
@@ -95,6 +98,7 @@ public final class PredictCommand implements Callable<Integer> {
                 generate.length = length;
                 generate.temperature = temperature;
                 generate.topK = topK;
+                generate.topP = topP;
                 generate.seed = seed;
                 generate.threads = threads;
                 generate.kernels = kernels;
@@ -116,9 +120,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     private void refuseCharsFlags() {
         CommandSpec s = spec;
-        for (String flag : new String[]{"--prompt", "--length", "--temperature", "--top-k", "--seed"}) {
+        for (String flag : new String[]{"--prompt", "--length", "--temperature", "--top-k", "--top-p", "--seed"}) {
             if (s != null && s.commandLine().getParseResult().hasMatchedOption(flag)) {
-                throw new UserError(flag + " applies to character models only, not to " + checkpoint);
+                throw new UserError(flag + " applies to language models (chars, words) only, not to " + checkpoint);
             }
         }
     }

@@ -4,7 +4,8 @@ import dev.recur.engine.data.Rng;
 
 /**
  * Picks the next token from a step's logits, as {@code recur generate} does: keep the {@code topK}
- * largest logits (0: all), divide by the temperature, softmax, draw one. A temperature below 1
+ * largest logits (0: all), divide by the temperature, softmax, keep the most probable tokens whose
+ * probabilities first reach {@code topP} (nucleus sampling; 1: all), draw one. A temperature below 1
  * sharpens the distribution, above 1 flattens it; as it goes to 0 the draw becomes the argmax, and
  * a temperature of exactly 0 is that limit: greedy decoding, no draw. Ties between equal logits go
  * to the lower token id, both in the top-k cut and in the argmax, so top-k 1 is greedy decoding.
@@ -12,6 +13,7 @@ import dev.recur.engine.data.Rng;
 final class TokenSampler {
     private final double temperature;
     private final int topK;
+    private final double topP;
     private final Rng rng;
 
     /**
@@ -19,19 +21,26 @@ final class TokenSampler {
      * @param topK        0 (no cut) or the number of largest logits kept
      */
     TokenSampler(double temperature, int topK, Rng rng) {
+        this(temperature, topK, 1.0, rng);
+    }
+
+    /** @param topP in (0, 1]: the probability mass of the most likely tokens kept; 1 keeps all */
+    TokenSampler(double temperature, int topK, double topP, Rng rng) {
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("the temperature must be a finite number >= 0, got " + temperature);
         }
         if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0 (0: no cut), got " + topK);
         this.temperature = temperature;
         this.topK = topK;
+        this.topP = topP;
         this.rng = rng;
     }
 
     /** The id of the next token; draws one number from the generator unless greedy. */
     int next(float[] logits) {
         if (temperature == 0) return argmax(logits);
-        double[] p = probabilities(logits, temperature, topK);
+        double[] p = nucleus(probabilities(logits, temperature, topK), topP);
         double u = rng.nextDouble();
         double cumulative = 0;
         int last = 0;
@@ -62,6 +71,26 @@ final class TokenSampler {
         }
         for (int i = 0; i < p.length; i++) p[i] /= sum;
         return p;
+    }
+
+    /**
+     * {@code p} restricted to its most probable tokens whose probabilities first sum to at least
+     * {@code topP} (ties: the lower id first), renormalised; p itself when topP is 1.
+     */
+    static double[] nucleus(double[] p, double topP) {
+        if (topP >= 1) return p;
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        double[] kept = new double[p.length];
+        double mass = 0;
+        for (int i : order) {
+            if (mass >= topP || p[i] == 0) break;
+            kept[i] = p[i];
+            mass += p[i];
+        }
+        for (int i = 0; i < kept.length; i++) kept[i] /= mass;
+        return kept;
     }
 
     /**

@@ -81,8 +81,8 @@ public final class Trainer {
     public static Result run(TrainingTask task, Settings s, Kernels kernels, RecurrentExecution execution,
                              Map<String, Object> config, ProgressReporter progress) throws IOException {
         task.model().setRecurrentExecution(execution);
-        List<Parameter> parameters = task.model().parameters();
-        try (Optimizer optimizer = OptimizerChoice.optimizer(s.optimizer(), parameters, s.lr())) {
+        List<Parameter> parameters = task.model().parameters(), trained = task.trainableParameters();
+        try (Optimizer optimizer = OptimizerChoice.optimizer(s.optimizer(), trained, s.lr())) {
             OptimizerChoice.Schedule schedule = OptimizerChoice.schedule(s.schedule(), optimizer, s.steps(), s.lr());
             TrainingLog log = new TrainingLog(task.id(), task.metricName(), config);
             Path checkpoint = s.out().resolve(CHECKPOINT), lastCheckpoint = s.out().resolve(LAST_CHECKPOINT);
@@ -128,7 +128,7 @@ public final class Trainer {
             long step = firstStep - 1;
             while (step < s.steps()) {
                 step++;
-                optimizer.zeroGrad();
+                parameters.forEach(Parameter::zeroGrad);   // frozen ones too: their gradients are not kept
                 double loss;
                 try (Graph g = Graph.training(kernels)) {
                     TrainingTask.StepLoss stepLoss = task.trainingLoss(g);
@@ -141,7 +141,7 @@ public final class Trainer {
                     throw new UserError(NonFinite.stopMessage(step, "the training loss is " + loss, parameters));
                 }
                 if (s.clip() > 0) {
-                    double norm = GradientClipping.clipGradNorm(parameters, s.clip());
+                    double norm = GradientClipping.clipGradNorm(trained, s.clip());
                     if (!Double.isFinite(norm)) {
                         throw new UserError(NonFinite.stopMessage(step, "the gradient norm is " + norm, parameters));
                     }

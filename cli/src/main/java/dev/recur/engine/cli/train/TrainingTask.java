@@ -4,7 +4,9 @@ import dev.recur.engine.autodiff.Graph;
 import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.nn.Module;
+import dev.recur.engine.nn.Parameter;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,6 +37,11 @@ public interface TrainingTask extends AutoCloseable {
     boolean higherIsBetter();
 
     Module model();
+
+    /** The parameters the optimizer updates: all of the model's, unless the task freezes some (pretrained embeddings). */
+    default List<Parameter> trainableParameters() {
+        return model().parameters();
+    }
 
     /**
      * What must match for a checkpoint to load into this task's model (cell, sizes, head, and the

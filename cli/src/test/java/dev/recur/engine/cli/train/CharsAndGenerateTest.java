@@ -130,7 +130,7 @@ class CharsAndGenerateTest {
                 .exit()).isZero();
         CliRun notChars = recur("generate", "--checkpoint", adding.resolve(Trainer.CHECKPOINT).toString());
         assertThat(notChars.exit()).isEqualTo(2);
-        assertThat(notChars.err()).contains("task 'adding', not a character model").hasLineCount(1);
+        assertThat(notChars.err()).contains("task 'adding', not a language model").hasLineCount(1);
 
         CliRun missing = recur("generate", "--checkpoint", dir.resolve("none.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
@@ -167,7 +167,7 @@ class CharsAndGenerateTest {
         int vocabulary = 11;
         try (SequenceTagger model = new SequenceTagger(CharsTask.config(mode, 24, 2, false), vocabulary, vocabulary, 0f, 5)) {
             int[] prompt = {3, 1, 4, 1, 5};
-            int[] carried = GenerateCommand.generate(model, kernels, prompt, 12, new TokenSampler(0, 0, new Rng(1)), id -> {
+            int[] carried = GenerateCommand.generate(model, kernels, prompt, 12, new TokenSampler(0, 0, new Rng(1))::next, id -> {
             });
             int[] sequence = Arrays.copyOf(prompt, prompt.length + carried.length);
             for (int s = 0; s < carried.length; s++) {

@@ -211,7 +211,7 @@ class ForecastTaskTest {
         assertThat(Double.parseDouble(lines.get(1).split(",")[1])).isBetween(0.0, 20.0);
         CliRun notChars = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--prompt", "x");
         assertThat(notChars.exit()).isEqualTo(2);
-        assertThat(notChars.err()).contains("--prompt applies to character models only").hasLineCount(1);
+        assertThat(notChars.err()).contains("--prompt applies to language models (chars, words) only").hasLineCount(1);
     }
 
     /** Before: eval refused a longer copy of the series (its training part's mean differed). */

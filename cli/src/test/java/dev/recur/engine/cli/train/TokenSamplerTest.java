@@ -70,6 +70,19 @@ class TokenSamplerTest {
         assertThat(counts[2]).isZero(); // cut by top-k
     }
 
+    /** Nucleus sampling keeps the most probable tokens until their mass reaches top-p, renormalised. */
+    @Test
+    void topPKeepsTheSmallestMostProbableSetReachingP() {
+        double[] p = {0.1, 0.5, 0.25, 0.15};
+        assertThat(TokenSampler.nucleus(p, 0.7)).containsExactly(0, 0.5 / 0.75, 0.25 / 0.75, 0);
+        assertThat(TokenSampler.nucleus(p, 0.5)).containsExactly(0, 1, 0, 0);
+        assertThat(TokenSampler.nucleus(p, 1.0)).isSameAs(p);
+        TokenSampler sampler = new TokenSampler(1.0, 0, 0.5, new Rng(3));
+        float[] logits = {0f, 2f, 1f, 0.5f};
+        for (int i = 0; i < 50; i++) assertThat(sampler.next(logits)).isEqualTo(1);
+        assertThatThrownBy(() -> new TokenSampler(1.0, 0, 0, new Rng(1))).hasMessageContaining("top-p must be in (0, 1]");
+    }
+
     @Test
     void refusesBadSettings() {
         assertThatThrownBy(() -> new TokenSampler(-1, 0, new Rng(1))).hasMessageContaining("temperature");
