@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       model trained with {@code --differences} reads the T - 1 steps, so it takes W + 1 values
  *       for its training windows of W); for a
  *       character model ({@code task chars}), int64 [B, T] character ids, the positions of the
- *       characters in the checkpoint's {@code task.vocabulary};</li>
+ *       characters in the checkpoint's {@code task.vocabulary} (a word model's: its words' ids);
+ *       for a tensors model trained on token ids ({@code model.vocabulary}), int64 [B, T] ids;</li>
  *   <li>{@code lengths}: optional int64 or int32 [B], each in 1..T (steps past a sample's length
  *       are padding).</li>
  * </ul>
@@ -69,22 +70,24 @@ final class CheckpointInferenceModel implements InferenceModel {
     private final Module model;
     private final RecurrentConfig rnn;
     private final int outputWidth;
+    private final int vocabulary;            // token-id inputs: the embedding's rows; feature inputs: 0
     private final ForecastScaling scaling;   // forecast: how the model sees the series; else null
     private final Kernels kernels;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<OnnxModel.Port> inputs, outputs;
 
     private CheckpointInferenceModel(Path file, Kernels kernels, Head head, Module model, RecurrentConfig rnn, int outputWidth,
-                                     ForecastScaling scaling) {
+                                     int vocabulary, ForecastScaling scaling) {
         this.file = file;
         this.kernels = kernels;
         this.head = head;
         this.model = model;
         this.rnn = rnn;
         this.outputWidth = outputWidth;
+        this.vocabulary = vocabulary;
         this.scaling = scaling;
         this.inputs = List.of(
-                head == Head.LANGUAGE_MODEL ? new OnnxModel.Port("x", OnnxTensor.Type.INT64, List.of("B", "T"))
+                vocabulary > 0 ? new OnnxModel.Port("x", OnnxTensor.Type.INT64, List.of("B", "T"))
                         : new OnnxModel.Port("x", OnnxTensor.Type.FLOAT, List.of("B", "T", "" + rnn.inputSize())),
                 new OnnxModel.Port("lengths", OnnxTensor.Type.INT64, List.of("B")));
         List<String> dims = head.perStep() ? List.of("B", "T", "" + outputWidth) : List.of("B", "" + outputWidth);
@@ -122,11 +125,12 @@ final class CheckpointInferenceModel implements InferenceModel {
             throw new DataFileException(file, "model metadata does not describe a recurrent stack: " + e.getMessage());
         }
         int width = intValue(file, m, head == Head.LANGUAGE_MODEL ? "vocabulary" : "outputs");
+        // Token-id inputs: a language model's, or a tensors model trained on int64 x (model.vocabulary).
+        int vocabulary = head == Head.LANGUAGE_MODEL ? width : m.containsKey("vocabulary") ? intValue(file, m, "vocabulary") : 0;
         Module model = switch (head) {
-            case CLASSIFIER -> new SequenceClassifier(rnn, 0, width, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 0);
-            case REGRESSION -> new SequenceRegressor(rnn, width, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 0);
-            case TAGGER, STEP_REGRESSION -> new SequenceTagger(rnn, 0, width, 0f, 0);
-            case LANGUAGE_MODEL -> new SequenceTagger(rnn, width, width, 0f, 0);
+            case CLASSIFIER -> new SequenceClassifier(rnn, vocabulary, width, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 0);
+            case REGRESSION -> new SequenceRegressor(rnn, vocabulary, width, ManyToOneHead.Source.LAST_VALID_OUTPUT, 0f, 0);
+            case TAGGER, STEP_REGRESSION, LANGUAGE_MODEL -> new SequenceTagger(rnn, vocabulary, width, 0f, 0);
         };
         try {
             Checkpoint.loadParameters(file, model.parameters());
@@ -139,7 +143,7 @@ final class CheckpointInferenceModel implements InferenceModel {
                 scaling = new ForecastScaling(inputs.equals("differences"), doubleValue(file, saved.task(), "mean"),
                         doubleValue(file, saved.task(), "std"));
             }
-            return new CheckpointInferenceModel(file, kernels, head, model, rnn, width, scaling);
+            return new CheckpointInferenceModel(file, kernels, head, model, rnn, width, vocabulary, scaling);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -185,7 +189,7 @@ final class CheckpointInferenceModel implements InferenceModel {
         OnnxModel.Port xPort = inputs.getFirst();
         OnnxTensor x = given.get("x");
         if (x == null) throw new IllegalArgumentException(file + ": input 'x' (" + xPort.describe() + ") is missing");
-        boolean tokens = head == Head.LANGUAGE_MODEL;
+        boolean tokens = vocabulary > 0;
         boolean typeOk = tokens ? x.type() != OnnxTensor.Type.FLOAT : x.type() == OnnxTensor.Type.FLOAT;
         if (!typeOk || x.rank() != (tokens ? 2 : 3) || (!tokens && x.dim(2) != rnn.inputSize()) || x.dim(0) < 1 || x.dim(1) < 1) {
             throw new IllegalArgumentException(file + ": input 'x' is " + x.describe() + ", expected " + xPort.describe()
@@ -198,7 +202,9 @@ final class CheckpointInferenceModel implements InferenceModel {
         }
         try (Graph g = Graph.inferenceUnchecked(kernels)) {   // the results are copied to the heap
             Var y = switch (model) {
+                case SequenceClassifier c when tokens -> c.forward(g, tokenIds(x), steps, batch, lengths);
                 case SequenceClassifier c -> c.forward(g, timeMajor(g, x), lengths);
+                case SequenceRegressor r when tokens -> r.forward(g, tokenIds(x), steps, batch, lengths);
                 case SequenceRegressor r -> r.forward(g, timeMajor(g, x), lengths);
                 case SequenceTagger t when tokens -> t.forward(g, tokenIds(x), steps, batch, lengths);
                 case SequenceTagger t -> t.forward(g, timeMajor(g, x), lengths);
@@ -276,9 +282,9 @@ final class CheckpointInferenceModel implements InferenceModel {
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < steps; t++) {
                 long id = ids[b * steps + t];
-                if (id < 0 || id >= outputWidth) {
+                if (id < 0 || id >= vocabulary) {
                     throw new IllegalArgumentException(file + ": input 'x'[" + b + ", " + t + "] = " + id
-                            + ", expected a character id in 0.." + (outputWidth - 1));
+                            + ", expected a token id in 0.." + (vocabulary - 1));
                 }
                 out[t * batch + b] = (int) id;
             }

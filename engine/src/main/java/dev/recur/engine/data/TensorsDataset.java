@@ -10,7 +10,9 @@ import java.util.Arrays;
 /**
  * A user's data set in one safetensors file:
  * <ul>
- * <li>{@code x} [N, T, I] F32: the inputs (batch-first, as saved from PyTorch);</li>
+ * <li>{@code x} [N, T, I] F32: the inputs (batch-first, as saved from PyTorch); or [N, T] I64 (or I32):
+ *     token ids >= 0, for a model that embeds them ({@link #vocabulary()}: the largest id + 1);
+ *     {@link #copyStep} then gives each id as one float feature (exact: ids are below 2^24);</li>
  * <li>{@code y} [N] or [N, T]: I64 (or I32) class ids >= 0, or F32 regression targets; [N, T] means one
  *     target per step;</li>
  * <li>{@code lengths} [N] I32 or I64, optional: valid steps per sample, each in 1..T (all T without it).</li>
@@ -18,6 +20,9 @@ import java.util.Arrays;
  * Every violation is one {@link dev.recur.engine.io.SafeTensorsException} line naming the file and key.
  */
 public final class TensorsDataset implements SequenceDataset {
+    /** Token ids stay below this, so that each is exact as a float feature. */
+    static final int MAX_TOKEN_ID = 1 << 24;
+
     private final int n;
     private final int steps;
     private final int features;
@@ -27,9 +32,10 @@ public final class TensorsDataset implements SequenceDataset {
     private final int[] classes;
     private final float[] values;
     private final int numClasses;
+    private final int vocabulary;   // token inputs: the largest id + 1; feature inputs: 0
 
     private TensorsDataset(int n, int steps, int features, float[] x, int[] lengths, TargetKind kind, int[] classes,
-                           float[] values, int numClasses) {
+                           float[] values, int numClasses, int vocabulary) {
         this.n = n;
         this.steps = steps;
         this.features = features;
@@ -39,6 +45,7 @@ public final class TensorsDataset implements SequenceDataset {
         this.classes = classes;
         this.values = values;
         this.numClasses = numClasses;
+        this.vocabulary = vocabulary;
     }
 
     /** Reads and validates the file (see the class comment). */
@@ -48,16 +55,19 @@ public final class TensorsDataset implements SequenceDataset {
         if (!file.contains("x")) {
             throw file.error("x", "is missing: expected the inputs, F32 [N, T, I]");
         }
-        if (!file.dtype("x").equals("F32")) {
-            throw file.error("x", "has dtype " + file.dtype("x") + ", expected F32");
+        String xdtype = file.dtype("x");
+        boolean tokens = xdtype.equals("I64") || xdtype.equals("I32");
+        if (!xdtype.equals("F32") && !tokens) {
+            throw file.error("x", "has dtype " + xdtype + ", expected F32 (features [N, T, I]) or I64 (token ids [N, T])");
         }
         int[] xs = file.shape("x");
-        if (xs.length != 3) {
-            throw file.error("x", "has shape " + Arrays.toString(xs) + " (rank " + xs.length + "), expected [N, T, I]");
+        if (xs.length != (tokens ? 2 : 3)) {
+            throw file.error("x", "has shape " + Arrays.toString(xs) + " (rank " + xs.length + "), expected "
+                    + (tokens ? "[N, T] of token ids" : "[N, T, I]"));
         }
         int n = xs[0];
         int steps = xs[1];
-        int features = xs[2];
+        int features = tokens ? 1 : xs[2];
         if (n == 0 || steps == 0 || features == 0) {
             throw file.error("x", "has shape " + Arrays.toString(xs) + ", expected N, T and I all at least 1");
         }
@@ -128,9 +138,23 @@ public final class TensorsDataset implements SequenceDataset {
             }
             default -> throw file.error("y", "has dtype " + ydtype + ", expected I64 or I32 (classes) or F32 (regression)");
         }
+        if (tokens) {
+            long[] ids = file.readLongs("x");
+            float[] x = new float[ids.length];
+            long largest = -1;
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] < 0 || ids[i] >= MAX_TOKEN_ID) {
+                    throw file.error("x", "holds token id " + ids[i] + " at [" + i / steps + ", " + i % steps
+                            + "], expected ids in 0.." + (MAX_TOKEN_ID - 1));
+                }
+                x[i] = ids[i];
+                largest = Math.max(largest, ids[i]);
+            }
+            return new TensorsDataset(n, steps, 1, x, lengths, kind, classes, values, numClasses, (int) largest + 1);
+        }
         float[] x = readFloats(file, "x");
         requireFinite(file, "x", x, new int[]{n, steps, features});
-        return new TensorsDataset(n, steps, features, x, lengths, kind, classes, values, numClasses);
+        return new TensorsDataset(n, steps, features, x, lengths, kind, classes, values, numClasses, 0);
     }
 
     private static String position(int flat, boolean perStep, int steps) {
@@ -161,6 +185,11 @@ public final class TensorsDataset implements SequenceDataset {
     @Override
     public int size() {
         return n;
+    }
+
+    /** Token inputs: the largest id + 1 (the embedding needs at least as many rows); feature inputs: 0. */
+    public int vocabulary() {
+        return vocabulary;
     }
 
     @Override

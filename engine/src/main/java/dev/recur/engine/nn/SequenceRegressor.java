@@ -18,8 +18,17 @@ public final class SequenceRegressor implements Module {
     private final List<Parameter> parameters;
 
     public SequenceRegressor(RecurrentConfig rnn, int outputs, ManyToOneHead.Source source, float dropout, long seed) {
+        this(rnn, 0, outputs, source, dropout, seed);
+    }
+
+    /**
+     * @param vocabulary 0 for feature-vector inputs [T, B, I]; else the number of token ids, embedded
+     *                   into {@code rnn.inputSize()} features
+     */
+    public SequenceRegressor(RecurrentConfig rnn, int vocabulary, int outputs, ManyToOneHead.Source source, float dropout,
+                             long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
-        this.body = new RecurrentStack("", rnn, 0, dropout, seeds.nextLong());
+        this.body = new RecurrentStack("", rnn, vocabulary, dropout, seeds.nextLong());
         this.head = new ManyToOneHead("head.", rnn, outputs, source, seeds.nextLong());
         this.parameters = Module.concat(body.parameters(), head.parameters());
     }
@@ -35,6 +44,11 @@ public final class SequenceRegressor implements Module {
     /** x [T, B, I] (or batch-first), lengths [B] or null -> predictions [B, outputs]. */
     public Var forward(Graph g, Var x, int[] lengths) {
         return head.forward(g, body.run(g, x, lengths, null, null), lengths);
+    }
+
+    /** Token ids, time-major [T·B] (batch-major when batch-first) -> predictions [B, outputs]. */
+    public Var forward(Graph g, int[] tokens, int steps, int batch, int[] lengths) {
+        return forward(g, body.embed(g, tokens, steps, batch), lengths);
     }
 
     /** Mean squared error against target [B, outputs]. */

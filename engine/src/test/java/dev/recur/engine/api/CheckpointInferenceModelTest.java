@@ -186,7 +186,7 @@ class CheckpointInferenceModelTest {
                 long[] bad = ids.clone();
                 bad[T + 2] = vocabulary;
                 assertThatThrownBy(() -> model.run(Map.of("x", OnnxTensor.ofInt64(bad, B, T))))
-                        .hasMessageEndingWith("input 'x'[1, 2] = 11, expected a character id in 0..10");
+                        .hasMessageEndingWith("input 'x'[1, 2] = 11, expected a token id in 0..10");
             }
         }
     }

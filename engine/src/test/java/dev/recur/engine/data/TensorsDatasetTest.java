@@ -72,7 +72,22 @@ class TensorsDatasetTest {
         assertThatThrownBy(() -> TensorsDataset.load(rank))
                 .hasMessage(rank + ": key 'x' has shape [12, 2] (rank 2), expected [N, T, I]");
         Path xType = write("xtype.safetensors", w -> w.putF64("x", new double[24], 3, 4, 2).putI64("y", new long[3], 3));
-        assertThatThrownBy(() -> TensorsDataset.load(xType)).hasMessage(xType + ": key 'x' has dtype F64, expected F32");
+        assertThatThrownBy(() -> TensorsDataset.load(xType))
+                .hasMessage(xType + ": key 'x' has dtype F64, expected F32 (features [N, T, I]) or I64 (token ids [N, T])");
+        Path idsRank = write("idsrank.safetensors", w -> w.putI64("x", new long[24], 3, 4, 2).putI64("y", new long[3], 3));
+        assertThatThrownBy(() -> TensorsDataset.load(idsRank))
+                .hasMessage(idsRank + ": key 'x' has shape [3, 4, 2] (rank 3), expected [N, T] of token ids");
+        Path negativeId = write("negid.safetensors", w -> w.putI64("x", new long[]{0, 1, 2, 3, 4, -5, 6, 7}, 2, 4)
+                .putI64("y", new long[2], 2));
+        assertThatThrownBy(() -> TensorsDataset.load(negativeId))
+                .hasMessage(negativeId + ": key 'x' holds token id -5 at [1, 1], expected ids in 0..16777215");
+        TensorsDataset ids = TensorsDataset.load(write("ids.safetensors", w -> w.putI32("x", new int[]{0, 7, 2, 3, 4, 5}, 2, 3)
+                .putI64("y", new long[2], 2)));
+        assertThat(ids.vocabulary()).isEqualTo(8);
+        assertThat(ids.features()).isEqualTo(1);
+        float[] step = new float[1];
+        ids.copyStep(0, 1, step, 0);
+        assertThat(step[0]).isEqualTo(7f);
         Path noY = write("noy.safetensors", w -> w.putF32("x", x(), 3, 4, 2));
         assertThatThrownBy(() -> TensorsDataset.load(noY)).hasMessageStartingWith(noY + ": key 'y' is missing");
         Path yN = write("yn.safetensors", w -> w.putF32("x", x(), 3, 4, 2).putI64("y", new long[4], 4));

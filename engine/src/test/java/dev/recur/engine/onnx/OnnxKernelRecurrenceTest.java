@@ -16,9 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * operator with clip, LSTM peepholes and input_forget, GRU with linear_before_reset 0 and 1, all
  * eleven activations (alphas and betas default and given), on fresh random inputs with awkward sizes, lengths in any
  * order, both directions, with and without B and initial states, on the vector kernels and their
- * naive twins (relative L2 ≤ 1e-5). ONNX Runtime's goldens hold both to ONNX's results.
+ * naive twins (relative L2 ≤ 5e-5). ONNX Runtime's goldens hold both to ONNX's results.
  */
 class OnnxKernelRecurrenceTest {
+    /**
+     * float32 kernels against the double reference: up to 513 products summed per gate and step
+     * (1e-5 failed once in a few dozen runs, at 1.2e-5, for the relu RNN with H = 513); the issue's
+     * bar against ONNX Runtime is 1e-4.
+     */
+    private static final double TOLERANCE = 5e-5;
 
     @ParameterizedTest(name = "{0} {1} T={2} B={3} I={4} H={5} clip={6} lengths={7} bias={8} states={9} reverse={10} {11}")
     @CsvSource({
@@ -53,7 +59,8 @@ class OnnxKernelRecurrenceTest {
             "RNN, Affine, 5, 2, 3, 16, NaN, true, true, false, false, alpha=-0.5 beta=0.25"})
     void matchesTheStepwiseReference(String op, String activationNames, int steps, int batch, int input, int hidden, float clip,
                                      boolean withLengths, boolean withBias, boolean withStates, boolean reverse, String option) {
-        SplittableRandom rng = new SplittableRandom(System.nanoTime());
+        long seed = System.nanoTime();
+        SplittableRandom rng = new SplittableRandom(seed);
         java.util.List<Float> alphas = new java.util.ArrayList<>(), betas = new java.util.ArrayList<>();
         for (String part : option.split(" ")) {
             if (part.startsWith("alpha=")) alphas.add(Float.parseFloat(part.substring(6)));
@@ -82,9 +89,9 @@ class OnnxKernelRecurrenceTest {
         for (Kernels k : new Kernels[]{KernelProvider.vector(), KernelProvider.naive()}) {
             float[] y = new float[steps * batch * hidden], h = new float[batch * hidden], c = lstm ? new float[batch * hidden] : null;
             OnnxKernelRecurrence.run(cell, k, steps, batch, input, x, w, r, bias, peepholes, lengths, reverse, h0, c0, y, h, c);
-            assertThat(RelativeError.l2(y, yRef)).as(k.name() + " Y").isLessThanOrEqualTo(1e-5);
-            assertThat(RelativeError.l2(h, hRef)).as(k.name() + " Y_h").isLessThanOrEqualTo(1e-5);
-            if (lstm) assertThat(RelativeError.l2(c, cRef)).as(k.name() + " Y_c").isLessThanOrEqualTo(1e-5);
+            assertThat(RelativeError.l2(y, yRef)).as(k.name() + " Y, seed " + seed).isLessThanOrEqualTo(TOLERANCE);
+            assertThat(RelativeError.l2(h, hRef)).as(k.name() + " Y_h, seed " + seed).isLessThanOrEqualTo(TOLERANCE);
+            if (lstm) assertThat(RelativeError.l2(c, cRef)).as(k.name() + " Y_c, seed " + seed).isLessThanOrEqualTo(TOLERANCE);
         }
     }
 

@@ -41,6 +41,7 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
     private final RecurrentConfig rnn;
     private final TargetKind kind;
     private final int outputs;
+    private final int vocabulary;   // token-id inputs: the embedding's rows; feature inputs: 0
     private final EpochSampler sampler;
     private List<SequenceBatch> validation;
 
@@ -51,10 +52,17 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
      */
     DatasetTask(SequenceDataset data, IndexSplit split, RecurrentConfig rnn, int outputs, int batchSize, float dropout,
                 long seed) {
+        this(data, split, rnn, 0, outputs, batchSize, dropout, seed);
+    }
+
+    /** @param vocabulary 0 for feature inputs; else the data's inputs are token ids (one float feature each), embedded */
+    DatasetTask(SequenceDataset data, IndexSplit split, RecurrentConfig rnn, int vocabulary, int outputs, int batchSize,
+                float dropout, long seed) {
         int[] train = split.train();
         EpochSampler sampler = train.length == 0 ? null : new EpochSampler(train, batchSize, false, dataRng(seed));
-        super(modelFor(data.targetKind(), rnn, outputs, dropout, seed),
+        super(modelFor(data.targetKind(), rnn, vocabulary, outputs, dropout, seed),
                 sampler == null ? DataState.NONE : DataState.of(sampler));
+        this.vocabulary = vocabulary;
         this.data = data;
         this.validationIndices = split.validation();
         this.rnn = rnn;
@@ -63,13 +71,14 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
         this.sampler = sampler;
     }
 
-    private static Module modelFor(TargetKind kind, RecurrentConfig rnn, int outputs, float dropout, long seed) {
+    private static Module modelFor(TargetKind kind, RecurrentConfig rnn, int vocabulary, int outputs, float dropout,
+                                   long seed) {
         return switch (kind) {
             case CLASS_PER_SAMPLE ->
-                    new SequenceClassifier(rnn, 0, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+                    new SequenceClassifier(rnn, vocabulary, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
             case VALUE_PER_SAMPLE ->
-                    new SequenceRegressor(rnn, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
-            case CLASS_PER_STEP, VALUE_PER_STEP -> new SequenceTagger(rnn, 0, outputs, dropout, seed);
+                    new SequenceRegressor(rnn, vocabulary, outputs, ManyToOneHead.Source.LAST_VALID_OUTPUT, dropout, seed);
+            case CLASS_PER_STEP, VALUE_PER_STEP -> new SequenceTagger(rnn, vocabulary, outputs, dropout, seed);
         };
     }
 
@@ -108,7 +117,11 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
 
     @Override
     public Map<String, String> modelConfig() {
-        return TaskConfigs.recurrent(rnn, Map.of("head", headName(kind), "outputs", Integer.toString(outputs)));
+        Map<String, String> head = new java.util.LinkedHashMap<>();
+        head.put("head", headName(kind));
+        head.put("outputs", Integer.toString(outputs));
+        if (vocabulary > 0) head.put("vocabulary", Integer.toString(vocabulary));
+        return TaskConfigs.recurrent(rnn, head);
     }
 
     @Override
@@ -139,21 +152,23 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
     }
 
     private Scored forward(Graph g, SequenceBatch batch) {
-        Var x = g.constant(batch.inputTensor(g.arena()));
+        int[] ids = vocabulary > 0 ? tokenIds(batch) : null;
+        Var x = ids != null ? null : g.constant(batch.inputTensor(g.arena()));
         int[] lengths = batch.isFull() ? null : batch.lengths();
-        int b = batch.batchSize();
+        int b = batch.batchSize(), t = batch.steps();
         return switch (model()) {
             case SequenceClassifier c -> {
-                Var logits = c.forward(g, x, lengths);
+                Var logits = ids != null ? c.forward(g, ids, t, b, lengths) : c.forward(g, x, lengths);
                 Var loss = SequenceClassifier.loss(logits, batch.classTargets());
                 yield new Scored(loss, correct(logits, batch.classTargets(), null), b);
             }
             case SequenceRegressor r -> {
-                Var loss = SequenceRegressor.loss(r.forward(g, x, lengths), g.constant(batch.valueTargetTensor(g.arena())));
+                Var prediction = ids != null ? r.forward(g, ids, t, b, lengths) : r.forward(g, x, lengths);
+                Var loss = SequenceRegressor.loss(prediction, g.constant(batch.valueTargetTensor(g.arena())));
                 yield new Scored(loss, (double) loss.value().get(0) * b, b);
             }
-            case SequenceTagger t -> {
-                Var y = t.forward(g, x, lengths); // [T, B, outputs]
+            case SequenceTagger tagger -> {
+                Var y = ids != null ? tagger.forward(g, ids, t, b, lengths) : tagger.forward(g, x, lengths); // [T, B, outputs]
                 long valid = 0;
                 for (int l : batch.lengths()) valid += l;
                 if (kind == TargetKind.CLASS_PER_STEP) {
@@ -171,6 +186,14 @@ abstract class DatasetTask extends AbstractTrainingTask<Module, SequenceBatch> {
             }
             default -> throw new IllegalStateException("unexpected model " + model());
         };
+    }
+
+    /** A token batch's ids, time-major [T·B]: its one float feature per step, as ints (padded steps read id 0). */
+    private static int[] tokenIds(SequenceBatch batch) {
+        float[] in = batch.inputs();
+        int[] ids = new int[in.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = (int) in[i];
+        return ids;
     }
 
     /** Rows of {@code logits} (any shape [..., C]) whose argmax is the target, counting rows with mask > 0 (null: all). */

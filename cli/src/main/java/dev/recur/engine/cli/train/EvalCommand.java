@@ -153,7 +153,10 @@ public final class EvalCommand implements Callable<Integer> {
                         && Files.isSameFile(file, Path.of(trainedOn));
                 int[] indices = heldOut ? TensorsTask.split(file, d).validation() : Batches.range(d.size());
                 int outputs = intValue(saved.modelConfig(), "model.", "outputs");
-                yield new Built(TensorsTask.forEvaluation(file, d, indices, recurrent(saved, d.features()), outputs),
+                int vocabulary = saved.modelConfig().containsKey("vocabulary")
+                        ? intValue(saved.modelConfig(), "model.", "vocabulary") : 0;
+                int input = vocabulary > 0 ? intValue(saved.modelConfig(), "model.", "input") : d.features();
+                yield new Built(TensorsTask.forEvaluation(file, d, indices, recurrent(saved, input), vocabulary, outputs),
                         (heldOut ? "the validation part (" + indices.length + " of " + d.size() + " samples) of "
                                 : "all " + d.size() + " samples of ") + file, !heldOut);
             }

@@ -25,10 +25,10 @@ public final class TensorsTask extends DatasetTask {
     private final Path file;
     private final int samples;
 
-    private TensorsTask(Path file, TensorsDataset data, IndexSplit split, RecurrentConfig rnn, int outputs,
+    private TensorsTask(Path file, TensorsDataset data, IndexSplit split, RecurrentConfig rnn, int vocabulary, int outputs,
                         int batchSize, float dropout, long seed) {
-        super(data, split, rnn, outputs, batchSize, dropout, seed);
-        if (rnn.inputSize() != data.features()) {
+        super(data, split, rnn, vocabulary, outputs, batchSize, dropout, seed);
+        if (vocabulary == 0 && rnn.inputSize() != data.features()) {
             throw new IllegalArgumentException(file + " has " + data.features() + " features per step, the model reads "
                     + rnn.inputSize());
         }
@@ -49,22 +49,35 @@ public final class TensorsTask extends DatasetTask {
         return IndexSplit.random(data.size(), VALIDATION_FRACTION, SPLIT_SEED);
     }
 
-    /** Training on 90% of {@code data}, validation on the rest. */
+    /**
+     * Training on 90% of {@code data}, validation on the rest. Token-id inputs get an embedding of
+     * {@code data.vocabulary()} rows into {@code rnn.inputSize()} features.
+     */
     static TensorsTask forTraining(Path file, TensorsDataset data, RecurrentConfig rnn, int batchSize, float dropout,
                                    long seed) {
-        return new TensorsTask(file, data, split(file, data), rnn, outputsOf(data), batchSize, dropout, seed);
+        return new TensorsTask(file, data, split(file, data), rnn, data.vocabulary(), outputsOf(data), batchSize, dropout,
+                seed);
     }
 
     /**
      * Evaluation only, of a model with {@code outputs} outputs, on {@code indices} of {@code data}
      * (the held-out part of the training file, or all of a test file).
      */
-    static TensorsTask forEvaluation(Path file, TensorsDataset data, int[] indices, RecurrentConfig rnn, int outputs) {
+    static TensorsTask forEvaluation(Path file, TensorsDataset data, int[] indices, RecurrentConfig rnn, int vocabulary,
+                                     int outputs) {
         if (data.targetKind().isClassification() && data.numClasses() > outputs) {
             throw new UserError(file + ": y holds class " + (data.numClasses() - 1) + ", but the model has " + outputs
                     + " classes (0.." + (outputs - 1) + ")");
         }
-        return new TensorsTask(file, data, new IndexSplit(new int[0], indices), rnn, outputs, 1, 0f, 0);
+        if ((vocabulary > 0) != (data.vocabulary() > 0)) {
+            throw new UserError(file + ": x holds " + (data.vocabulary() > 0 ? "token ids" : "features") + ", but the model reads "
+                    + (vocabulary > 0 ? "token ids" : "features"));
+        }
+        if (data.vocabulary() > vocabulary) {
+            throw new UserError(file + ": x holds token id " + (data.vocabulary() - 1) + ", but the model embeds ids 0.."
+                    + (vocabulary - 1));
+        }
+        return new TensorsTask(file, data, new IndexSplit(new int[0], indices), rnn, vocabulary, outputs, 1, 0f, 0);
     }
 
     @Override

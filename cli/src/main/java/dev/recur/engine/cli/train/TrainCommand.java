@@ -86,8 +86,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "N", description = "words: the N - 1 most frequent training words and <unk> "
             + "(default 10000)")
     Integer vocab;
-    @Option(names = "--embedding-size", paramLabel = "E", description = "words: the embedding's width (default 128, or "
-            + "the width of --embeddings)")
+    @Option(names = "--embedding-size", paramLabel = "E", description = "words, and tensors with token ids: the "
+            + "embedding's width (default 128, or the width of --embeddings)")
     Integer embeddingSize;
     @Option(names = "--embeddings", paramLabel = "FILE", description = "words: start the embedding from pretrained vectors "
             + "(GloVe / word2vec text format); words the file lacks start random and are counted")
@@ -118,7 +118,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "(default: once per epoch for data sets, every 250 steps for generated tasks)")
     Integer evalEvery;
     @Option(names = "--data", paramLabel = "FILE", description = "--task tensors: the data set, a safetensors file "
-            + "with x [N,T,I] float32, y [N] or [N,T] (int64 classes or float32 values), optional lengths [N]")
+            + "with x [N,T,I] float32 (or [N,T] int64 token ids, embedded), y [N] or [N,T] (int64 classes or float32 "
+            + "values), optional lengths [N]")
     Path data;
     @Option(names = "--init", paramLabel = "FILE", description = "start from these weights: a checkpoint, or a PyTorch "
             + "nn.LSTM/GRU/RNN state_dict (safetensors) for the recurrent layers")
@@ -393,13 +394,18 @@ public final class TrainCommand implements Callable<Integer> {
             case "tensors" -> {
                 refuse("--seq", seq != null);
                 refuseForecastFlags();
-                refuseWordFlags();
+                refuse("--vocab", vocab != null);
+                refuse("--embeddings", embeddings != null);
+                refuse("--freeze-embeddings", freezeEmbeddings);
                 if (data == null) {
                     throw new UserError("--task tensors needs --data FILE.safetensors (x [N,T,I], y, lengths)");
                 }
                 TensorsDataset d = TensorsDataset.load(data);
-                RecurrentConfig rnn = recurrent(mode, d.features(), h);
-                requireMemory(rnn, head(rnn, Math.max(1, d.numClasses())), b, d.maxSteps());
+                if (d.vocabulary() == 0) refuse("--embedding-size", embeddingSize != null);
+                int input = d.vocabulary() > 0
+                        ? UserError.positive("--embedding-size", embeddingSize, WordsTask.DEFAULT_EMBEDDING) : d.features();
+                RecurrentConfig rnn = recurrent(mode, input, h);
+                requireMemory(rnn, (long) d.vocabulary() * input + head(rnn, Math.max(1, d.numClasses())), b, d.maxSteps());
                 yield TensorsTask.forTraining(data, d, rnn, b, (float) dropout, seed);
             }
             default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);

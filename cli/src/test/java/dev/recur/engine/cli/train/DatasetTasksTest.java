@@ -272,7 +272,7 @@ class DatasetTasksTest {
                 Path file = w.write(dir.resolve("padded" + variant + ".safetensors"));
                 TensorsDataset d = TensorsDataset.load(file);
                 var rnn = RecurrentConfig.of(CellMode.GRU, features, 4);
-                try (TensorsTask task = TensorsTask.forEvaluation(file, d, Batches.range(n), rnn,
+                try (TensorsTask task = TensorsTask.forEvaluation(file, d, Batches.range(n), rnn, 0,
                         classes ? 3 : 1)) {
                     TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(),
                             TrainingTask.Split.TEST);
@@ -282,7 +282,7 @@ class DatasetTasksTest {
                 double loss = 0, metric = 0;
                 int steps = 0;
                 for (int i = 0; i < n; i++) {
-                    try (TensorsTask task = TensorsTask.forEvaluation(file, d, new int[]{i}, rnn, classes ? 3 : 1)) {
+                    try (TensorsTask task = TensorsTask.forEvaluation(file, d, new int[]{i}, rnn, 0, classes ? 3 : 1)) {
                         TrainingTask.Evaluation e = task.evaluate(KernelProvider.defaultKernels(), TrainingTask.Split.TEST);
                         loss += e.loss() * lengths[i];
                         metric += e.metric() * lengths[i];
@@ -435,5 +435,56 @@ class DatasetTasksTest {
         CliRun missing = recur("eval", "--checkpoint", dir.resolve("nope.safetensors").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("does not exist").hasLineCount(1);
+    }
+
+    /**
+     * x as int64 token ids [N, T]: the model embeds them (--embedding-size); the checkpoint records
+     * model.vocabulary, and eval, predict and a service (InferenceModel with int64 x) read ids.
+     */
+    @Test
+    void tokenIdInputsAreEmbedded() throws Exception {
+        int n = 60, t = 6, vocabulary = 9;
+        Rng rng = new Rng(5);
+        long[] x = new long[n * t], y = new long[n];
+        long[] lengths = new long[n];
+        for (int i = 0; i < n; i++) {
+            lengths[i] = 2 + rng.nextInt(t - 1);
+            for (int s = 0; s < t; s++) x[i * t + s] = rng.nextInt(vocabulary);
+            y[i] = x[i * t] % 3;
+        }
+        Path data = new SafeTensorsWriter().putI64("x", x, n, t).putI64("y", y, n).putI64("lengths", lengths, n)
+                .write(dir.resolve("ids.safetensors"));
+        Path out = dir.resolve("ids");
+        CliRun run = train(out, "--task", "tensors", "--data", data.toString(), "--embedding-size", "5", "--steps", "4");
+        assertThat(run.exit()).as(run.err()).isZero();
+        SafeTensorsFile ckpt = SafeTensorsFile.read(out.resolve(Trainer.CHECKPOINT));
+        assertThat(ckpt.shape("embedding.weight")).containsExactly(vocabulary, 5);
+        assertThat(ckpt.metadata()).containsEntry("model.vocabulary", Integer.toString(vocabulary))
+                .containsEntry("model.input", "5").containsEntry("model.head", "classifier");
+
+        Path test = Files.copy(data, dir.resolve("ids-test.safetensors"));   // another file: scored whole
+        CliRun eval = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--data", test.toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        Path predicted = dir.resolve("ids-predicted.safetensors");
+        CliRun predict = recur("predict", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--data",
+                test.toString(), "--output", predicted.toString());
+        assertThat(predict.exit()).as(predict.err()).isZero();
+        long[] classes = SafeTensorsFile.read(predicted).readLongs("classes");
+        int right = 0;
+        for (int i = 0; i < n; i++) if (classes[i] == y[i]) right++;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("test_accuracy ([0-9.]+)").matcher(eval.out());
+        assertThat(m.find()).as(eval.out()).isTrue();
+        assertThat(String.format(java.util.Locale.ROOT, "%.5g", (double) right / n)).isEqualTo(m.group(1));
+
+        long[] bad = x.clone();
+        bad[7] = vocabulary;
+        Path beyond = new SafeTensorsWriter().putI64("x", bad, n, t).putI64("y", y, n).write(dir.resolve("beyond.safetensors"));
+        CliRun refused = recur("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--data", beyond.toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("x holds token id 9, but the model embeds ids 0..8").hasLineCount(1);
+        CliRun features = recur("train", "--task", "tensors", "--data", tensors("f.safetensors", 20, "classes").toString(),
+                "--embedding-size", "5", "--out", dir.resolve("f").toString());
+        assertThat(features.exit()).isEqualTo(2);
+        assertThat(features.err()).contains("--embedding-size does not apply to --task tensors").hasLineCount(1);
     }
 }
