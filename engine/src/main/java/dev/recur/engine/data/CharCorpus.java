@@ -21,10 +21,36 @@ public final class CharCorpus {
 
     private final Vocabulary vocabulary;
     private final TokenCorpus tokens;
+    private final int leftOut;
 
     public CharCorpus(String text, Vocabulary vocabulary, double validationFraction) {
+        this(vocabulary, TokenCorpus.split(vocabulary.encode(text), validationFraction), 0);
+    }
+
+    private CharCorpus(Vocabulary vocabulary, TokenCorpus tokens, int leftOut) {
         this.vocabulary = vocabulary;
-        this.tokens = TokenCorpus.split(vocabulary.encode(text), validationFraction);
+        this.tokens = tokens;
+        this.leftOut = leftOut;
+    }
+
+    /**
+     * New text seen through a trained model's vocabulary: characters outside it are left out
+     * (and counted, {@link #leftOut}); split as a model's own corpus.
+     */
+    public static CharCorpus withVocabulary(Path path, Vocabulary vocabulary, int steps, double validationFraction)
+            throws IOException {
+        Vocabulary.Known known = vocabulary.encodeKnown(TextFiles.read(path));
+        CharCorpus corpus = new CharCorpus(vocabulary, TokenCorpus.split(known.ids(), validationFraction), known.leftOut());
+        if (corpus.trainLength() < steps + 1 || corpus.validationLength() < steps + 1) {
+            throw new DataFileException(path, "holds " + known.ids().length + " characters the model knows, too few for "
+                    + "windows of " + steps + " steps in its validation part");
+        }
+        return corpus;
+    }
+
+    /** Characters of the text outside the vocabulary, left out ({@link #withVocabulary}; 0 otherwise). */
+    public int leftOut() {
+        return leftOut;
     }
 
     /** Reads a file or folder ({@link TextFiles}) with its own vocabulary; refuses text too short for T. */

@@ -1,6 +1,7 @@
 package dev.recur.engine.data;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -81,6 +82,24 @@ public final class Vocabulary {
             }
         }
         return ids;
+    }
+
+    /** Ids of the text's known code points, the others left out: a model's view of new text. */
+    public Known encodeKnown(CharSequence text) {
+        int[] cps = text.codePoints().toArray();
+        int[] ids = new int[cps.length];
+        int n = 0;
+        java.util.TreeSet<String> unknown = new java.util.TreeSet<>();
+        for (int cp : cps) {
+            int id = id(cp);
+            if (id >= 0) ids[n++] = id;
+            else unknown.add(describe(cp));
+        }
+        return new Known(Arrays.copyOf(ids, n), cps.length - n, List.copyOf(unknown));
+    }
+
+    /** The known characters' ids, how many characters were left out, and which (sorted, distinct). */
+    public record Known(int[] ids, int leftOut, List<String> unknownCharacters) {
     }
 
     public String decode(int[] ids) {

@@ -164,16 +164,25 @@ public final class EvalCommand implements Callable<Integer> {
                 Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
                 int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
                 if (steps < 1) throw new UserError("--seq must be at least 1, got " + steps);
-                CharCorpus corpus = CharCorpus.load(file, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
-                String vocabulary = saved.task().get("vocabulary");
-                if (vocabulary != null && !vocabulary.equals(CharsTask.encodeVocabulary(corpus.vocabulary()))) {
-                    throw new UserError(file + ": its characters are not the vocabulary the checkpoint was trained on");
+                String known = saved.task().get("vocabulary");
+                CharCorpus corpus;
+                if (known == null) {
+                    corpus = CharCorpus.load(file, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
+                } else {
+                    try {
+                        corpus = CharCorpus.withVocabulary(file, CharsTask.decodeVocabulary(known), steps,
+                                CharCorpus.DEFAULT_VALIDATION_FRACTION);
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
+                    }
                 }
                 Map<String, String> m = saved.modelConfig();
                 CharsTask t = new CharsTask(corpus, file.toString(), CharsTask.config(recurrent(saved, 1).mode(),
                         intValue(m, "model.", "hidden"), intValue(m, "model.", "layers"),
                         Boolean.parseBoolean(m.get("bidirectional"))), steps, 64, 0f, 1);
-                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters)", false);
+                yield new Built(t, "the validation part of " + file + " (windows of " + steps + " characters"
+                        + (corpus.leftOut() > 0 ? "; " + corpus.leftOut() + " characters of the text are not in the model's "
+                        + "vocabulary and were left out" : "") + ")", false);
             }
             case "words" -> {
                 Path file = text != null ? text : pathOf(saved, "text", "--text FILE");

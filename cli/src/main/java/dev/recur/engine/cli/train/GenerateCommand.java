@@ -43,8 +43,8 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "checkpoint.safetensors of a chars run")
     Path checkpoint;
-    @Option(names = "--prompt", description = "text to start from; every character must be in the model's vocabulary "
-            + "(default: none, the model starts after a newline)")
+    @Option(names = "--prompt", description = "text to start from; characters (or words) outside the model's vocabulary "
+            + "are left out (read as <unk>), counted on stderr (default: none, the model starts after a newline)")
     String prompt = "";
     @Option(names = "--length", paramLabel = "N", description = "characters (or words) to generate (default 500)")
     int length = 500;
@@ -152,14 +152,18 @@ public final class GenerateCommand implements Callable<Integer> {
         if (seed == null && !greedy) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
     }
 
-    /** The prompt's ids; an empty prompt starts after a newline (when the vocabulary has one). */
+    /**
+     * The prompt's ids: its characters outside the vocabulary are left out (counted on standard
+     * error); an empty prompt starts after a newline (when the vocabulary has one).
+     */
     private int[] promptIds(Vocabulary vocabulary) {
         if (!prompt.isEmpty()) {
-            try {
-                return vocabulary.encode(prompt);
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--prompt: " + e.getMessage());
+            Vocabulary.Known known = vocabulary.encodeKnown(prompt);
+            if (known.leftOut() > 0) {
+                spec.commandLine().getErr().println("recur generate: " + known.leftOut() + " of the prompt's characters are "
+                        + "not in the model's vocabulary and were left out: " + known.unknownCharacters());
             }
+            if (known.ids().length > 0) return known.ids();
         }
         int newline = vocabulary.id('\n');
         if (newline < 0) throw new UserError("--prompt is needed: the model's vocabulary has no newline to start from");
