@@ -12,6 +12,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 public final class Losses {
     /** Row chunks of a cross-entropy, run side by side when the kernels have the threads. */
     private static final int LOSS_CHUNKS = 8;
+    /** Logits below this many elements are one chunk. */
+    private static final long PARALLEL_MIN_ELEMENTS = 1 << 16;
 
     private Losses() {
     }
@@ -63,9 +65,10 @@ public final class Losses {
         boolean grad = g.needsGrad(logits);
         MemorySegment x = logits.value().data();
         Tensor probs = grad && count > 0 ? g.arena().zeros(rows, classes) : null;
-        // Rows in a fixed number of chunks, each summing its own part of the loss, added in chunk
-        // order: the same result for any number of threads.
-        int chunks = Math.min(rows, LOSS_CHUNKS);
+        // Large losses (a word model's 10000 classes) in a fixed number of row chunks, each summing
+        // its own part, added in chunk order: the same result for any number of threads. Small ones
+        // in one pass: handing them to the pool would cost more than it saves.
+        int chunks = (long) rows * classes >= PARALLEL_MIN_ELEMENTS ? Math.min(rows, LOSS_CHUNKS) : 1;
         double[] partial = new double[chunks];
         k.runIndependent(chunks, chunk -> {
             double[] e = new double[classes];
