@@ -184,6 +184,12 @@ public final class EvalCommand implements Callable<Integer> {
                         + (corpus.leftOut() > 0 ? "; " + corpus.leftOut() + " characters of the text are not in the model's "
                         + "vocabulary and were left out" : "") + ")", false);
             }
+            case "dates" -> {
+                DatesTask t = new DatesTask(recurrent(saved, intValue(saved.modelConfig(), "model.", "input")),
+                        intValue(saved.modelConfig(), "model.", "input"),
+                        DatesTask.rebuild(checkpoint, saved).score(), intValue(saved.modelConfig(), "model.", "attention"), 1, 0f, 1);
+                yield new Built(t, DatesTask.VALIDATION_SIZE + " test dates (fixed seed; greedy decoding)");
+            }
             case "words" -> {
                 Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
                 int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
@@ -213,7 +219,7 @@ public final class EvalCommand implements Callable<Integer> {
                         "the test part of column " + col + " of " + file + " (" + series.windowCount(ForecastData.Part.TEST)
                                 + " windows from row " + series.validationEnd() + ")");
             }
-            default -> throw new UserError("recur eval knows --task adding, chars, words, forecast, fashion-mnist and tensors, "
+            default -> throw new UserError("recur eval knows --task adding, chars, words, forecast, fashion-mnist, tensors and dates, "
                     + "not '" + name + "'");
         };
     }

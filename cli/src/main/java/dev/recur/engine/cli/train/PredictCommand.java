@@ -33,6 +33,8 @@ import java.util.concurrent.Callable;
  *       copy, or another series; or after its first {@code --end} values), written as CSV in the
  *       series' own units;</li>
  *   <li>chars, words: samples text, as {@code recur generate} does;</li>
+ *   <li>dates: translates {@code --text} to ISO (greedy, or {@code --beam K}), optionally drawing
+ *       its attention as a PNG heat map;</li>
  *   <li>every other task: the model on a tensors file's {@code x} (and {@code lengths}), written
  *       as safetensors: {@code probabilities} and their argmax {@code classes} for a classifier or
  *       tagger, {@code prediction} for a regressor.</li>
@@ -40,7 +42,7 @@ import java.util.concurrent.Callable;
  * The model runs through {@link InferenceModel}, as a service would run it.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = "Use a recur train checkpoint: forecast "
-        + "the next values of a series, classify or regress a tensors file, or sample text.")
+        + "the next values of a series, classify or regress a tensors file, sample text, or translate a date.")
 public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint written by recur train")
     Path checkpoint;
@@ -69,6 +71,12 @@ public final class PredictCommand implements Callable<Integer> {
     double topP = 1.0;
     @Option(names = "--seed", description = "chars, words: seed of the draws (default: a random one, printed on stderr)")
     Long seed;
+    @Option(names = "--text", description = "dates: the written date to translate, e.g. \"March 3, 1987\"")
+    String text;
+    @Option(names = "--beam", paramLabel = "K", description = "dates: beam search over K hypotheses (default 1: greedy)")
+    int beam = 1;
+    @Option(names = "--attention-png", paramLabel = "FILE", description = "dates: draw the attention weights as a heat map")
+    Path attentionPng;
 
     @Mixin
     ThreadsOption threads = new ThreadsOption();
@@ -86,12 +94,21 @@ public final class PredictCommand implements Callable<Integer> {
             case "forecast" -> {
                 refuse(data != null, "--data");
                 refuseCharsFlags();
+                refuseDatesFlags();
                 threads.apply();
                 yield forecast(saved);
+            }
+            case "dates" -> {
+                refuse(data != null || csv != null || column != null || end != null || output != null,
+                        "--data, --csv, --column, --end and --output");
+                refuseCharsFlags();
+                threads.apply();
+                yield dates(saved);
             }
             case "chars", "words" -> {
                 refuse(data != null || csv != null || column != null || end != null || output != null,
                         "--data, --csv, --column, --end and --output");
+                refuseDatesFlags();
                 GenerateCommand generate = new GenerateCommand();
                 generate.checkpoint = checkpoint;
                 generate.prompt = prompt;
@@ -108,14 +125,44 @@ public final class PredictCommand implements Callable<Integer> {
             default -> {
                 refuse(csv != null || column != null || end != null, "--csv, --column and --end");
                 refuseCharsFlags();
+                refuseDatesFlags();
                 threads.apply();
                 yield tensors(task);
             }
         };
     }
 
+    /** A written date to ISO, printed; with --attention-png, its attention drawn. */
+    private int dates(Checkpoint saved) throws IOException {
+        if (text == null) throw new UserError("--text is needed: the written date to translate, e.g. \"March 3, 1987\"");
+        if (beam < 1) throw new UserError("--beam must be at least 1, got " + beam);
+        try (dev.recur.engine.nn.AttentionSeq2Seq model = DatesTask.rebuild(checkpoint, saved)) {
+            Checkpoint.loadParameters(checkpoint, model.parameters());
+            dev.recur.engine.nn.AttentionSeq2Seq.Decoded decoded = DatesTask.translate(model, kernels.kernels(), text, beam);
+            String iso = dev.recur.engine.data.DateTranslation.targetText(decoded.tokens());
+            spec.commandLine().getOut().println(iso);
+            if (attentionPng != null) {
+                if (!dev.recur.engine.cli.Charts.available()) throw new UserError(dev.recur.engine.cli.Charts.UNAVAILABLE);
+                if (iso.isEmpty()) {
+                    spec.commandLine().getErr().println("recur predict: the model decoded nothing (its first token ended the "
+                            + "output), so there is no attention to draw; " + attentionPng + " was not written");
+                } else {
+                    AttentionChart.write(attentionPng, text, iso, decoded.attention());
+                    spec.commandLine().getErr().println("recur predict: wrote the attention heat map to " + attentionPng);
+                }
+            }
+        }
+        return 0;
+    }
+
     private void refuse(boolean given, String flags) {
         if (given) throw new UserError(flags + " do not apply to a checkpoint of this task (" + checkpoint + ")");
+    }
+
+    private void refuseDatesFlags() {
+        if (text != null || beam != 1 || attentionPng != null) {
+            throw new UserError("--text, --beam and --attention-png apply to dates models only, not to " + checkpoint);
+        }
     }
 
     private void refuseCharsFlags() {
