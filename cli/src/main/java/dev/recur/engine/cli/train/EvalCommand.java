@@ -53,6 +53,8 @@ public final class EvalCommand implements Callable<Integer> {
     Integer seq;
     @Option(names = "--text", paramLabel = "FILE", description = "--task chars: the text (default: the training run's)")
     Path text;
+    @Option(names = "--tsv", paramLabel = "FILE", description = "--task pairs: the pairs (default: the training run's)")
+    Path tsv;
     @Option(names = "--csv", paramLabel = "FILE", description = "--task forecast: the series (default: the training run's)")
     Path csv;
     @Option(names = "--column", paramLabel = "NAME", description = "--task forecast: the column (needed unless the "
@@ -126,6 +128,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UserError("--seq does not apply to --task " + name);
         }
         if (data != null && !name.equals("tensors")) throw new UserError("--data does not apply to --task " + name);
+        if (tsv != null && !name.equals("pairs")) throw new UserError("--tsv does not apply to --task " + name);
         if (text != null && !name.equals("chars") && !name.equals("words")) {
             throw new UserError("--text does not apply to --task " + name);
         }
@@ -190,6 +193,11 @@ public final class EvalCommand implements Callable<Integer> {
                         DatesTask.rebuild(checkpoint, saved).score(), intValue(saved.modelConfig(), "model.", "attention"), 1, 0f, 1);
                 yield new Built(t, DatesTask.VALIDATION_SIZE + " test dates (fixed seed; greedy decoding)");
             }
+            case "pairs" -> {
+                Path file = tsv != null ? tsv : pathOf(saved, "tsv", "--tsv FILE");
+                PairsTask t = PairsTask.forEvaluation(checkpoint, saved, dev.recur.engine.data.TextPairs.read(file), file);
+                yield new Built(t, "the validation part of " + file + " (greedy decoding)", false);
+            }
             case "words" -> {
                 Path file = text != null ? text : pathOf(saved, "text", "--text FILE");
                 int steps = seq != null ? seq : intValue(saved.task(), "task.", "seq");
@@ -219,7 +227,7 @@ public final class EvalCommand implements Callable<Integer> {
                         "the test part of column " + col + " of " + file + " (" + series.windowCount(ForecastData.Part.TEST)
                                 + " windows from row " + series.validationEnd() + ")");
             }
-            default -> throw new UserError("recur eval knows --task adding, chars, words, forecast, fashion-mnist, tensors and dates, "
+            default -> throw new UserError("recur eval knows --task adding, chars, words, forecast, fashion-mnist, tensors, dates and pairs, "
                     + "not '" + name + "'");
         };
     }

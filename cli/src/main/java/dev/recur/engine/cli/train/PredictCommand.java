@@ -71,7 +71,7 @@ public final class PredictCommand implements Callable<Integer> {
     double topP = 1.0;
     @Option(names = "--seed", description = "chars, words: seed of the draws (default: a random one, printed on stderr)")
     Long seed;
-    @Option(names = "--text", description = "dates: the written date to translate, e.g. \"March 3, 1987\"")
+    @Option(names = "--text", description = "dates, pairs: the text to translate, e.g. \"March 3, 1987\"")
     String text;
     @Option(names = "--beam", paramLabel = "K", description = "dates: beam search over K hypotheses (default 1: greedy)")
     int beam = 1;
@@ -98,12 +98,12 @@ public final class PredictCommand implements Callable<Integer> {
                 threads.apply();
                 yield forecast(saved);
             }
-            case "dates" -> {
+            case "dates", "pairs" -> {
                 refuse(data != null || csv != null || column != null || end != null || output != null,
                         "--data, --csv, --column, --end and --output");
                 refuseCharsFlags();
                 threads.apply();
-                yield dates(saved);
+                yield translate(saved, task.equals("pairs"));
             }
             case "chars", "words" -> {
                 refuse(data != null || csv != null || column != null || end != null || output != null,
@@ -132,22 +132,42 @@ public final class PredictCommand implements Callable<Integer> {
         };
     }
 
-    /** A written date to ISO, printed; with --attention-png, its attention drawn. */
-    private int dates(Checkpoint saved) throws IOException {
-        if (text == null) throw new UserError("--text is needed: the written date to translate, e.g. \"March 3, 1987\"");
+    /** A written date to ISO (or a pairs model's source to its target), printed; with --attention-png, its attention drawn. */
+    private int translate(Checkpoint saved, boolean pairs) throws IOException {
+        if (text == null) {
+            throw new UserError("--text is needed: the " + (pairs ? "source to translate" : "written date to translate, e.g. "
+                    + "\"March 3, 1987\""));
+        }
         if (beam < 1) throw new UserError("--beam must be at least 1, got " + beam);
-        try (dev.recur.engine.nn.AttentionSeq2Seq model = DatesTask.rebuild(checkpoint, saved)) {
+        try (dev.recur.engine.nn.AttentionSeq2Seq model = pairs ? PairsTask.rebuild(checkpoint, saved)
+                : DatesTask.rebuild(checkpoint, saved)) {
             Checkpoint.loadParameters(checkpoint, model.parameters());
-            dev.recur.engine.nn.AttentionSeq2Seq.Decoded decoded = DatesTask.translate(model, kernels.kernels(), text, beam);
-            String iso = dev.recur.engine.data.DateTranslation.targetText(decoded.tokens());
-            spec.commandLine().getOut().println(iso);
+            String output;
+            dev.recur.engine.nn.AttentionSeq2Seq.Decoded decoded;
+            if (pairs) {
+                dev.recur.engine.data.TextPairs.Alphabet[] alphabets = PairsTask.alphabets(checkpoint, saved);
+                int unknown = alphabets[0].unknown(text);
+                if (unknown > 0) {
+                    spec.commandLine().getErr().println("recur predict: " + unknown + " character(s) of --text are not in the "
+                            + "model's source alphabet and read as unknown");
+                }
+                if (text.isEmpty()) throw new UserError("--text is empty");
+                int bos = alphabets[1].firstExtra(), longest = ForecastSeries.integer(checkpoint, saved.task(), "longest_target");
+                decoded = TranslationTask.translate(model, kernels.kernels(), alphabets[0].ids(text), beam, bos, bos + 1,
+                        2 * longest + 2);
+                output = alphabets[1].text(decoded.tokens());
+            } else {
+                decoded = DatesTask.translate(model, kernels.kernels(), text, beam);
+                output = dev.recur.engine.data.DateTranslation.targetText(decoded.tokens());
+            }
+            spec.commandLine().getOut().println(output);
             if (attentionPng != null) {
                 if (!dev.recur.engine.cli.Charts.available()) throw new UserError(dev.recur.engine.cli.Charts.UNAVAILABLE);
-                if (iso.isEmpty()) {
+                if (output.isEmpty()) {
                     spec.commandLine().getErr().println("recur predict: the model decoded nothing (its first token ended the "
                             + "output), so there is no attention to draw; " + attentionPng + " was not written");
                 } else {
-                    AttentionChart.write(attentionPng, text, iso, decoded.attention());
+                    AttentionChart.write(attentionPng, text, output, decoded.attention());
                     spec.commandLine().getErr().println("recur predict: wrote the attention heat map to " + attentionPng);
                 }
             }
@@ -161,7 +181,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     private void refuseDatesFlags() {
         if (text != null || beam != 1 || attentionPng != null) {
-            throw new UserError("--text, --beam and --attention-png apply to dates models only, not to " + checkpoint);
+            throw new UserError("--text, --beam and --attention-png apply to dates and pairs models only, not to " + checkpoint);
         }
     }
 

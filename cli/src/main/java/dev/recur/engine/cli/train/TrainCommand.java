@@ -14,6 +14,7 @@ import dev.recur.engine.data.CharCorpus;
 import dev.recur.engine.data.FashionMnist;
 import dev.recur.engine.data.ForecastData;
 import dev.recur.engine.data.TensorsDataset;
+import dev.recur.engine.data.TextPairs;
 import dev.recur.engine.data.WordCorpus;
 import dev.recur.engine.io.CsvColumn;
 import dev.recur.engine.io.WordVectors;
@@ -47,10 +48,11 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train an RNN/GRU/LSTM on a task; writes "
         + "checkpoint.safetensors, metrics.json, metrics.csv and curves.png into --out.")
 public final class TrainCommand implements Callable<Integer> {
-    static final List<String> TASKS = List.of("adding", "chars", "words", "forecast", "fashion-mnist", "tensors", "dates");
+    static final List<String> TASKS = List.of("adding", "chars", "words", "forecast", "fashion-mnist", "tensors", "dates",
+            "pairs");
 
     @Option(names = "--task", description = "adding (default), chars or words (--text), forecast (--csv, --column), "
-            + "fashion-mnist, tensors (--data) or dates (sequence to sequence with attention)")
+            + "fashion-mnist, tensors (--data), dates or pairs (--tsv: sequence to sequence with attention)")
     String task = "adding";
     @Option(names = "--cell", description = "lstm (default), gru, rnn_tanh or rnn_relu")
     String cell = "lstm";
@@ -95,9 +97,11 @@ public final class TrainCommand implements Callable<Integer> {
     Path embeddings;
     @Option(names = "--freeze-embeddings", description = "words: keep the pretrained embedding fixed while training")
     boolean freezeEmbeddings;
-    @Option(names = "--attention", paramLabel = "SCORE", description = "dates: additive (Bahdanau, default), dot or general "
-            + "(Luong)")
+    @Option(names = "--attention", paramLabel = "SCORE", description = "dates, pairs: additive (Bahdanau, default), dot or "
+            + "general (Luong)")
     String attention;
+    @Option(names = "--tsv", paramLabel = "FILE", description = "pairs: a UTF-8 file of 'source<TAB>target' lines")
+    Path tsv;
     @Option(names = "--csv", paramLabel = "FILE", description = "forecast: a CSV file with a header row")
     Path csv;
     @Option(names = "--column", paramLabel = "NAME", description = "forecast: the CSV column holding the series")
@@ -255,6 +259,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (init != null) config.put("init", init.toString());
             if (seq != null || defaults.seq() > 0) config.put("seq", seq != null ? seq : defaults.seq());
             if (text != null) config.put("text", text.toString());
+            if (tsv != null) config.put("tsv", tsv.toString());
+            if (t instanceof TranslationTask) config.put("attention", attentionScore().id());
             if (t instanceof WordsTask w) {
                 config.put("vocab", w.corpus().vocabulary().size());
                 if (embeddings != null) config.put("embeddings", embeddings.toString());
@@ -315,7 +321,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingTask createTask(CellMode mode, int h, int b) throws IOException {
-        if (!task.equals("dates")) refuse("--attention", attention != null);
+        boolean translation = task.equals("dates") || task.equals("pairs");
+        if (!translation) refuse("--attention", attention != null);
+        if (!task.equals("pairs")) refuse("--tsv", tsv != null);
         return switch (task) {
             case "adding" -> {
                 refuseForecastFlags();
@@ -374,21 +382,21 @@ public final class TrainCommand implements Callable<Integer> {
                 yield t;
             }
             case "dates" -> {
-                refuseForecastFlags();
-                refuse("--seq", seq != null);
-                refuse("--vocab", vocab != null);
-                refuse("--embeddings", embeddings != null);
-                refuse("--freeze-embeddings", freezeEmbeddings);
-                AttentionSeq2Seq.Score score;
-                try {
-                    score = attention == null ? AttentionSeq2Seq.Score.ADDITIVE : AttentionSeq2Seq.Score.parse(attention);
-                } catch (IllegalArgumentException e) {
-                    throw new UserError("--attention " + e.getMessage());
-                }
+                refuseTextFlags();
                 int width = UserError.positive("--embedding-size", embeddingSize, DatesTask.DEFAULT_EMBEDDING);
                 RecurrentConfig rnn = recurrent(mode, width, h);
                 requireMemory(rnn, 8L * h * h * rnn.directions() * rnn.directions(), b, 40);
-                yield new DatesTask(rnn, width, score, DatesTask.DEFAULT_ATTENTION, b, (float) dropout, seed);
+                yield new DatesTask(rnn, width, attentionScore(), DatesTask.DEFAULT_ATTENTION, b, (float) dropout, seed);
+            }
+            case "pairs" -> {
+                refuseTextFlags();
+                if (tsv == null) throw new UserError("--task pairs needs --tsv FILE: lines of 'source<TAB>target'");
+                List<TextPairs.Pair> pairs = TextPairs.read(tsv);
+                int width = UserError.positive("--embedding-size", embeddingSize, DatesTask.DEFAULT_EMBEDDING);
+                RecurrentConfig rnn = recurrent(mode, width, h);
+                int longest = pairs.stream().mapToInt(p -> Math.max(p.source().length(), p.target().length())).max().orElse(1);
+                requireMemory(rnn, 8L * h * h * rnn.directions() * rnn.directions(), b, 2 * longest);
+                yield PairsTask.forTraining(pairs, tsv, rnn, attentionScore(), DatesTask.DEFAULT_ATTENTION, b, (float) dropout, seed);
             }
             case "forecast" -> {
                 if (csv == null || column == null) {
@@ -457,6 +465,24 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The flags of the series and text tasks, for the translation tasks. */
+    private void refuseTextFlags() {
+        refuseForecastFlags();
+        refuse("--seq", seq != null);
+        refuse("--vocab", vocab != null);
+        refuse("--embeddings", embeddings != null);
+        refuse("--freeze-embeddings", freezeEmbeddings);
+    }
+
+    /** --attention: the sequence-to-sequence score (additive when not given). */
+    private AttentionSeq2Seq.Score attentionScore() {
+        try {
+            return attention == null ? AttentionSeq2Seq.Score.ADDITIVE : AttentionSeq2Seq.Score.parse(attention);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--attention " + e.getMessage());
+        }
+    }
+
     private void refuseWordFlags() {
         refuse("--vocab", vocab != null);
         refuse("--embedding-size", embeddingSize != null);
@@ -509,6 +535,7 @@ public final class TrainCommand implements Callable<Integer> {
                 case "tensors" -> new TaskDefaults(128, 64, 1e-3, "none", 0, 10, 0);
                 // A bidirectional-capable encoder of 64 and an additive attention decoder: ~0.97 exact in minutes.
                 case "dates" -> new TaskDefaults(64, 64, 3e-3, "none", 2000, 0, 0);
+                case "pairs" -> new TaskDefaults(64, 64, 3e-3, "none", 0, 30, 0);
                 default -> throw new UserError("--task '" + task + "' is unknown: expected one of " + TASKS);
             };
         }

@@ -64,4 +64,40 @@ class DatesTaskTest {
         assertThat(badScore.err()).contains("--attention 'cosine' is not an attention score").hasLineCount(1);
         assertThat(dir.resolve("x")).doesNotExist();
     }
+
+    /** --task pairs: the user's TSV, alphabets from its training part, predict --text with unknown characters counted. */
+    @Test
+    void pairsTrainFromATsvAndTranslate(@TempDir Path dir) throws Exception {
+        StringBuilder tsv = new StringBuilder();
+        dev.recur.engine.data.Rng rng = new dev.recur.engine.data.Rng(4);
+        for (int i = 0; i < 200; i++) {
+            StringBuilder w = new StringBuilder();
+            for (int k = 0; k < 3 + rng.nextInt(4); k++) w.append((char) ('a' + rng.nextInt(6)));
+            tsv.append(w).append('\t').append(new StringBuilder(w).reverse()).append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("reverse.tsv"), tsv);
+        Path out = dir.resolve("pairs");
+        CliRun run = recur("train", "--task", "pairs", "--tsv", file.toString(), "--hidden", "8", "--embedding-size", "4",
+                "--batch", "16", "--steps", "4", "--eval-every", "2", "--attention", "dot", "--out", out.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        Path checkpoint = out.resolve(Trainer.CHECKPOINT);
+        assertThat(SafeTensorsFile.read(checkpoint).metadata()).containsEntry("task.source_alphabet", "\uFFFDabcdef")
+                .containsEntry("model.score", "dot");
+        CliRun eval = recur("eval", "--checkpoint", checkpoint.toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("the validation part of").contains("val_exact_match");
+        CliRun predict = recur("predict", "--checkpoint", checkpoint.toString(), "--text", "abzc", "--beam", "2");
+        assertThat(predict.exit()).as(predict.err()).isZero();
+        assertThat(predict.err()).contains("1 character(s) of --text are not in the model's source alphabet");
+        assertThat(predict.out().strip()).matches("[a-f\\uFFFD]*");   // an untrained model may write the unknown mark
+
+        Path bad = Files.writeString(dir.resolve("bad.tsv"), "a\tb\nno tab here\n");
+        CliRun refused = recur("train", "--task", "pairs", "--tsv", bad.toString(), "--out", dir.resolve("x").toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("line 2 is not 'source<TAB>target'").hasLineCount(1);
+        CliRun noTsv = recur("train", "--task", "pairs", "--out", dir.resolve("x").toString());
+        assertThat(noTsv.exit()).isEqualTo(2);
+        assertThat(noTsv.err()).contains("--task pairs needs --tsv FILE").hasLineCount(1);
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
 }
