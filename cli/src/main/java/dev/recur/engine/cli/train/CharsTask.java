@@ -1,19 +1,14 @@
 package dev.recur.engine.cli.train;
 
-import dev.recur.engine.autodiff.Graph;
-import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.cli.UserError;
 import dev.recur.engine.data.CharCorpus;
-import dev.recur.engine.data.Rng;
-import dev.recur.engine.data.TokenBatch;
 import dev.recur.engine.data.Vocabulary;
 import dev.recur.engine.nn.RecurrentConfig;
 import dev.recur.engine.nn.SequenceTagger;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -24,25 +19,18 @@ import java.util.stream.Collectors;
  * characters at random positions of the training part, the state starting at zero in every window
  * (no state carried between batches); the loss is the mean cross-entropy of the next character.
  * Validation reads the validation part once, as consecutive windows of T characters (at most
- * {@value #MAX_VALIDATION_WINDOWS} of them), each also from a zero state; the metric is that
+ * {@value LanguageModelTask#MAX_VALIDATION_WINDOWS} of them), each also from a zero state; the metric is that
  * cross-entropy in bits per character (nats / ln 2).
  *
  * <p>The checkpoint's {@code task.vocabulary} holds the vocabulary's code points (decimal,
  * comma-separated, ascending), which {@code recur generate} decodes with.
  */
-public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenBatch> {
+public final class CharsTask extends LanguageModelTask {
     /** The embedding width (the recurrent layer's input size). */
     static final int EMBEDDING = 64;
-    /** Validation reads at most this many windows of T characters (the whole part for texts up to ~2 MB at T=100). */
-    static final int MAX_VALIDATION_WINDOWS = 2048;
     static final String HEAD = "language_model";
 
     private final CharCorpus corpus;
-    private final RecurrentConfig rnn;
-    private final int steps;
-    private final int batchSize;
-    private final Rng data;
-    private final List<TokenBatch> validation;
     private final String source;
 
     public CharsTask(CharCorpus corpus, String source, RecurrentConfig rnn, int steps, int batchSize, float dropout,
@@ -51,18 +39,9 @@ public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenB
             throw new UserError("--task chars trains a left-to-right language model: --bidirectional would let it "
                     + "read the characters it predicts");
         }
-        int vocabulary = corpus.vocabulary().size();
-        Rng data = dataRng(seed);
-        super(new SequenceTagger(rnn, vocabulary, vocabulary, dropout, seed), DataState.of(data));
+        super(corpus.tokens(), corpus.vocabulary().size(), rnn, steps, batchSize, dropout, seed, dataRng(seed));
         this.corpus = corpus;
         this.source = source;
-        this.rnn = rnn;
-        this.steps = steps;
-        this.batchSize = batchSize;
-        this.data = data;
-        List<TokenBatch> all = corpus.validationBatches(steps, batchSize);
-        int keep = (MAX_VALIDATION_WINDOWS + batchSize - 1) / batchSize;
-        this.validation = all.size() > keep ? List.copyOf(all.subList(0, keep)) : all;
     }
 
     /** The recurrent configuration of a chars model with an embedding of {@link #EMBEDDING}. */
@@ -78,11 +57,6 @@ public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenB
     @Override
     public String metricName() {
         return "val_bits_per_char";
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return false;
     }
 
     public Vocabulary vocabulary() {
@@ -132,25 +106,6 @@ public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenB
         return Vocabulary.of(codePoints);
     }
 
-    @Override
-    public StepLoss trainingLoss(Graph g) {
-        return new StepLoss(crossEntropy(g, corpus.trainBatch(data, steps, batchSize)), batchSize);
-    }
-
-    /** The corpus has no test part: {@link Split#TEST} reads the validation part too. */
-    @Override
-    List<TokenBatch> evaluationBatches(Split split) {
-        return validation;
-    }
-
-    /** Loss and metric both sum the cross-entropy in nats per character; {@link #metric} turns the mean into bits. */
-    @Override
-    void score(Graph g, TokenBatch batch, Totals totals) {
-        long n = (long) batch.steps() * batch.batchSize();
-        double sum = (double) crossEntropy(g, batch).value().get(0) * n;
-        totals.add(sum, sum, n);
-    }
-
     /** Bits per character. */
     @Override
     double metric(double nats) {
@@ -161,17 +116,5 @@ public final class CharsTask extends AbstractTrainingTask<SequenceTagger, TokenB
     @Override
     public Map<String, Double> baselines() {
         return Map.of("uniform_bits_per_char", Math.log(corpus.vocabulary().size()) / Math.log(2));
-    }
-
-    /** One "epoch" = as many random windows as cover the training text once (in expectation). */
-    @Override
-    public long stepsPerEpoch() {
-        return Math.max(1, corpus.trainLength() / ((long) steps * batchSize));
-    }
-
-    /** The mean cross-entropy (nats) of the next character over the batch's T·B positions. */
-    private Var crossEntropy(Graph g, TokenBatch batch) {
-        Var logits = model().forward(g, batch.inputs(), batch.steps(), batch.batchSize(), null);
-        return SequenceTagger.loss(logits, batch.targets(), null);
     }
 }

@@ -2,11 +2,7 @@ package dev.recur.engine.cli.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.recur.engine.autodiff.Graph;
-import dev.recur.engine.autodiff.Var;
 import dev.recur.engine.cli.UserError;
-import dev.recur.engine.data.Rng;
-import dev.recur.engine.data.TokenBatch;
 import dev.recur.engine.data.WordCorpus;
 import dev.recur.engine.data.WordVocabulary;
 import dev.recur.engine.io.WordVectors;
@@ -38,18 +34,12 @@ import java.util.Map;
  * <p>The checkpoint's {@code task.vocabulary} holds the words by id as a JSON array, which
  * {@code recur generate} and {@code recur predict} decode with.
  */
-public final class WordsTask extends AbstractTrainingTask<SequenceTagger, TokenBatch> {
+public final class WordsTask extends LanguageModelTask {
     static final int DEFAULT_EMBEDDING = 128;
     static final int DEFAULT_VOCABULARY = 10_000;
-    /** Validation reads at most this many windows of T tokens. */
-    static final int MAX_VALIDATION_WINDOWS = 2048;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WordCorpus corpus;
-    private final RecurrentConfig rnn;
-    private final int steps, batchSize;
-    private final Rng data;
-    private final List<TokenBatch> validation;
     private final String source;
     private final boolean frozen;
     private final String pretrained;
@@ -64,20 +54,11 @@ public final class WordsTask extends AbstractTrainingTask<SequenceTagger, TokenB
             throw new UserError("--task words trains a left-to-right language model: --bidirectional would let it "
                     + "read the words it predicts");
         }
-        int vocabulary = corpus.vocabulary().size();
-        Rng data = dataRng(seed);
-        super(new SequenceTagger(rnn, vocabulary, vocabulary, dropout, seed), DataState.of(data));
+        super(corpus.tokens(), corpus.vocabulary().size(), rnn, steps, batchSize, dropout, seed, dataRng(seed));
         this.corpus = corpus;
         this.source = source;
-        this.rnn = rnn;
-        this.steps = steps;
-        this.batchSize = batchSize;
-        this.data = data;
         this.pretrained = pretrained;
         this.frozen = frozen;
-        List<TokenBatch> all = corpus.tokens().validationBatches(steps, batchSize);
-        int keep = (MAX_VALIDATION_WINDOWS + batchSize - 1) / batchSize;
-        this.validation = all.size() > keep ? List.copyOf(all.subList(0, keep)) : all;
     }
 
     /** Copies the vectors {@code file} has for the vocabulary's words into the embedding table. */
@@ -118,11 +99,6 @@ public final class WordsTask extends AbstractTrainingTask<SequenceTagger, TokenB
     @Override
     public String metricName() {
         return "val_perplexity";
-    }
-
-    @Override
-    public boolean higherIsBetter() {
-        return false;
     }
 
     public WordCorpus corpus() {
@@ -166,24 +142,6 @@ public final class WordsTask extends AbstractTrainingTask<SequenceTagger, TokenB
         }
     }
 
-    @Override
-    public StepLoss trainingLoss(Graph g) {
-        return new StepLoss(crossEntropy(g, corpus.tokens().trainBatch(data, steps, batchSize)), batchSize);
-    }
-
-    /** The corpus has no test part: {@link Split#TEST} reads the validation part too. */
-    @Override
-    List<TokenBatch> evaluationBatches(Split split) {
-        return validation;
-    }
-
-    @Override
-    void score(Graph g, TokenBatch batch, Totals totals) {
-        long n = (long) batch.steps() * batch.batchSize();
-        double sum = (double) crossEntropy(g, batch).value().get(0) * n;
-        totals.add(sum, sum, n);
-    }
-
     /** Perplexity: e to the mean cross-entropy in nats. */
     @Override
     double metric(double nats) {
@@ -193,15 +151,5 @@ public final class WordsTask extends AbstractTrainingTask<SequenceTagger, TokenB
     @Override
     public Map<String, Double> baselines() {
         return Map.of("unigram_val_perplexity", corpus.unigramPerplexity());
-    }
-
-    @Override
-    public long stepsPerEpoch() {
-        return Math.max(1, corpus.tokens().trainLength() / ((long) steps * batchSize));
-    }
-
-    private Var crossEntropy(Graph g, TokenBatch batch) {
-        Var logits = model().forward(g, batch.inputs(), batch.steps(), batch.batchSize(), null);
-        return SequenceTagger.loss(logits, batch.targets(), null);
     }
 }
