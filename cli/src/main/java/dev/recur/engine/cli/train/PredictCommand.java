@@ -206,8 +206,8 @@ public final class PredictCommand implements Callable<Integer> {
         int needed = window + scaling.history();
         if (upTo < needed || upTo > series.length) {
             throw new UserError((end == null ? file + ": column '" + col + "' has " + series.length + " values"
-                    : "--end " + end + " is outside 1.." + series.length + " (the values of column '" + col + "')")
-                    + "; the model reads the last " + needed + " values before its forecast");
+                    : "--end " + end + " is outside " + needed + ".." + series.length + " (column '" + col + "' has "
+                    + series.length + " values)") + "; the model reads the last " + needed + " values before its forecast");
         }
         float[] x = new float[needed];
         for (int i = 0; i < needed; i++) x[i] = (float) series[upTo - needed + i];

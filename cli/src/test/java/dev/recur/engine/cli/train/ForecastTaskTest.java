@@ -209,6 +209,13 @@ class ForecastTaskTest {
         assertThat(lines).hasSize(4);
         assertThat(lines.getFirst()).isEqualTo("step,value");
         assertThat(Double.parseDouble(lines.get(1).split(",")[1])).isBetween(0.0, 20.0);
+        CliRun early = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--end", "5");
+        assertThat(early.exit()).isEqualTo(2);
+        assertThat(early.err()).contains("--end 5 is outside " + (W + 1) + ".." + N).contains("reads the last " + (W + 1) + " values")
+                .hasLineCount(1);
+        CliRun after = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--end", "100");
+        assertThat(after.exit()).as(after.err()).isZero();
+        assertThat(after.out().lines().count()).isEqualTo(4);   // header and 3 values, on standard output
         CliRun notChars = CliRun.recur("predict", "--checkpoint", checkpoint.toString(), "--prompt", "x");
         assertThat(notChars.exit()).isEqualTo(2);
         assertThat(notChars.err()).contains("--prompt applies to language models (chars, words) only").hasLineCount(1);
