@@ -88,7 +88,7 @@ public final class Trainer {
             Path checkpoint = s.out().resolve(CHECKPOINT), lastCheckpoint = s.out().resolve(LAST_CHECKPOINT);
             long firstStep = 1, bestStep = 0;
             int stale = 0;   // evaluations since the best one
-            double best = Double.NaN;
+            double best = Double.NaN, bestLoss = Double.NaN;
             Path resumeFrom = resumePoint(s.out());
             if (s.resume() && resumeFrom != null) {
                 Checkpoint saved = Checkpoint.read(resumeFrom);
@@ -112,6 +112,8 @@ public final class Trainer {
                 bestStep = Files.exists(checkpoint) ? Checkpoint.read(checkpoint).progress().step() : 0;
                 log.addAll(TrainingLog.readRows(s.out().resolve("metrics.csv"), saved.progress().step()));
                 long kept = bestStep;
+                bestLoss = log.rows().stream().filter(r -> r.step() == kept).mapToDouble(TrainingLog.Row::valLoss)
+                        .findFirst().orElse(Double.NaN);
                 stale = (int) log.rows().stream().filter(r -> r.step() > kept && Double.isFinite(r.metric())).count();
                 if (s.patience() > 0 && stale >= s.patience()) {
                     progress.message("the run stopped early at step " + saved.progress().step() + " (" + stale
@@ -163,8 +165,9 @@ public final class Trainer {
                         valLoss = last.loss();
                         metric = last.metric();
                         if (schedule.perEvaluation() != null) schedule.perEvaluation().step(valLoss);
-                        if (Double.isNaN(best) || (task.higherIsBetter() ? metric > best : metric < best)) {
+                        if (improves(metric, valLoss, best, bestLoss, task.higherIsBetter())) {
                             best = metric;
+                            bestLoss = valLoss;
                             bestStep = step;
                             stale = 0;
                         } else {
@@ -201,6 +204,16 @@ public final class Trainer {
             double wall = (System.nanoTime() - start) / 1e9;
             return new Result(log, last, step, samples / Math.max(wall, 1e-9), wall, bestStep, stoppedEarly);
         }
+    }
+
+    /**
+     * Whether a validation's metric (and loss) beats the best so far: a better metric, or the same
+     * metric with a lower loss (an accuracy that has reached 1.0 keeps improving in its loss).
+     */
+    static boolean improves(double metric, double loss, double best, double bestLoss, boolean higherIsBetter) {
+        if (Double.isNaN(best)) return true;
+        if (metric == best) return loss < bestLoss || Double.isNaN(bestLoss);
+        return higherIsBetter ? metric > best : metric < best;
     }
 
     /** The checkpoint {@code --resume} continues in {@code out}: the last one (or, from older runs, the only one), or null. */

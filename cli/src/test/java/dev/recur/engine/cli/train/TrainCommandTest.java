@@ -140,6 +140,18 @@ class TrainCommandTest {
         assertThat(Checkpoint.read(dir.resolve(Trainer.LAST_CHECKPOINT)).progress().step()).isEqualTo(lastStep);
     }
 
+    /** The kept checkpoint: a better metric, or the same metric with a lower validation loss. */
+    @Test
+    void aTiedMetricIsBrokenByTheValidationLoss() {
+        assertThat(Trainer.improves(0.9, 0.3, Double.NaN, Double.NaN, true)).isTrue();
+        assertThat(Trainer.improves(0.95, 0.5, 0.9, 0.3, true)).isTrue();
+        assertThat(Trainer.improves(0.85, 0.1, 0.9, 0.3, true)).isFalse();
+        assertThat(Trainer.improves(1.0, 0.001, 1.0, 0.002, true)).isTrue();
+        assertThat(Trainer.improves(1.0, 0.003, 1.0, 0.002, true)).isFalse();
+        assertThat(Trainer.improves(0.2, 0.2, 0.3, 0.3, false)).isTrue();   // errors: lower is better
+        assertThat(Trainer.improves(0.3, 0.4, 0.3, 0.3, false)).isFalse();
+    }
+
     /** Before: an empty folder stayed, /etc/passwd got "recur train: /etc/passwd", --dropout did nothing. */
     @Test
     void refusedRunsLeaveNoFolderAndSayWhy(@TempDir Path dir) throws Exception {
