@@ -22,7 +22,9 @@ import java.util.OptionalLong;
  *       momentum 1, SGD 0) and the recurrent kernels' packed copy of W_hh (1);</li>
  *   <li>per training step, the recurrent stack's activations and their gradients: per layer,
  *       direction, step and sample, the gate pre-activations, the states and cells, the output and
- *       the input, twice (forward and backward), plus the batch itself.</li>
+ *       the input, twice (forward and backward), plus the batch itself; and a per-step head's
+ *       logits (a language model's: one per vocabulary entry), three times (the logits, their
+ *       softmax and their gradient).</li>
  * </ul>
  * Available memory: Linux's {@code MemAvailable}, capped by a cgroup v2 limit when the process has
  * one; elsewhere the JVM's view of free physical memory.
@@ -54,8 +56,11 @@ final class MemoryBudget {
      * @param otherParameters weights outside it (embedding, head)
      * @param batch           samples per step
      * @param steps           time steps per sample
+     * @param stepOutputs     outputs per step and sample of a per-step head (a language model's
+     *                        vocabulary), 0 for a head on the last step only
      */
-    static Estimate estimate(RecurrentConfig rnn, long otherParameters, int batch, int steps, String optimizer) {
+    static Estimate estimate(RecurrentConfig rnn, long otherParameters, int batch, int steps, int stepOutputs,
+                             String optimizer) {
         long parameters = rnn.parameterCount() + otherParameters;
         long packedHh = (long) rnn.mode().gates() * rnn.hiddenSize() * rnn.outputSize() * rnn.numLayers() * rnn.directions();
         long floatsPerStepAndSample = 0;
@@ -64,7 +69,7 @@ final class MemoryBudget {
             long perDirection = (long) rnn.mode().gates() * rnn.hiddenSize() + 3L * rnn.hiddenSize() + rnn.outputSize();
             floatsPerStepAndSample += in + perDirection * rnn.directions();
         }
-        long activations = 2 * floatsPerStepAndSample * steps * batch;
+        long activations = (2 * floatsPerStepAndSample + 3L * stepOutputs) * steps * batch;
         return new Estimate(parameters * Float.BYTES,
                 (parameters * (1 + optimizerSlots(optimizer)) + packedHh) * Float.BYTES, activations * Float.BYTES);
     }

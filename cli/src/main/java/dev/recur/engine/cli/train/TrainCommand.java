@@ -344,7 +344,7 @@ public final class TrainCommand implements Callable<Integer> {
                 CharCorpus corpus = CharCorpus.load(text, steps, CharCorpus.DEFAULT_VALIDATION_FRACTION);
                 RecurrentConfig rnn = CharsTask.config(mode, h, layers, bidirectional);
                 int symbols = corpus.vocabulary().size();
-                requireMemory(rnn, (long) symbols * CharsTask.EMBEDDING + head(rnn, symbols), b, steps);
+                requireMemory(rnn, (long) symbols * CharsTask.EMBEDDING + head(rnn, symbols), b, steps, symbols);
                 yield new CharsTask(corpus, text.toString(), rnn, steps, b, (float) dropout, seed);
             }
             case "words" -> {
@@ -368,7 +368,7 @@ public final class TrainCommand implements Callable<Integer> {
                 WordCorpus corpus = WordCorpus.load(text, steps, words, CharCorpus.DEFAULT_VALIDATION_FRACTION);
                 RecurrentConfig rnn = RecurrentConfig.of(mode, width, h).withLayers(layers).withBidirectional(bidirectional);
                 int size = corpus.vocabulary().size();
-                requireMemory(rnn, (long) size * width + head(rnn, size), b, steps);
+                requireMemory(rnn, (long) size * width + head(rnn, size), b, steps, size);
                 WordsTask t = new WordsTask(corpus, text.toString(), rnn, steps, b, (float) dropout, seed,
                         embeddings == null ? null : embeddings.toString(), freezeEmbeddings);
                 System.out.printf(Locale.ROOT, "words: %d tokens, vocabulary %d (with <unk>); unknown: %d in training, %d in "
@@ -453,7 +453,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Refuses, before anything is allocated, a run that needs more memory than the machine has available. */
     private void requireMemory(RecurrentConfig rnn, long otherParameters, int b, int steps) {
-        MemoryBudget.check(MemoryBudget.estimate(rnn, otherParameters, b, steps, optimizer), b, steps, optimizer);
+        requireMemory(rnn, otherParameters, b, steps, 0);
+    }
+
+    /** As above, for a head with {@code stepOutputs} outputs at every step (a language model's vocabulary). */
+    private void requireMemory(RecurrentConfig rnn, long otherParameters, int b, int steps, int stepOutputs) {
+        MemoryBudget.check(MemoryBudget.estimate(rnn, otherParameters, b, steps, stepOutputs, optimizer), b, steps, optimizer);
     }
 
     /** --missing: the policy for a forecast series' missing cells (fail when not given). */
