@@ -213,10 +213,15 @@ public final class AttentionSeq2Seq implements Module {
         List<Hypothesis> live = List.of(new Hypothesis(new int[0], new float[0][], 0, 0));
         Hypothesis best = null;
         try (Graph g = Graph.inference(kernels)) {
-            // The source repeated once per beam row: one batched step scores every hypothesis.
-            int[] repeated = new int[steps * beam];
-            for (int s = 0; s < steps; s++) Arrays.fill(repeated, s * beam, (s + 1) * beam, sourceTokens[s]);
-            Memory m = encode(g, repeated, steps, beam, null);
+            // The source encoded once, its memory repeated per beam row: one batched step scores every hypothesis.
+            Memory one = encode(g, sourceTokens, steps, 1, null);
+            Var[] values = new Var[beam], keys = one.keys() == null ? null : new Var[beam];
+            for (int i = 0; i < beam; i++) {
+                values[i] = one.values();
+                if (keys != null) keys[i] = one.keys();
+            }
+            Memory m = beam == 1 ? one : new Memory(Shapes.concat(1, values), keys == null ? null : Shapes.concat(1, keys),
+                    null, steps, beam);
             Var h = null, c = null;
             for (int t = 0; t < maxSteps && !live.isEmpty(); t++) {
                 int[] previous = new int[beam];

@@ -188,9 +188,8 @@ public final class EvalCommand implements Callable<Integer> {
                         + "vocabulary and were left out" : "") + ")", false);
             }
             case "dates" -> {
-                DatesTask t = new DatesTask(recurrent(saved, intValue(saved.modelConfig(), "model.", "input")),
-                        intValue(saved.modelConfig(), "model.", "input"),
-                        DatesTask.rebuild(checkpoint, saved).score(), intValue(saved.modelConfig(), "model.", "attention"), 1, 0f, 1);
+                TranslationTask.Saved m = TranslationTask.Saved.of(checkpoint, saved);
+                DatesTask t = new DatesTask(m.encoder(), m.encoder().inputSize(), m.score(), m.attention(), 1, 0f, 1);
                 yield new Built(t, DatesTask.VALIDATION_SIZE + " test dates (fixed seed; greedy decoding)");
             }
             case "pairs" -> {

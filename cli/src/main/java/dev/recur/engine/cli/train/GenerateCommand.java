@@ -43,22 +43,8 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "checkpoint.safetensors of a chars run")
     Path checkpoint;
-    @Option(names = "--prompt", description = "text to start from; characters (or words) outside the model's vocabulary "
-            + "are left out (read as <unk>), counted on stderr (default: none, the model starts after a newline)")
-    String prompt = "";
-    @Option(names = "--length", paramLabel = "N", description = "characters (or words) to generate (default 500)")
-    int length = 500;
-    @Option(names = "--temperature", paramLabel = "T", description = "softmax temperature: below 1 safer, above 1 wilder; "
-            + "0 = greedy, always the most likely character (default 0.8)")
-    double temperature = 0.8;
-    @Option(names = "--top-k", paramLabel = "K", description = "draw among the K most likely tokens only; 0 = all (default)")
-    int topK;
-    @Option(names = "--top-p", paramLabel = "P", description = "draw among the most likely tokens whose probabilities "
-            + "first reach P (nucleus sampling); 1 = all (default)")
-    double topP = 1.0;
-    @Option(names = "--seed", description = "seed of the draws (default: a random one, printed on stderr)")
-    Long seed;
-
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
     @Mixin
     ThreadsOption threads = new ThreadsOption();
     @Mixin
@@ -68,12 +54,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (length < 0) throw new UserError("--length must be >= 0, got " + length);
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature);
-        }
-        if (topK < 0) throw new UserError("--top-k must be >= 0 (0: no cut), got " + topK);
-        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1], got " + topP);
+        sampling.validate();
         threads.apply();
         Kernels k = kernels.kernels();
         Checkpoint saved = Checkpoint.read(checkpoint);
@@ -83,8 +64,8 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError(checkpoint + ": is a checkpoint of " + (task == null ? "no task" : "task '" + task + "'")
                     + ", not a language model: train one with recur train --task chars or words --text FILE");
         }
-        long drawSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
-        TokenSampler sampler = new TokenSampler(temperature, topK, topP, new Rng(drawSeed));
+        long drawSeed = sampling.seed != null ? sampling.seed : new java.security.SecureRandom().nextLong();
+        TokenSampler sampler = new TokenSampler(sampling.temperature, sampling.topK, sampling.topP, new Rng(drawSeed));
         PrintWriter out = spec.commandLine().getOut();
         if (words) return generateWords(saved, k, sampler, drawSeed, out);
         Vocabulary vocabulary;
@@ -97,9 +78,9 @@ public final class GenerateCommand implements Callable<Integer> {
         showSeed(drawSeed);
         try (SequenceTagger model = rebuild(saved, vocabulary.size())) {
             Checkpoint.loadParameters(checkpoint, model.parameters());
-            out.print(prompt);
+            out.print(sampling.prompt);
             out.flush();
-            generate(model, k, promptIds, length, sampler::next, id -> {
+            generate(model, k, promptIds, sampling.length, sampler::next, id -> {
                 out.print(Character.toChars(vocabulary.codePoint(id)));
                 out.flush();
             });
@@ -118,7 +99,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(checkpoint + ": task.vocabulary is malformed: " + e.getMessage());
         }
-        List<String> promptTokens = WordTokenizer.tokens(prompt);
+        List<String> promptTokens = WordTokenizer.tokens(sampling.prompt);
         if (promptTokens.isEmpty()) {
             if (!vocabulary.contains(WordTokenizer.NEWLINE)) {
                 throw new UserError("--prompt is needed: the model's vocabulary has no newline to start from");
@@ -132,11 +113,11 @@ public final class GenerateCommand implements Callable<Integer> {
                     + ": " + promptTokens.stream().filter(w -> !vocabulary.contains(w)).distinct().limit(5).toList());
         }
         showSeed(drawSeed);
-        List<String> text = new java.util.ArrayList<>(prompt.isEmpty() ? List.of() : promptTokens);
+        List<String> text = new java.util.ArrayList<>(sampling.prompt.isEmpty() ? List.of() : promptTokens);
         try (SequenceTagger model = rebuild(saved, vocabulary.size())) {
             Checkpoint.loadParameters(checkpoint, model.parameters());
             TokenSampler neverUnknown = sampler;
-            generate(model, k, encoded.ids(), length, logits -> {
+            generate(model, k, encoded.ids(), sampling.length, logits -> {
                 logits[0] = Float.NEGATIVE_INFINITY;   // <unk> is not a word to write
                 return neverUnknown.next(logits);
             }, id -> text.add(vocabulary.word(id)));
@@ -148,8 +129,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** A drawn seed goes to standard error, so that a sample can be drawn again (none when the draws are greedy). */
     private void showSeed(long drawSeed) {
-        boolean greedy = temperature == 0 || topK == 1;
-        if (seed == null && !greedy) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
+        if (sampling.seed == null && !sampling.greedy()) spec.commandLine().getErr().println("recur generate: seed " + drawSeed);
     }
 
     /**
@@ -157,8 +137,8 @@ public final class GenerateCommand implements Callable<Integer> {
      * error); an empty prompt starts after a newline (when the vocabulary has one).
      */
     private int[] promptIds(Vocabulary vocabulary) {
-        if (!prompt.isEmpty()) {
-            Vocabulary.Known known = vocabulary.encodeKnown(prompt);
+        if (!sampling.prompt.isEmpty()) {
+            Vocabulary.Known known = vocabulary.encodeKnown(sampling.prompt);
             if (known.leftOut() > 0) {
                 spec.commandLine().getErr().println("recur generate: " + known.leftOut() + " of the prompt's characters are "
                         + "not in the model's vocabulary and were left out: " + known.unknownCharacters());

@@ -58,19 +58,6 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "where the predictions go: a CSV file for a forecast "
             + "(default: standard output), a safetensors file otherwise (required)")
     Path output;
-    @Option(names = "--prompt", description = "chars, words: text to start from (as recur generate)")
-    String prompt = "";
-    @Option(names = "--length", paramLabel = "N", description = "chars, words: characters or words to generate (default 500)")
-    int length = 500;
-    @Option(names = "--temperature", paramLabel = "T", description = "chars, words: softmax temperature, 0 = greedy (default 0.8)")
-    double temperature = 0.8;
-    @Option(names = "--top-k", paramLabel = "K", description = "chars, words: draw among the K most likely tokens; 0 = all")
-    int topK;
-    @Option(names = "--top-p", paramLabel = "P", description = "chars, words: draw among the most likely tokens whose "
-            + "probabilities first reach P; 1 = all (default)")
-    double topP = 1.0;
-    @Option(names = "--seed", description = "chars, words: seed of the draws (default: a random one, printed on stderr)")
-    Long seed;
     @Option(names = "--text", description = "dates, pairs: the text to translate, e.g. \"March 3, 1987\"")
     String text;
     @Option(names = "--beam", paramLabel = "K", description = "dates: beam search over K hypotheses (default 1: greedy)")
@@ -78,6 +65,9 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--attention-png", paramLabel = "FILE", description = "dates: draw the attention weights as a heat map")
     Path attentionPng;
 
+    /** chars, words: as recur generate. */
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
     @Mixin
     ThreadsOption threads = new ThreadsOption();
     @Mixin
@@ -111,12 +101,7 @@ public final class PredictCommand implements Callable<Integer> {
                 refuseDatesFlags();
                 GenerateCommand generate = new GenerateCommand();
                 generate.checkpoint = checkpoint;
-                generate.prompt = prompt;
-                generate.length = length;
-                generate.temperature = temperature;
-                generate.topK = topK;
-                generate.topP = topP;
-                generate.seed = seed;
+                generate.sampling = sampling;
                 generate.threads = threads;
                 generate.kernels = kernels;
                 generate.spec = spec;
@@ -187,7 +172,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     private void refuseCharsFlags() {
         CommandSpec s = spec;
-        for (String flag : new String[]{"--prompt", "--length", "--temperature", "--top-k", "--top-p", "--seed"}) {
+        for (String flag : SamplingOptions.FLAGS) {
             if (s != null && s.commandLine().getParseResult().hasMatchedOption(flag)) {
                 throw new UserError(flag + " applies to language models (chars, words) only, not to " + checkpoint);
             }
