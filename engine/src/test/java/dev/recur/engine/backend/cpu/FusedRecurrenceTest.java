@@ -105,9 +105,11 @@ class FusedRecurrenceTest {
     @ParameterizedTest
     @EnumSource(CellMode.class)
     void matchesTheStepwiseReference(CellMode mode) {
-        // {batch, hidden}; {21, 70} and {32, 64} split the batch rows over the team (small W_hh), the others the
-        // units; batches of 2, 3, 6 and 7 leave 2 or 3 rows to the 2-row kernel
-        int[][] shapes = {{1, 255}, {3, 513}, {17, 17}, {5, 1}, {4, 64}, {6, 130}, {2, 70}, {7, 33}, {21, 70}, {32, 64}};
+        // {batch, hidden}; {17, 17}, {21, 70}, {32, 64} and {16, 256} (LSTM's W_hh of 1 MiB, the largest)
+        // split the batch rows over the team, the others the units; batches of 2, 3, 6 and 7 leave 2 or 3
+        // rows to the 2-row kernel
+        int[][] shapes = {{1, 255}, {3, 513}, {17, 17}, {5, 1}, {4, 64}, {6, 130}, {2, 70}, {7, 33}, {21, 70}, {32, 64},
+                {16, 256}};
         for (int[] shape : shapes) {
             for (int variant = 0; variant < 4; variant++) {
                 check(mode, 7, shape[0], shape[1], (variant & 1) == 1, (variant & 2) == 2);
