@@ -1,5 +1,6 @@
 package dev.recur.engine.backend.emulated;
 
+import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
 import dev.recur.engine.backend.gpu.GpuKernel;
 
@@ -42,6 +43,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
     /** The kernels' C++ compiled for the host, or null: the Java twins ({@link JavaKernelTwins}). */
     private final HostCompiledCudaKernels hostKernels;
     private long allocationsMade;
+    /** Bytes allocated and not freed, and the most there may be ({@link #setCapacity}). */
+    private long liveBytes, capacity = Long.MAX_VALUE;
     private boolean closed;
     /** {@link #setTf32}: the GEMM rounds its operands to TF32 as the tensor cores would. */
     private boolean tf32;
@@ -76,10 +79,25 @@ public final class EmulatedGpuDevice implements GpuDevice {
                 + (tf32 ? ", TF32 GEMMs" : "") + "; a test device, not a GPU)";
     }
 
+    /**
+     * Makes this device as small as a GPU with {@code bytes} of memory: an allocation that would
+     * take the live allocations past it throws {@link DeviceOutOfMemoryException}, as cuMemAlloc's
+     * CUDA_ERROR_OUT_OF_MEMORY does.
+     */
+    public void setCapacity(long bytes) {
+        capacity = bytes;
+    }
+
     @Override
     public long allocate(long bytes) {
         ensureOpen();
         if (bytes < 0) throw new IllegalArgumentException("cannot allocate " + bytes + " bytes");
+        long size = Math.max(1, bytes);
+        if (size > capacity - liveBytes) {
+            throw new DeviceOutOfMemoryException("emulated GPU out of memory: " + bytes + " bytes asked for, "
+                    + liveBytes + " of " + capacity + " in use", null);
+        }
+        liveBytes += size;
         Arena arena = Arena.ofShared();
         MemorySegment memory = arena.allocate(Math.max(1, bytes), ALIGNMENT);
         memory.fill(GARBAGE);
@@ -95,6 +113,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
         if (a == null) {
             throw new IllegalArgumentException("free(0x" + Long.toHexString(address) + "): not the start of a live allocation");
         }
+        liveBytes -= a.memory().byteSize();
         a.arena().close();
     }
 

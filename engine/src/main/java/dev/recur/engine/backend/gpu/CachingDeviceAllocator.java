@@ -10,7 +10,11 @@ import java.util.Map;
  * request of that class takes it. Size classes: multiples of 512 bytes up to 2 KiB, then four
  * per power of two (2^k·{1, 1.25, 1.5, 1.75}), so a block wastes at most a fifth of itself.
  * Blocks are never split or merged; the cache holds freed memory until {@link #emptyCache()}
- * (or when a raw allocation fails: then the cache is emptied and the allocation tried once more).
+ * (or when a raw allocation fails for want of memory, {@link DeviceOutOfMemoryException}: then
+ * the cache is emptied and the allocation tried once more; any other failure, such as a sticky
+ * kernel fault reported by cuMemAlloc, is thrown as it is, since freeing would only fail too and
+ * hide it). Freeing goes on past a failed free, and the first failure is thrown with the later
+ * ones suppressed, so one bad block does not leak the rest.
  *
  * <p>One stream per device: a block released while kernels that use it are still queued may be
  * handed out again at once, because the next user's work queues behind them on the same stream.
@@ -89,10 +93,15 @@ public final class CachingDeviceAllocator implements AutoCloseable {
         long address;
         try {
             address = device.allocate(size);
-        } catch (RuntimeException outOfMemory) {
+        } catch (DeviceOutOfMemoryException outOfMemory) {
             if (bytesCached == 0) throw outOfMemory;
-            emptyCache();
-            address = device.allocate(size);
+            try {
+                emptyCache();
+                address = device.allocate(size);
+            } catch (RuntimeException later) {
+                outOfMemory.addSuppressed(later);
+                throw outOfMemory;
+            }
         }
         raw.put(address, size);
         rawAllocations++;
@@ -106,17 +115,34 @@ public final class CachingDeviceAllocator implements AutoCloseable {
         freeBySize.computeIfAbsent(block.bytes, s -> new ArrayDeque<>()).push(block.address);
     }
 
-    /** Frees every cached (unused) block on the device; blocks in use stay. */
+    /**
+     * Frees every cached (unused) block on the device; blocks in use stay. Goes on past a failed
+     * free (that block is forgotten: its memory may be lost, never handed out again) and then
+     * throws the first failure, the later ones suppressed.
+     */
     public void emptyCache() {
+        RuntimeException failure = null;
         for (ArrayDeque<Long> free : freeBySize.values()) {
             for (long address : free) {
-                device.free(address);
                 raw.remove(address);
                 rawFrees++;
+                failure = freeKeepingFirstFailure(address, failure);
             }
         }
         freeBySize.clear();
         bytesCached = 0;
+        if (failure != null) throw failure;
+    }
+
+    /** Frees {@code address}; returns the first failure so far ({@code failure}, or this free's). */
+    private RuntimeException freeKeepingFirstFailure(long address, RuntimeException failure) {
+        try {
+            device.free(address);
+        } catch (RuntimeException e) {
+            if (failure == null) return e;
+            if (e != failure) failure.addSuppressed(e);
+        }
+        return failure;
     }
 
     /** Bytes in blocks handed out and not yet released (size classes, not requests). */
@@ -139,18 +165,24 @@ public final class CachingDeviceAllocator implements AutoCloseable {
         return rawFrees;
     }
 
-    /** Frees every raw allocation, cached or still in use: blocks still held become dead (use after close fails on the device). */
+    /**
+     * Frees every raw allocation, cached or still in use: blocks still held become dead (use after
+     * close fails on the device). Every free is tried; the first failure is thrown after them all,
+     * the later ones suppressed.
+     */
     @Override
     public void close() {
         if (closed) return;
+        closed = true;
+        RuntimeException failure = null;
         for (long address : raw.keySet()) {
-            device.free(address);
             rawFrees++;
+            failure = freeKeepingFirstFailure(address, failure);
         }
         raw.clear();
         freeBySize.clear();
         bytesCached = 0;
         bytesInUse = 0;
-        closed = true;
+        if (failure != null) throw failure;
     }
 }

@@ -18,7 +18,10 @@ public interface GpuDevice extends AutoCloseable {
     /** One line: which device this is (and whether its GEMMs run in TF32: bench reports carry it). */
     String description();
 
-    /** {@code bytes} of uninitialised device memory (at least 1 byte); its address, 256-byte aligned. */
+    /**
+     * {@code bytes} of uninitialised device memory (at least 1 byte); its address, 256-byte aligned.
+     * A {@link DeviceOutOfMemoryException} when the device has not that much free, and only then.
+     */
     long allocate(long bytes);
 
     /** Frees an address {@link #allocate} returned. */

@@ -74,4 +74,138 @@ class CachingDeviceAllocatorTest {
             assertThatThrownBy(() -> memory.allocate(1)).isInstanceOf(IllegalStateException.class);
         }
     }
+
+    @Test
+    void outOfMemoryEmptiesTheCacheAndTriesOnceMore() {
+        try (EmulatedGpuDevice device = new EmulatedGpuDevice()) {
+            device.setCapacity(64 * 1024);
+            CachingDeviceAllocator memory = new CachingDeviceAllocator(device);
+            memory.allocate(40 * 1024).close();                       // cached: 40 KiB of the 64 held
+            CachingDeviceAllocator.Block big = memory.allocate(50 * 1024);   // needs the cache emptied first
+            assertThat(big.bytes()).isGreaterThanOrEqualTo(50 * 1024);
+            assertThat(memory.rawFrees()).isEqualTo(1);
+            assertThatThrownBy(() -> memory.allocate(50 * 1024)).isInstanceOf(DeviceOutOfMemoryException.class)
+                    .hasMessageContaining("out of memory");
+            memory.close();
+        }
+    }
+
+    @Test
+    void aFailureOtherThanOutOfMemoryIsThrownAsItIsWithoutFreeingTheCache() {
+        try (FaultyDevice device = new FaultyDevice()) {
+            CachingDeviceAllocator memory = new CachingDeviceAllocator(device);
+            memory.allocate(1000).close();
+            device.allocateFailure = new IllegalStateException("cuMemAlloc_v2 failed: CUDA_ERROR_ILLEGAL_ADDRESS");
+            device.freeFailure = new IllegalStateException("cuMemFree_v2 failed: CUDA_ERROR_ILLEGAL_ADDRESS");
+            assertThatThrownBy(() -> memory.allocate(100_000)).isSameAs(device.allocateFailure);
+            assertThat(memory.rawFrees()).as("no emptyCache() after a sticky fault").isZero();
+            assertThat(memory.bytesCached()).isEqualTo(CachingDeviceAllocator.sizeClass(1000));
+        }
+    }
+
+    @Test
+    void aFailedFreeDuringTheRetryIsKeptBehindTheOutOfMemory() {
+        try (FaultyDevice device = new FaultyDevice()) {
+            CachingDeviceAllocator memory = new CachingDeviceAllocator(device);
+            memory.allocate(1000).close();
+            DeviceOutOfMemoryException outOfMemory = new DeviceOutOfMemoryException("cuMemAlloc_v2 failed: out of memory", null);
+            device.allocateFailure = outOfMemory;
+            device.freeFailure = new IllegalStateException("cuMemFree_v2 failed");
+            assertThatThrownBy(() -> memory.allocate(100_000)).isSameAs(outOfMemory)
+                    .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(device.freeFailure));
+        }
+    }
+
+    @Test
+    void closeTriesEveryFreeAndThrowsTheFirstFailureWithTheRestSuppressed() {
+        try (FaultyDevice device = new FaultyDevice()) {
+            CachingDeviceAllocator memory = new CachingDeviceAllocator(device);
+            memory.allocate(100);
+            memory.allocate(10_000);
+            memory.allocate(100_000).close();
+            device.freeFailureMessage = "cuMemFree_v2 failed: CUDA_ERROR_LAUNCH_FAILED";
+            assertThatThrownBy(memory::close).hasMessage("cuMemFree_v2 failed: CUDA_ERROR_LAUNCH_FAILED 1")
+                    .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage)
+                            .containsExactly("cuMemFree_v2 failed: CUDA_ERROR_LAUNCH_FAILED 2", "cuMemFree_v2 failed: CUDA_ERROR_LAUNCH_FAILED 3"));
+            assertThat(device.freesTried).isEqualTo(3);
+            assertThat(memory.rawFrees()).isEqualTo(3);
+            assertThatThrownBy(() -> memory.allocate(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        }
+    }
+
+    /**
+     * The emulated device, with allocate and free made to fail on demand: allocate and free throw
+     * the exception given, or free a fresh one numbered by the frees tried.
+     */
+    private static final class FaultyDevice implements GpuDevice {
+        private final EmulatedGpuDevice device = new EmulatedGpuDevice();
+        RuntimeException allocateFailure, freeFailure;
+        String freeFailureMessage;
+        int freesTried;
+
+        @Override
+        public String description() {
+            return "faulty " + device.description();
+        }
+
+        @Override
+        public long allocate(long bytes) {
+            if (allocateFailure != null) throw allocateFailure;
+            return device.allocate(bytes);
+        }
+
+        @Override
+        public void free(long address) {
+            freesTried++;
+            if (freeFailure != null) throw freeFailure;
+            if (freeFailureMessage != null) throw new IllegalStateException(freeFailureMessage + " " + freesTried);
+            device.free(address);
+        }
+
+        @Override
+        public void copyToDevice(java.lang.foreign.MemorySegment host, long to, long bytes) {
+            device.copyToDevice(host, to, bytes);
+        }
+
+        @Override
+        public void copyToHost(long from, java.lang.foreign.MemorySegment host, long bytes) {
+            device.copyToHost(from, host, bytes);
+        }
+
+        @Override
+        public void copyOnDevice(long from, long to, long bytes) {
+            device.copyOnDevice(from, to, bytes);
+        }
+
+        @Override
+        public void zero(long address, long bytes) {
+            device.zero(address, bytes);
+        }
+
+        @Override
+        public GpuKernel kernel(String name) {
+            return device.kernel(name);
+        }
+
+        @Override
+        public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                          float beta, long c, int ldc) {
+            device.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+
+        @Override
+        public void setTf32(boolean enabled) {
+            device.setTf32(enabled);
+        }
+
+        @Override
+        public void synchronize() {
+            device.synchronize();
+        }
+
+        @Override
+        public void close() {
+            device.close();
+        }
+    }
 }
