@@ -2,9 +2,11 @@ package dev.recur.engine.backend.cuda;
 
 import dev.recur.bindings.CublasCheck;
 import dev.recur.bindings.CudaCheck;
+import dev.recur.bindings.CudaException;
 import dev.recur.bindings.cublas.Cublas;
 import dev.recur.bindings.cuda.CudaDriver;
 import dev.recur.engine.backend.gpu.CachingDeviceAllocator;
+import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
 import dev.recur.engine.backend.gpu.GpuKernel;
 
@@ -18,7 +20,8 @@ import java.lang.foreign.ValueLayout;
  * (the {@link CachingDeviceAllocator} above it keeps those rare), synchronous copies (ordered
  * with the stream: it is a blocking stream, and the synchronous copies run on the legacy default
  * stream), kernels with their reusable argument buffers, GEMMs with cublasSgemm (fp32, default
- * math mode, or TF32 after {@link #setTf32}). Compiles and is wired up; it has not run on a GPU yet.
+ * math mode, or TF32 after {@link #setTf32}). Its context is made current on whichever thread
+ * calls (one thread at a time). Compiles and is wired up; it has not run on a GPU yet.
  */
 public final class CudaGpuDevice implements GpuDevice {
     private final CudaSession cuda;
@@ -44,10 +47,17 @@ public final class CudaGpuDevice implements GpuDevice {
         return "CUDA GPU 0 (driver API + cuBLAS" + (tf32 ? ", TF32 GEMMs)" : ")");
     }
 
+    /** {@inheritDoc} Out of memory is a {@link DeviceOutOfMemoryException}, any other failure a {@link CudaException}. */
     @Override
     public long allocate(long bytes) {
         ensureOpen();
-        CudaCheck.check(CudaDriver.cuMemAlloc_v2(addressOut, Math.max(1, bytes)), "cuMemAlloc_v2(" + bytes + " bytes)");
+        int result = CudaDriver.cuMemAlloc_v2(addressOut, Math.max(1, bytes));
+        if (result != CudaDriver.CUDA_SUCCESS) {
+            String call = "cuMemAlloc_v2(" + bytes + " bytes)";
+            CudaException failure = new CudaException(call, result, call + " failed: " + CudaCheck.describe(result));
+            if (result == CudaDriver.CUDA_ERROR_OUT_OF_MEMORY) throw new DeviceOutOfMemoryException(failure.getMessage(), failure);
+            throw failure;
+        }
         return addressOut.get(ValueLayout.JAVA_LONG, 0);
     }
 
@@ -60,18 +70,21 @@ public final class CudaGpuDevice implements GpuDevice {
     @Override
     public void copyToDevice(MemorySegment host, long device, long bytes) {
         if (bytes == 0) return;
+        ensureOpen();
         CudaCheck.check(CudaDriver.cuMemcpyHtoD_v2(device, host, bytes), "cuMemcpyHtoD_v2");
     }
 
     @Override
     public void copyToHost(long device, MemorySegment host, long bytes) {
         if (bytes == 0) return;
+        ensureOpen();
         CudaCheck.check(CudaDriver.cuMemcpyDtoH_v2(host, device, bytes), "cuMemcpyDtoH_v2");
     }
 
     @Override
     public void copyOnDevice(long from, long to, long bytes) {
         if (bytes == 0) return;
+        ensureOpen();
         CudaCheck.check(CudaDriver.cuMemcpyDtoDAsync_v2(to, from, bytes, cuda.stream()), "cuMemcpyDtoDAsync_v2");
     }
 
@@ -79,11 +92,13 @@ public final class CudaGpuDevice implements GpuDevice {
     public void zero(long device, long bytes) {
         if (bytes % 4 != 0) throw new IllegalArgumentException("zero: " + bytes + " bytes is not a multiple of 4");
         if (bytes == 0) return;
+        ensureOpen();
         CudaCheck.check(CudaDriver.cuMemsetD32Async(device, 0, bytes / 4, cuda.stream()), "cuMemsetD32Async");
     }
 
     @Override
     public GpuKernel kernel(String name) {
+        ensureOpen();
         return cuda.kernel(name);
     }
 
@@ -108,18 +123,24 @@ public final class CudaGpuDevice implements GpuDevice {
 
     @Override
     public void synchronize() {
+        ensureOpen();
         cuda.synchronize();
     }
 
+    /** Checks that the device is open and makes its context current on the calling thread. */
     private void ensureOpen() {
         if (closed) throw new IllegalStateException("this CudaGpuDevice is closed");
+        cuda.bindToCallingThread();
     }
 
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        cuda.close();
-        scalars.close();
+        try {
+            cuda.close();
+        } finally {
+            scalars.close();
+        }
     }
 }

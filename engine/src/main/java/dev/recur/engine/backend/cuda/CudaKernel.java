@@ -20,16 +20,17 @@ public final class CudaKernel implements GpuKernel {
     private static final int MAX_BLOCKS = 65_535;
     private static final int MAX_ARGUMENTS = 24;
 
-    private final String name;
     private final MemorySegment function;
-    private final MemorySegment stream;
+    private final CudaSession session;
+    /** The name a failed launch reports, made once: a launch builds no string. */
+    private final String launchCall;
     private final MemorySegment values;
     private final MemorySegment pointers;
 
-    CudaKernel(String name, MemorySegment function, MemorySegment stream, Arena owner) {
-        this.name = name;
+    CudaKernel(String name, MemorySegment function, CudaSession session, Arena owner) {
         this.function = function;
-        this.stream = stream;
+        this.session = session;
+        this.launchCall = "cuLaunchKernel(" + name + ")";
         this.values = owner.allocate(8L * MAX_ARGUMENTS, 8);
         this.pointers = owner.allocate(ValueLayout.ADDRESS, MAX_ARGUMENTS);
         for (int i = 0; i < MAX_ARGUMENTS; i++) {
@@ -73,7 +74,8 @@ public final class CudaKernel implements GpuKernel {
     }
 
     private void launch(int blocks, int threads) {
-        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, stream, pointers,
-                MemorySegment.NULL), "cuLaunchKernel(" + name + ")");
+        session.bindToCallingThread();
+        CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, session.stream(), pointers,
+                MemorySegment.NULL), launchCall);
     }
 }

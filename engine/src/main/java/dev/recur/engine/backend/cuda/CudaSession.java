@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * GPU 0 ready for work: its primary context made current, one stream, Recur's kernels (the fatbin
- * that {@code native/} packs into the jar) loaded as a module, and a cuBLAS handle on that stream.
+ * GPU 0 ready for work: its primary context, one stream, Recur's kernels (the fatbin that
+ * {@code native/} packs into the jar) loaded as a module, and a cuBLAS handle on that stream.
  * The bottom of the CUDA backend: {@link CudaGpuDevice} adds memory, copies and GEMMs on top of
- * it. Not thread-safe: one thread drives a device.
+ * it. The context is made current on whichever thread calls ({@link #bindToCallingThread}); one
+ * thread at a time, as the session is not thread-safe.
  */
 public final class CudaSession implements AutoCloseable {
     /** Where {@code native/build.sh} puts the kernels inside the jar. */
@@ -28,43 +29,62 @@ public final class CudaSession implements AutoCloseable {
     private static final int JIT_LOG_BYTES = 8192;
 
     private final Arena arena = Arena.ofShared();
-    private final int device;
     private final MemorySegment stream;
     private final MemorySegment module;
     private final MemorySegment cublas;
+    private final ContextBinding context;
+    /** Gives back the handle, module, stream and context, newest first ({@link #close}). */
+    private final ReleaseSteps release;
     private final Map<String, CudaKernel> kernels = new HashMap<>();
     private boolean closed;
 
-    private CudaSession(int device, MemorySegment stream, MemorySegment module, MemorySegment cublas) {
-        this.device = device;
+    private CudaSession(MemorySegment stream, MemorySegment module, MemorySegment cublas, ContextBinding context,
+                        ReleaseSteps release) {
         this.stream = stream;
         this.module = module;
         this.cublas = cublas;
+        this.context = context;
+        this.release = release;
     }
 
-    /** Opens GPU 0; an {@link IllegalStateException} with one line saying why when it cannot. */
+    /**
+     * Opens GPU 0; an {@link IllegalStateException} with one line saying why when it cannot. A
+     * failure part way gives back what was acquired before it (context, stream, module).
+     */
     public static CudaSession open() {
         CudaAvailability.Status status = CudaAvailability.status();
         if (!status.usable()) {
             throw new IllegalStateException("no usable GPU: " + status.line());
         }
         byte[] image = fatbin();
+        ReleaseSteps release = new ReleaseSteps();
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
             MemorySegment deviceOut = scratch.allocate(ValueLayout.JAVA_INT);
             CudaCheck.check(CudaDriver.cuDeviceGet(deviceOut, 0), "cuDeviceGet");
             int device = deviceOut.get(ValueLayout.JAVA_INT, 0);
             CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRetain(out, device), "cuDevicePrimaryCtxRetain");
-            CudaCheck.check(CudaDriver.cuCtxSetCurrent(out.get(ValueLayout.ADDRESS, 0)), "cuCtxSetCurrent");
+            release.add(() -> CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease_v2"));
+            MemorySegment primary = out.get(ValueLayout.ADDRESS, 0);
+            ContextBinding context = new ContextBinding(
+                    () -> CudaCheck.check(CudaDriver.cuCtxSetCurrent(primary), "cuCtxSetCurrent"));
+            context.onCallingThread();
             // A blocking stream: it orders with the legacy default stream, on which CudaGpuDevice's
             // synchronous copies run, so an upload is complete before the next kernel reads it.
             CudaCheck.check(CudaDriver.cuStreamCreate(out, CudaDriver.CU_STREAM_DEFAULT), "cuStreamCreate");
             MemorySegment stream = out.get(ValueLayout.ADDRESS, 0);
+            release.add(() -> CudaCheck.check(CudaDriver.cuStreamDestroy_v2(stream), "cuStreamDestroy_v2"));
             MemorySegment module = loadModule(scratch, image);
+            release.add(() -> CudaCheck.check(CudaDriver.cuModuleUnload(module), "cuModuleUnload"));
             CublasCheck.check(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
             MemorySegment cublas = out.get(ValueLayout.ADDRESS, 0);
+            release.add(() -> CublasCheck.check(Cublas.cublasDestroy_v2(cublas), "cublasDestroy_v2"));
             CublasCheck.check(Cublas.cublasSetStream_v2(cublas, stream), "cublasSetStream_v2");
-            return new CudaSession(device, stream, module, cublas);
+            return new CudaSession(stream, module, cublas, context, release);
+        } catch (RuntimeException e) {
+            release.runAllAfter(e);
+            throw e instanceof IllegalStateException ? e
+                    : new IllegalStateException("GPU 0 could not be opened: " + String.valueOf(e.getMessage()).replace('\n', ' '), e);
         }
     }
 
@@ -106,12 +126,12 @@ public final class CudaSession implements AutoCloseable {
 
     /** The kernel of that name (an {@code extern "C"} function of {@code native/src}), looked up once. */
     public CudaKernel kernel(String name) {
-        ensureOpen();
+        bindToCallingThread();
         return kernels.computeIfAbsent(name, n -> {
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
                 CudaCheck.check(CudaDriver.cuModuleGetFunction(out, module, scratch.allocateFrom(n)), "cuModuleGetFunction(" + n + ")");
-                return new CudaKernel(n, out.get(ValueLayout.ADDRESS, 0), stream, arena);
+                return new CudaKernel(n, out.get(ValueLayout.ADDRESS, 0), this, arena);
             }
         });
     }
@@ -128,22 +148,29 @@ public final class CudaSession implements AutoCloseable {
 
     /** Waits until the stream's work is done; a kernel's launch failure surfaces here. */
     public void synchronize() {
-        ensureOpen();
+        bindToCallingThread();
         CudaCheck.check(CudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
-    private void ensureOpen() {
+    /**
+     * Checks that the session is open and makes its context current on the calling thread (see
+     * {@link ContextBinding}); every driver or cuBLAS call on the session's objects comes after it.
+     */
+    public void bindToCallingThread() {
         if (closed) throw new IllegalStateException("this CudaSession is closed");
+        context.onCallingThread();
     }
 
+    /** Gives back the cuBLAS handle, module, stream and context: every one, even when one fails (the first failure is thrown). */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        CublasCheck.check(Cublas.cublasDestroy_v2(cublas), "cublasDestroy_v2");
-        CudaCheck.check(CudaDriver.cuModuleUnload(module), "cuModuleUnload");
-        CudaCheck.check(CudaDriver.cuStreamDestroy_v2(stream), "cuStreamDestroy_v2");
-        CudaCheck.check(CudaDriver.cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease_v2");
-        arena.close();
+        release.add(context::onCallingThread);   // runs first: the calls after it act on the calling thread's context
+        try {
+            release.runAll();
+        } finally {
+            arena.close();
+        }
     }
 }
