@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds Recur's CUDA kernels into one fatbin (sm_90 cubin + compute_90 PTX, which the driver
+# Builds Recur's CUDA kernels into one fatbin (cubins for sm_80, sm_86, sm_89 and sm_90, that is
+# A100, A10/RTX 30xx, L4/L40/RTX 40xx and H100/H200, plus compute_90 PTX, which the driver
 # JIT-compiles for any newer GPU) plus a properties file saying what was built, both as
 # resources under <resource dir>/dev/recur/native/. Maven runs it in generate-resources
 # (native/pom.xml); it is also fine to run by hand.
@@ -21,7 +22,9 @@ FATBIN="$RESOURCES/recur_kernels.fatbin"
 PROPERTIES="$RESOURCES/recur_kernels.properties"
 PTXAS_LOG="$WORK/ptxas-sm_90.log"
 # -fmad=false: no contraction of a*b+c that the engine does not fuse (see src/recur_common.cuh).
-NVCC_FLAGS=(-std=c++17 -O3 -fmad=false -gencode "arch=compute_90,code=[sm_90,compute_90]" -Xptxas -v)
+TARGETS=(-gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89
+         -gencode "arch=compute_90,code=[sm_90,compute_90]")
+NVCC_FLAGS=(-std=c++17 -O3 -fmad=false "${TARGETS[@]}" -Xptxas -v)
 
 source "$HERE/find_nvcc.sh"
 mkdir -p "$RESOURCES" "$WORK"
@@ -66,7 +69,7 @@ fi
   echo "built=true"
   echo "fatbin=dev/recur/native/recur_kernels.fatbin"
   echo "fatbin.sha256=$(sha256sum "$FATBIN" | cut -d' ' -f1)"
-  echo "targets=sm_90 cubin, compute_90 PTX"
+  echo "targets=sm_80 sm_86 sm_89 sm_90 cubins, compute_90 PTX"
   echo "nvcc.flags=${NVCC_FLAGS[*]}"
   echo "nvcc.version=$("$NVCC" --version | sed -n 's/^Cuda compilation tools, //p')"
   echo "block.threads=256"

@@ -18,9 +18,12 @@ table="$WORK/table.md"
   echo "| kernel | registers | spill stores (bytes) | spill loads (bytes) | stack frame (bytes) | shared (bytes) | barriers |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk '
-    /Compiling entry function/ { match($0, /\047[A-Za-z0-9_]+\047/); kernel = substr($0, RSTART + 1, RLENGTH - 2) }
+    /Compiling entry function/ {   # the fatbin has other architectures too: the table is for sm_90
+      match($0, /\047[A-Za-z0-9_]+\047/); kernel = substr($0, RSTART + 1, RLENGTH - 2)
+      sm90 = ($0 ~ /for \047sm_90\047/)
+    }
     /bytes stack frame/ { stack = $1; stores = $5; loads = $9 }
-    /Used [0-9]+ registers/ {
+    /Used [0-9]+ registers/ && sm90 {
       regs = $0; sub(/.*Used /, "", regs); sub(/ registers.*/, "", regs)
       barriers = $0; sub(/.*used /, "", barriers); sub(/ barriers.*/, "", barriers)
       smem = 0; if ($0 ~ /bytes smem/) { smem = $0; sub(/ bytes smem.*/, "", smem); sub(/.*, /, "", smem) }

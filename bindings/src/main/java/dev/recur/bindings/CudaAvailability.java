@@ -9,7 +9,10 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Whether this machine can run CUDA work through the bindings: the driver loads, cuInit succeeds,
- * a device exists, and cuBLAS loads. Probed once per JVM (cuInit is not free); the answer is one line.
+ * a device exists, the driver supports CUDA 12 or newer, and a cuBLAS it can run loads (13 or 12,
+ * see {@link NativeLibraries#CUBLAS}). Probed once per JVM (cuInit is not free); the answer is
+ * one line. Whether Recur's own kernels load on the device is the engine's question
+ * ({@code CudaSession.availability()}).
  */
 public final class CudaAvailability {
     /** {@code usable}: a GPU, its driver and cuBLAS are all there; {@code line}: what was found, or why not. */
@@ -52,12 +55,30 @@ public final class CudaAvailability {
             String gpu = name.getString(0) + " (" + count.get(ValueLayout.JAVA_INT, 0) + " device(s), driver CUDA "
                     + driverVersion / 1000 + "." + driverVersion % 1000 / 10 + ")";
 
+            if (driverVersion < 12000) {
+                return new Status(false, gpu + ", but Recur needs a driver for CUDA 12 or newer");
+            }
             var cublasMissing = NativeLibraries.CUBLAS.loadFailure();
             if (cublasMissing.isPresent()) return new Status(false, gpu + ", but cuBLAS is missing: " + cublasMissing.get());
-            return new Status(true, gpu + ", cuBLAS " + cublasVersion(arena) + " from " + NativeLibraries.CUBLAS.location());
+            String cublas = cublasVersion(arena);
+            String tooOld = driverTooOld(Integer.parseInt(cublas.substring(0, cublas.indexOf('.'))), driverVersion);
+            if (tooOld != null) return new Status(false, gpu + ", but " + tooOld + " (" + NativeLibraries.CUBLAS.location() + ")");
+            return new Status(true, gpu + ", cuBLAS " + cublas + " from " + NativeLibraries.CUBLAS.location());
         } catch (CudaException | CublasException | NativeLibraryException e) {
             return new Status(false, "the NVIDIA driver is present but " + e.getMessage());
         }
+    }
+
+    /**
+     * Why a cuBLAS of major version {@code cublasMajor} cannot run on a driver supporting CUDA
+     * {@code driverVersion} (1000·major + 10·minor), or null when it can: a cuBLAS needs a
+     * driver of its own CUDA major version or newer.
+     */
+    static String driverTooOld(int cublasMajor, int driverVersion) {
+        if (driverVersion >= cublasMajor * 1000) return null;
+        return "cuBLAS " + cublasMajor + " needs a driver for CUDA " + cublasMajor + " or newer and this one supports CUDA "
+                + driverVersion / 1000 + "." + driverVersion % 1000 / 10 + ": install cuBLAS " + driverVersion / 1000
+                + " (e.g. the nvidia-cublas-cu" + driverVersion / 1000 + " wheel) or set RECUR_CUBLAS_LIB to one";
     }
 
     /** major.minor.patch through cublasGetProperty, which needs no handle and no GPU. */

@@ -1,6 +1,11 @@
 package dev.recur.bindings;
 
+import dev.recur.bindings.cuda.CudaDriver;
+
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,11 +21,36 @@ public final class NativeLibraries {
     public static final NativeLibrary CUDA_DRIVER = new NativeLibrary("libcuda.so.1", "RECUR_CUDA_LIB",
             NativeLibraries::cudaDirectories, System.getenv());
 
-    /** cuBLAS 13: from the CUDA toolkit, or from the nvidia-cublas wheel that PyTorch installs. */
-    public static final NativeLibrary CUBLAS = new NativeLibrary("libcublas.so.13", "RECUR_CUBLAS_LIB",
+    /**
+     * cuBLAS 13 or 12 ({@link #cublasSonames}): from the CUDA toolkit, or from the nvidia-cublas
+     * wheel that PyTorch installs. The functions Recur binds have the same ABI in both.
+     */
+    public static final NativeLibrary CUBLAS = new NativeLibrary(() -> cublasSonames(driverCudaVersion()), "RECUR_CUBLAS_LIB",
             NativeLibraries::cublasDirectories, System.getenv());
 
     private NativeLibraries() { }
+
+    /**
+     * The cuBLAS sonames to look for, best first, for a driver supporting CUDA {@code driverVersion}
+     * (cuDriverGetVersion's 1000·major + 10·minor; 0 when unknown): a cuBLAS needs a driver of its
+     * own major version or newer, so a CUDA 12 driver gets cuBLAS 12 only, even where 13 is
+     * installed; a CUDA 13 driver (or an unknown one) prefers 13 and takes 12.
+     */
+    static List<String> cublasSonames(int driverVersion) {
+        if (driverVersion > 0 && driverVersion < 13000) return List.of("libcublas.so.12");
+        return List.of("libcublas.so.13", "libcublas.so.12");
+    }
+
+    /** The CUDA version the driver supports (cuDriverGetVersion, which needs no cuInit); 0 without a driver. */
+    static int driverCudaVersion() {
+        if (CUDA_DRIVER.loadFailure().isPresent()) return 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment version = arena.allocate(ValueLayout.JAVA_INT);
+            return CudaDriver.cuDriverGetVersion(version) == CudaDriver.CUDA_SUCCESS ? version.get(ValueLayout.JAVA_INT, 0) : 0;
+        } catch (NativeLibraryException e) {
+            return 0;
+        }
+    }
 
     /** CUDA_HOME's library folders (/usr/local/cuda when unset), then each LD_LIBRARY_PATH entry. */
     static List<Path> cudaDirectories(Map<String, String> env) {
@@ -40,7 +70,7 @@ public final class NativeLibraries {
         Set<Path> dirs = new LinkedHashSet<>(cudaDirectories(env));
         for (Path sitePackages : pythonSitePackages(env)) {
             dirs.add(sitePackages.resolve("nvidia/cu13/lib"));   // nvidia-cublas 13.x wheels
-            dirs.add(sitePackages.resolve("nvidia/cublas/lib")); // the nvidia-cublas-cu12 layout, should a 13 appear there
+            dirs.add(sitePackages.resolve("nvidia/cublas/lib")); // nvidia-cublas-cu12 wheels (PyTorch +cu12x)
         }
         return List.copyOf(dirs);
     }

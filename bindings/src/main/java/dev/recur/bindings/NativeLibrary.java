@@ -15,12 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One shared library found by its versioned soname, loaded on first use and kept for the life of
  * the JVM. Where to look, in order: the path in the override variable (only there, when it is
  * set); the system loader ({@code dlopen} of the soname: LD_LIBRARY_PATH, the ld.so cache, the
- * default directories); then each of the extra directories. A library that cannot be found never
+ * default directories); then each of the extra directories. A library may have several sonames
+ * (cuBLAS 13 and 12), in order of preference: each is looked for everywhere before the next, and
+ * the list is computed on first use (cuBLAS's depends on the driver). A library that cannot be found never
  * breaks class initialisation: {@link #downcall} then returns a handle that throws
  * {@link NativeLibraryException} with the reason, so every binding fails the same clear way.
  */
@@ -36,14 +39,14 @@ public final class NativeLibrary {
         }
     }
 
-    private final String soname;
+    private final Supplier<List<String>> sonames;
     private final String overrideVariable;
     private final Function<Map<String, String>, List<Path>> searchDirectories;
     private final Map<String, String> environment;
     private volatile Loaded loaded;
 
-    /** Where the library was found and its symbols, or why it was not. */
-    private record Loaded(SymbolLookup lookup, String location, String failure) { }
+    /** Where the library was found (and under which soname) and its symbols, or why it was not. */
+    private record Loaded(SymbolLookup lookup, String soname, String location, String failure) { }
 
     /**
      * @param soname            the versioned file name, e.g. {@code libcuda.so.1}
@@ -53,14 +56,22 @@ public final class NativeLibrary {
      */
     public NativeLibrary(String soname, String overrideVariable,
                          Function<Map<String, String>, List<Path>> searchDirectories, Map<String, String> environment) {
-        this.soname = soname;
+        this(() -> List.of(soname), overrideVariable, searchDirectories, environment);
+    }
+
+    /** As above, with the sonames to look for in order of preference, computed on first use (never empty). */
+    public NativeLibrary(Supplier<List<String>> sonames, String overrideVariable,
+                         Function<Map<String, String>, List<Path>> searchDirectories, Map<String, String> environment) {
+        this.sonames = sonames;
         this.overrideVariable = overrideVariable;
         this.searchDirectories = searchDirectories;
         this.environment = environment;
     }
 
+    /** The soname it was loaded by (the override's file name with the override); the names looked for, when it was not loaded. */
     public String soname() {
-        return soname;
+        Loaded l = load();
+        return l.soname() != null ? l.soname() : String.join(" or ", sonames.get());
     }
 
     /** Why the library cannot be loaded, in one line; empty when it is loaded. */
@@ -92,7 +103,7 @@ public final class NativeLibrary {
         if (failure == null) {
             Optional<MemorySegment> address = l.lookup().find(symbol);
             if (address.isPresent()) return Linker.nativeLinker().downcallHandle(address.get(), descriptor);
-            failure = symbol + " not found in " + soname + " at " + l.location() + " (an older version without it?)";
+            failure = symbol + " not found in " + l.soname() + " at " + l.location() + " (an older version without it?)";
         }
         MethodType type = descriptor.toMethodType();
         MethodHandle thrower = MethodHandles.throwException(type.returnType(), NativeLibraryException.class);
@@ -124,34 +135,37 @@ public final class NativeLibrary {
             Path path = Path.of(override);
             if (!Files.isRegularFile(path)) return failed(overrideVariable + "=" + override + " is not a file");
             try {
-                return new Loaded(SymbolLookup.libraryLookup(path, Arena.global()), path.toString(), null);
+                return new Loaded(SymbolLookup.libraryLookup(path, Arena.global()), path.getFileName().toString(), path.toString(), null);
             } catch (IllegalArgumentException e) {
                 return failed(overrideVariable + "=" + override + " could not be loaded (" + e.getMessage() + ")");
             }
         }
-        try {
-            return new Loaded(SymbolLookup.libraryLookup(soname, Arena.global()), "the system loader's path", null);
-        } catch (IllegalArgumentException notOnLoaderPath) {
-            // keep looking in the extra directories
-        }
+        List<String> names = sonames.get();
         List<Path> directories = searchDirectories.apply(environment);
         List<String> unloadable = new ArrayList<>();
-        for (Path dir : directories) {
-            Path candidate = dir.resolve(soname);
-            if (!Files.isRegularFile(candidate)) continue;
+        for (String soname : names) {
             try {
-                return new Loaded(SymbolLookup.libraryLookup(candidate, Arena.global()), candidate.toString(), null);
-            } catch (IllegalArgumentException e) {
-                unloadable.add(candidate.toString()); // e.g. a dependency next to it is missing
+                return new Loaded(SymbolLookup.libraryLookup(soname, Arena.global()), soname, "the system loader's path", null);
+            } catch (IllegalArgumentException notOnLoaderPath) {
+                // keep looking in the extra directories
+            }
+            for (Path dir : directories) {
+                Path candidate = dir.resolve(soname);
+                if (!Files.isRegularFile(candidate)) continue;
+                try {
+                    return new Loaded(SymbolLookup.libraryLookup(candidate, Arena.global()), soname, candidate.toString(), null);
+                } catch (IllegalArgumentException e) {
+                    unloadable.add(candidate.toString()); // e.g. a dependency next to it is missing
+                }
             }
         }
         String where = directories.isEmpty() ? "" : " and in " + String.join(", ", directories.stream().map(Path::toString).toList());
         String found = unloadable.isEmpty() ? "" : "; found but could not load " + String.join(", ", unloadable);
-        return failed(soname + " not found (set " + overrideVariable + " to its full path; searched the system loader's path"
-                + where + found + ")");
+        return failed(String.join(" or ", names) + " not found (set " + overrideVariable
+                + " to its full path; searched the system loader's path" + where + found + ")");
     }
 
     private static Loaded failed(String why) {
-        return new Loaded(null, null, why);
+        return new Loaded(null, null, null, why);
     }
 }

@@ -80,6 +80,35 @@ class NoDriverTest {
                 Path.of("/usr/local/cuda/lib64"));
     }
 
+    @Test
+    void aLibraryWithSeveralNamesTakesTheFirstFoundAndNamesThemAllWhenNoneIs() {
+        NativeLibrary found = new NativeLibrary(() -> List.of("libc-recur-test.so.13", "libc.so.6"), "RECUR_TEST_LIBC",
+                env -> List.of(), Map.of());
+        assertThat(found.loadFailure()).isEmpty();
+        assertThat(found.soname()).isEqualTo("libc.so.6");
+        NativeLibrary missing = new NativeLibrary(() -> List.of("libcublas-recur-test.so.13", "libcublas-recur-test.so.12"),
+                "RECUR_CUBLAS_LIB", env -> List.of(), Map.of());
+        assertThat(missing.loadFailure()).hasValue("libcublas-recur-test.so.13 or libcublas-recur-test.so.12 not found"
+                + " (set RECUR_CUBLAS_LIB to its full path; searched the system loader's path)");
+    }
+
+    @Test
+    void aCuda12DriverGetsCublas12OnlyAndACuda13DriverPrefers13() {
+        assertThat(NativeLibraries.cublasSonames(12040)).containsExactly("libcublas.so.12");
+        assertThat(NativeLibraries.cublasSonames(13000)).containsExactly("libcublas.so.13", "libcublas.so.12");
+        assertThat(NativeLibraries.cublasSonames(0)).as("no driver: both, for the message")
+                .containsExactly("libcublas.so.13", "libcublas.so.12");
+    }
+
+    @Test
+    void aCublasNewerThanTheDriverIsRefusedInOneLine() {
+        assertThat(CudaAvailability.driverTooOld(12, 12040)).isNull();
+        assertThat(CudaAvailability.driverTooOld(12, 13000)).isNull();
+        assertThat(CudaAvailability.driverTooOld(13, 13000)).isNull();
+        assertThat(CudaAvailability.driverTooOld(13, 12080)).isEqualTo("cuBLAS 13 needs a driver for CUDA 13 or newer and"
+                + " this one supports CUDA 12.8: install cuBLAS 12 (e.g. the nvidia-cublas-cu12 wheel) or set RECUR_CUBLAS_LIB to one");
+    }
+
     /** The rest holds on machines without the NVIDIA driver, like CI; on a GPU host the driver is there. */
     private static void assumeNoDriver() {
         assumeTrue(NativeLibraries.CUDA_DRIVER.loadFailure().isPresent(), "this machine has libcuda.so.1: the no-driver path cannot be seen here");

@@ -2,6 +2,7 @@ package dev.recur.engine.cli;
 
 import dev.recur.bindings.CudaAvailability;
 import dev.recur.engine.backend.cuda.CudaGpuDevice;
+import dev.recur.engine.backend.cuda.CudaSession;
 import dev.recur.engine.backend.emulated.EmulatedGpuDevice;
 import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.backend.gpu.GpuDevice;
@@ -69,7 +70,7 @@ public final class DeviceOption {
         String emulate = System.getProperty(EMULATE_PROPERTY, "");
         if (emulate.equals("true")) return new EmulatedGpuDevice();
         if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
-        CudaAvailability.Status status = CudaAvailability.status();
+        CudaAvailability.Status status = CudaSession.availability();
         if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
         try {
             return CudaGpuDevice.open();
@@ -95,7 +96,7 @@ public final class DeviceOption {
      * ({@code recur eval}, {@code recur generate} and {@code recur demo} run on the CPU).
      */
     public static String cudaStatus() {
-        CudaAvailability.Status status = CudaAvailability.status();
+        CudaAvailability.Status status = CudaSession.availability();
         return status.usable() ? status.line() + "; but this command runs on the CPU only (the CUDA backend runs recur infer, recur train and recur bench so far)"
                 : status.line();
     }

@@ -17,8 +17,8 @@ public final class InfoCommand implements Runnable {
         System.out.printf("vector species %s: %d bits, %d float lanes%n", s, s.vectorBitSize(), s.length());
         System.out.printf("kernels        %s (override with --kernels or -D%s=naive)%n",
                 KernelProvider.defaultKernels().name(), KernelProvider.PROPERTY);
-        dev.recur.bindings.CudaAvailability.Status cuda = dev.recur.bindings.CudaAvailability.status();
+        dev.recur.bindings.CudaAvailability.Status cuda = dev.recur.engine.backend.cuda.CudaSession.availability();
         System.out.printf("cuda usable    %s (%s)%n", cuda.usable(), cuda.usable()
-                ? cuda.line() + "; recur infer --device cuda runs on it, other commands on the CPU only" : cuda.line());
+                ? cuda.line() + "; recur infer, train and bench take --device cuda, other commands run on the CPU" : cuda.line());
     }
 }

@@ -2,6 +2,7 @@ package dev.recur.engine.cli.gpucheck;
 
 import dev.recur.bindings.CudaAvailability;
 import dev.recur.engine.backend.cuda.CudaGpuDevice;
+import dev.recur.engine.backend.cuda.CudaSession;
 import dev.recur.engine.backend.gpu.GpuContext;
 import dev.recur.engine.cli.UserError;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CudaAvailability.Status status = CudaAvailability.status();
+        CudaAvailability.Status status = CudaSession.availability();
         if (!status.usable()) {
             throw new UserError("gpu-check needs a usable GPU: " + status.line());
         }

@@ -29,6 +29,7 @@ public final class CudaSession implements AutoCloseable {
     private static final int JIT_LOG_BYTES = 8192;
 
     private final Arena arena = Arena.ofShared();
+    private final int device;
     private final MemorySegment stream;
     private final MemorySegment module;
     private final MemorySegment cublas;
@@ -38,8 +39,9 @@ public final class CudaSession implements AutoCloseable {
     private final Map<String, CudaKernel> kernels = new HashMap<>();
     private boolean closed;
 
-    private CudaSession(MemorySegment stream, MemorySegment module, MemorySegment cublas, ContextBinding context,
+    private CudaSession(int device, MemorySegment stream, MemorySegment module, MemorySegment cublas, ContextBinding context,
                         ReleaseSteps release) {
+        this.device = device;
         this.stream = stream;
         this.module = module;
         this.cublas = cublas;
@@ -80,11 +82,55 @@ public final class CudaSession implements AutoCloseable {
             MemorySegment cublas = out.get(ValueLayout.ADDRESS, 0);
             release.add(() -> CublasCheck.check(Cublas.cublasDestroy_v2(cublas), "cublasDestroy_v2"));
             CublasCheck.check(Cublas.cublasSetStream_v2(cublas, stream), "cublasSetStream_v2");
-            return new CudaSession(stream, module, cublas, context, release);
+            return new CudaSession(device, stream, module, cublas, context, release);
         } catch (RuntimeException e) {
             release.runAllAfter(e);
             throw e instanceof IllegalStateException ? e
                     : new IllegalStateException("GPU 0 could not be opened: " + String.valueOf(e.getMessage()).replace('\n', ' '), e);
+        }
+    }
+
+    /**
+     * Whether GPU 0 can run Recur, once per JVM: the bindings' probe (driver, device, a cuBLAS the
+     * driver can run), and then a session opened on it, which loads Recur's kernels as a module:
+     * a fatbin without code for this GPU's architecture, or PTX newer than the driver, makes the
+     * answer "not usable" with the loader's reason, not a failure at the first launch.
+     */
+    public static CudaAvailability.Status availability() {
+        CudaAvailability.Status s = availability;
+        if (s == null) {
+            synchronized (CudaSession.class) {
+                s = availability;
+                if (s == null) availability = s = probe();
+            }
+        }
+        return s;
+    }
+
+    private static volatile CudaAvailability.Status availability;
+
+    private static CudaAvailability.Status probe() {
+        CudaAvailability.Status bindings = CudaAvailability.status();
+        if (!bindings.usable()) return bindings;
+        try (CudaSession session = open()) {
+            return new CudaAvailability.Status(true, bindings.line() + "; Recur's kernels loaded (compute capability "
+                    + session.computeCapability() + ")");
+        } catch (RuntimeException e) {
+            return new CudaAvailability.Status(false, bindings.line() + ", but " + String.valueOf(e.getMessage()).replace('\n', ' '));
+        }
+    }
+
+    /** GPU 0's compute capability, e.g. {@code 9.0}. */
+    String computeCapability() {
+        bindToCallingThread();
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment value = scratch.allocate(ValueLayout.JAVA_INT);
+            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
+                    "cuDeviceGetAttribute");
+            int major = value.get(ValueLayout.JAVA_INT, 0);
+            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
+                    "cuDeviceGetAttribute");
+            return major + "." + value.get(ValueLayout.JAVA_INT, 0);
         }
     }
 
