@@ -38,3 +38,4 @@ template <typename T> static T atomicAdd(T*, T) { std::abort(); }
 #include "../src/recurrence_mask.cu"
 #include "../src/elementwise.cu"
 #include "../src/reduce.cu"
+#include "../src/optimizers.cu"

@@ -1,5 +1,5 @@
-// Elementwise ops of the autodiff graph, one work item per element (or per column for
-// column_sum_at): the bodies of the kernels in elementwise.cu and reduce.cu, mirroring the CPU
+// Elementwise ops of the autodiff graph, one work item per element: the bodies of the kernels
+// in elementwise.cu, mirroring the CPU
 // engine's Kernels (engine/.../backend/cpu/NaiveKernels.java) operation for operation.
 // Methods named ..._backward ACCUMULATE into dx (dx += ...), as the engine's do.
 #pragma once
@@ -49,14 +49,6 @@ RECUR_HD void tanh_backward_at(int i, const float* dy, const float* y, float* dx
 
 RECUR_HD void relu_backward_at(int i, const float* dy, const float* y, float* dx) {
     if (y[i] > 0.0f) dx[i] = dx[i] + dy[i];
-}
-
-// x [rows, ldx]: sum[c] += sum over rows of x[r, c], accumulated in double (bias gradients:
-// column sums of the gate gradients over every step and sample). Item = one column.
-RECUR_HD void column_sum_at(int c, int rows, const float* x, int ldx, float* sum) {
-    double s = 0.0;
-    for (int r = 0; r < rows; r++) s += x[(long long)r * ldx + c];
-    sum[c] = sum[c] + (float)s;
 }
 
 }  // namespace recur

@@ -1,13 +1,8 @@
-// Reductions: column sums (bias gradients) and the sum of squares behind clip_grad_norm_'s
-// global norm (the clipping itself: optimizers.cu). ABI: docs/kernels.md.
+// Reductions: the sum of squares behind clip_grad_norm_'s global norm (the clipping itself:
+// optimizers.cu). Bias gradients, column sums over T·B rows, are a cuBLAS GEMM with a vector of
+// ones (GpuRecurrentLayer), which spreads the rows over the whole GPU. ABI: docs/kernels.md.
 #include "recur_block_reduce.cuh"
 #include "recur_elementwise.cuh"
-
-// x [rows, ldx]: sum[c] += column c's sum (double accumulator per column). One thread per
-// column, each walking the rows in order: deterministic, coalesced across the threads of a warp.
-extern "C" __global__ void recur_sum_rows(int rows, int cols, const float* x, int ldx, float* sum) {
-    RECUR_FOR_EACH_INDEX(c, cols) recur::column_sum_at((int)c, rows, x, ldx, sum);
-}
 
 // *sum_of_squares += sum of x[i]^2 in double (one atomicAdd per block). The caller zeroes the
 // accumulator once, then launches this for every gradient tensor: clip_grad_norm_'s total

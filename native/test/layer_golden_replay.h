@@ -246,8 +246,10 @@ bool replay_file(const std::string& path, double& forward_error, double& gradien
             gemm(true, false, GH, in, T * B, dgx.data(), GH, X.data(), in, g_w_ih.data(), in, true);
             gemm(true, false, GH, P, T * B, dgh.data(), GH, s.states.data() + (reverse ? hslot : 0), P, g_w_hh.data(),
                     P, true);
-            for_each_item(GH, [&](int j) { recur::column_sum_at(j, T * B, dgx.data(), GH, g_b_ih.data()); });
-            for_each_item(GH, [&](int j) { recur::column_sum_at(j, T * B, dgh.data(), GH, g_b_hh.data()); });
+            // Bias gradients as the GPU layer computes them: ones [1, T*B] · dG [T*B, GH] (a cuBLAS GEMM there).
+            const Floats ones((size_t)T * B, 1.0f);
+            gemm(false, false, 1, GH, T * B, ones.data(), T * B, dgx.data(), GH, g_b_ih.data(), GH, true);
+            gemm(false, false, 1, GH, T * B, ones.data(), T * B, dgh.data(), GH, g_b_hh.data(), GH, true);
             if (projected) gemm(true, false, P, H, T * B, d_cand.data(), P, s.m.data(), H, g_w_hr.data(), H, true);
             gemm(false, false, T * B, in, GH, dgx.data(), GH, s.w_ih.data(), in, d_input.data(), in, true);
             gradient_error = std::max(gradient_error, relative_l2(g_w_ih, f.doubles("out.grad.weight_ih" + suffix)));

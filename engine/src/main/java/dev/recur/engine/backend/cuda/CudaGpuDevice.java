@@ -96,6 +96,15 @@ public final class CudaGpuDevice implements GpuDevice {
         CudaCheck.check(CudaDriver.cuMemsetD32Async(device, 0, bytes / 4, cuda.stream()), "cuMemsetD32Async");
     }
 
+    /** cuMemsetD32Async with the float's bits: a fill of any 32-bit pattern, no kernel needed. */
+    @Override
+    public void fill(long device, long count, float value) {
+        if (count == 0) return;
+        ensureOpen();
+        CudaCheck.check(CudaDriver.cuMemsetD32Async(device, Float.floatToRawIntBits(value), count, cuda.stream()),
+                "cuMemsetD32Async");
+    }
+
     @Override
     public GpuKernel kernel(String name) {
         ensureOpen();

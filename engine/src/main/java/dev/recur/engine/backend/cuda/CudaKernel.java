@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * One kernel of Recur's module and its argument buffer, reused by every launch: set the
  * arguments by position, then {@link #launch}. A launch allocates nothing. Arguments are 8-byte
- * slots (ints, floats and device pointers), and {@code kernelParams} points at each slot.
+ * slots (ints, floats, doubles and device pointers), and {@code kernelParams} points at each slot.
  */
 public final class CudaKernel implements GpuKernel {
     /** Threads per block of every elementwise kernel in {@code native/} (grid-stride loops). */
@@ -47,6 +47,12 @@ public final class CudaKernel implements GpuKernel {
     @Override
     public CudaKernel arg(int index, float value) {
         values.set(ValueLayout.JAVA_FLOAT, 8L * index, value);
+        return this;
+    }
+
+    @Override
+    public CudaKernel arg(int index, double value) {
+        values.set(ValueLayout.JAVA_DOUBLE, 8L * index, value);
         return this;
     }
 

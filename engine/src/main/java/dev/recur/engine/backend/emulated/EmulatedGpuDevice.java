@@ -174,6 +174,13 @@ public final class EmulatedGpuDevice implements GpuDevice {
     }
 
     @Override
+    public void fill(long device, long count, float value) {
+        if (count == 0) return;
+        MemorySegment floats = memoryAt(device, "fill").asSlice(0, count * Float.BYTES);
+        for (long i = 0; i < count; i++) floats.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
+    }
+
+    @Override
     public GpuKernel kernel(String name) {
         ensureOpen();
         return new EmulatedKernel(this, JavaKernelTwins.twin(name));
@@ -284,6 +291,11 @@ public final class EmulatedGpuDevice implements GpuDevice {
         @Override
         public GpuKernel arg(int index, float value) {
             return set(index, CudaKernelSignature.Kind.FLOAT, Float.floatToRawIntBits(value));
+        }
+
+        @Override
+        public GpuKernel arg(int index, double value) {
+            return set(index, CudaKernelSignature.Kind.DOUBLE, Double.doubleToRawLongBits(value));
         }
 
         @Override

@@ -14,8 +14,8 @@ import java.util.Set;
  * declares the C parameter list of its {@code extern "C" __global__} function (copied from
  * {@code native/src}; {@code CudaKernelAbiTest} checks them against the sources) and runs
  * every work item at once through the engine's naive kernels, which the native math test
- * (native/test/run.sh) holds the CUDA item functions to. Only the kernels the GPU layer uses have
- * twins; asking for another throws, naming it.
+ * (native/test/run.sh) holds the CUDA item functions to. Only the kernels the GPU code launches
+ * have twins (the layer's, and gradient clipping's coefficient); asking for another throws, naming it.
  */
 final class JavaKernelTwins {
     /** The engine's scalar reference kernels: the twins' arithmetic. */
@@ -37,6 +37,16 @@ final class JavaKernelTwins {
 
         float f(int index) {
             return Float.intBitsToFloat((int) values[index]);
+        }
+
+        double d(int index) {
+            return Double.longBitsToDouble(values[index]);
+        }
+
+        /** A pointer argument's memory, from that address to the end of its allocation (any element type). */
+        MemorySegment at(int index) {
+            return device.memoryAt(values[index], signature.name() + " argument " + index + " ("
+                    + signature.parameters().get(index) + ")");
         }
 
         boolean flag(int index) {
@@ -125,8 +135,13 @@ final class JavaKernelTwins {
                 NAIVE.axpy(a.i(0), a.f(1), a.seg(2), a.off(2), a.seg(3), a.off(3)));
         twin("recur_add_row_vector", "int rows, int cols, float* x, int ldx, const float* bias", a ->
                 NAIVE.addRowVector(a.i(0), a.i(1), a.seg(2), a.off(2), a.i(3), a.seg(4), a.off(4)));
-        twin("recur_sum_rows", "int rows, int cols, const float* x, int ldx, float* sum", a ->
-                NAIVE.sumRows(a.i(0), a.i(1), a.seg(2), a.off(2), a.i(3), a.seg(4), a.off(4)));
+
+        // ---- gradient clipping's coefficient (optimizers.cu; one thread): as train.GradientClipping ----
+        twin("recur_clip_coefficient", "const double* sum_of_squares, double max_norm, double* total_norm, float* scale", a -> {
+            double total = Math.sqrt(a.at(0).get(ValueLayout.JAVA_DOUBLE, 0));
+            a.at(2).set(ValueLayout.JAVA_DOUBLE, 0, total);
+            a.at(3).set(ValueLayout.JAVA_FLOAT, 0, (float) Math.min(a.d(1) / (total + 1e-6), 1.0));   // min keeps a NaN
+        });
     }
 
     private JavaKernelTwins() {

@@ -10,6 +10,9 @@ public interface GpuKernel {
 
     GpuKernel arg(int index, float value);
 
+    /** A C {@code double} argument (e.g. {@code recur_clip_coefficient}'s max_norm). */
+    GpuKernel arg(int index, double value);
+
     /** A device pointer argument (0 for a C NULL). */
     GpuKernel pointer(int index, long devicePointer);
 

@@ -21,7 +21,7 @@ import java.lang.foreign.MemorySegment;
  *       cell's backward kernel (with projection: {@code recur_masked_step_backward} and
  *       dm = dCand · W_hr first), then dh_prev += dGh · W_hh (GEMM); afterwards, over all T·B
  *       rows at once, dW_ih += dGx^T·X, dW_hh += dGh^T·H_prev, dW_hr += dCand^T·m, the bias
- *       gradients ({@code recur_sum_rows}; LSTM and RNN sum dG once for both biases) and
+ *       gradients (a GEMM of a vector of ones with dG; LSTM and RNN sum dG once for both biases) and
  *       dX += dGx · W_ih.</li>
  * </ol>
  * All data are row-major float32 at device addresses; GEMMs go through
@@ -52,7 +52,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     private final CachingDeviceAllocator.Block weights, gradients;
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
-    private final GpuKernel addRowVector, sumRows, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
+    private final GpuKernel addRowVector, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
 
     private GpuRecurrentLayer(GpuDevice device, CachingDeviceAllocator memory, CellMode mode, boolean reverse,
                               int inputSize, int hidden, int out, boolean bias, boolean projection) {
@@ -82,7 +82,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         this.weights = memory.allocate(at * F);
         this.gradients = memory.allocate(at * F);
         this.addRowVector = device.kernel("recur_add_row_vector");
-        this.sumRows = device.kernel("recur_sum_rows");
         this.axpy = device.kernel("recur_axpy");
         this.addActiveRows = device.kernel("recur_add_active_rows");
         this.cellForward = device.kernel(switch (mode) {
@@ -411,15 +410,21 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             device.rowMajorSgemm(true, false, gateWidth, inputSize, n, 1f, dgx, gateWidth, a.x, inputSize, 1f,
                     gradient(wIhAt), inputSize);
             device.rowMajorSgemm(true, false, gateWidth, out, n, 1f, dgh, gateWidth, firstPrev, out, 1f, gradient(wHhAt), out);
-            if (bias && dgh == dgx) {
-                // LSTM and RNN: both bias gradients are dG's column sums; one pass over dG, not two.
-                long sums = scratch.zeros(gateWidth * F);
-                sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgx).arg(3, gateWidth).pointer(4, sums).launch(gateWidth);
-                axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bIhAt)).launch(gateWidth);
-                axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bHhAt)).launch(gateWidth);
-            } else if (bias) {
-                sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgx).arg(3, gateWidth).pointer(4, gradient(bIhAt)).launch(gateWidth);
-                sumRows.arg(0, n).arg(1, gateWidth).pointer(2, dgh).arg(3, gateWidth).pointer(4, gradient(bHhAt)).launch(gateWidth);
+            if (bias) {
+                // Bias gradients: dG's column sums over all T·B rows, as a GEMM ones [1, T·B] · dG [T·B, G·H],
+                // which cuBLAS spreads over the whole GPU (a thread per column would leave most of it idle).
+                long ones = scratch.take((long) n * F);
+                device.fill(ones, n, 1f);
+                if (dgh == dgx) {
+                    // LSTM and RNN: both bias gradients are dG's column sums; one pass over dG, not two.
+                    long sums = scratch.take(gateWidth * F);
+                    device.rowMajorSgemm(false, false, 1, gateWidth, n, 1f, ones, n, dgx, gateWidth, 0f, sums, gateWidth);
+                    axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bIhAt)).launch(gateWidth);
+                    axpy.arg(0, gateWidth).arg(1, 1f).pointer(2, sums).pointer(3, gradient(bHhAt)).launch(gateWidth);
+                } else {
+                    device.rowMajorSgemm(false, false, 1, gateWidth, n, 1f, ones, n, dgx, gateWidth, 1f, gradient(bIhAt), gateWidth);
+                    device.rowMajorSgemm(false, false, 1, gateWidth, n, 1f, ones, n, dgh, gateWidth, 1f, gradient(bHhAt), gateWidth);
+                }
             }
             if (projection) {
                 // dW_hr [P, H] += dCand^T · m

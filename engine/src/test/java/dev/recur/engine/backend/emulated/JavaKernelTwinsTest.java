@@ -64,6 +64,11 @@ class JavaKernelTwinsTest {
                                 a.arg(i, v);
                                 b.arg(i, v);
                             }
+                            case DOUBLE -> {
+                                double v = rng.nextDouble(0.5, 2);
+                                a.arg(i, v);
+                                b.arg(i, v);
+                            }
                             case POINTER -> {
                                 MemorySegment m = host.allocate((long) FLOATS * Float.BYTES);
                                 if (p.name().equals("lengths")) {
@@ -74,6 +79,8 @@ class JavaKernelTwinsTest {
                                         continue;
                                     }
                                     m.copyFrom(MemorySegment.ofArray(new int[]{1, 3, 2}));
+                                } else if (p.name().equals("sum_of_squares")) {
+                                    m.set(ValueLayout.JAVA_DOUBLE, 0, rng.nextDouble(1, 100));   // a sum of squares: >= 0
                                 } else {
                                     for (int j = 0; j < FLOATS; j++) m.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) rng.nextDouble(-1, 1));
                                 }

@@ -183,6 +183,11 @@ class CachingDeviceAllocatorTest {
         }
 
         @Override
+        public void fill(long address, long count, float value) {
+            device.fill(address, count, value);
+        }
+
+        @Override
         public GpuKernel kernel(String name) {
             return device.kernel(name);
         }
