@@ -89,7 +89,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--peer", paramLabel = "PEERS", description = "also time peers on the same shapes: torch "
             + "(PyTorch's nn.LSTM/GRU/RNN), ort (ONNX Runtime on the module exported with torch.onnx.export; "
             + "inference only), torch-int8 (torch.ao.quantization.quantize_dynamic: int8 weights, LSTM and GRU, "
-            + "inference only), or a list such as torch,ort")
+            + "inference only), or a list such as torch,ort; beside --device cuda: torch (PyTorch with cuDNN on the "
+            + "same GPU, fp32, TF32 off) and torch-bf16 (the same in bfloat16)")
     String peer;
 
     @Option(names = "--python", paramLabel = "PATH", description = "the Python with the peers for --peer (default: "
@@ -142,8 +143,12 @@ public final class BenchCommand implements Callable<Integer> {
         BenchSuite chosen = suite == null ? null : parseSuite();
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
         List<Peer> peers = parsePeers();
-        if (!peers.isEmpty() && gpu != null) {
-            throw new UserError("--peer " + peer + " times the peers on the CPU; beside --device cuda it is not supported yet");
+        if (gpu != null && peers.stream().anyMatch(p -> !p.runsOnGpu())) {
+            throw new UserError("--peer " + peer + ": beside --device cuda only torch and torch-bf16 run (PyTorch with cuDNN"
+                    + " on the same GPU); ort and torch-int8 run on the CPU");
+        }
+        if (gpu == null && peers.contains(Peer.TORCH_BF16)) {
+            throw new UserError("--peer torch-bf16 runs beside --device cuda only (PyTorch in bfloat16 on the same GPU)");
         }
         if (png != null && peers.isEmpty()) {
             throw new UserError("--png charts the peer/Recur time ratios: it needs --peer torch, ort or torch,ort");
@@ -177,7 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Map<Peer, PeerOutcome> outcomes = new EnumMap<>(Peer.class);
                 for (Peer p : peers) {
                     awaitIdleJit();
-                    outcomes.put(p, peerProcess.measure(p, s, shapeRules));
+                    outcomes.put(p, peerProcess.measure(p, s, shapeRules, gpu != null));
                 }
                 BenchResult r = new BenchResult(s, recur, outcomes);
                 results.add(r);
@@ -282,14 +287,16 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             return Peer.parseList(peer);
         } catch (IllegalArgumentException e) {
-            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort, torch-int8 or a list of them "
-                    + "such as torch,ort");
+            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort, torch-int8, torch-bf16 or a list "
+                    + "of them such as torch,ort");
         }
     }
 
     /** "PyTorch 2.13.0, ONNX Runtime 1.30.0 (2 threads, /path/python)". */
     private static String peerDescription(PythonPeer python, List<Peer> peers) {
-        return peerNames(python, peers) + String.format(Locale.ROOT, " (%d threads, %s)", python.threads(),
+        String where = python.cudaDevice() != null && peers.stream().anyMatch(Peer::runsOnGpu)
+                ? "on " + python.cudaDevice() + " when beside --device cuda, " : "";
+        return peerNames(python, peers) + String.format(Locale.ROOT, " (%s%d threads, %s)", where, python.threads(),
                 python.python().executable());
     }
 

@@ -16,7 +16,13 @@ enum Peer {
      * int8 weights, fp32 activations): inference only, no nn.RNN. A reduced-precision peer, for
      * Recur's bf16 weights; not counted in {@link BenchResult#bestPeerRatio}.
      */
-    TORCH_INT8("torch-int8", "PyTorch int8 (quantize_dynamic)");
+    TORCH_INT8("torch-int8", "PyTorch int8 (quantize_dynamic)"),
+    /**
+     * PyTorch's module and input in bfloat16 on GPU 0 (cuDNN), beside {@code --device cuda} only:
+     * a reduced-precision peer, reported beside the fp32 one and not counted in
+     * {@link BenchResult#bestPeerRatio}.
+     */
+    TORCH_BF16("torch-bf16", "PyTorch bf16");
 
     private final String id;
     private final String displayName;
@@ -34,9 +40,14 @@ enum Peer {
         return displayName;
     }
 
+    /** Whether this peer can run beside {@code --device cuda} (on the same GPU). */
+    boolean runsOnGpu() {
+        return this == TORCH || this == TORCH_BF16;
+    }
+
     /** Whether this peer computes with fp32 weights, as Recur does by default. */
     boolean fullPrecision() {
-        return this != TORCH_INT8;
+        return this != TORCH_INT8 && this != TORCH_BF16;
     }
 
     /** "torch", "ort", "torch,ort,torch-int8", ... (any order, no repeats) in declaration order. */

@@ -44,6 +44,7 @@ final class PythonPeer implements AutoCloseable {
     private final BufferedReader out;
     private final BufferedWriter in;
     private final String label;
+    private final String cudaDevice;
     private final String torchVersion;
     private final String ortVersion;
     private final int threads;
@@ -121,6 +122,8 @@ final class PythonPeer implements AutoCloseable {
             this.torchVersion = hello.get("torch").asText();
             this.ortVersion = hello.path("onnxruntime").isNull() ? null : hello.get("onnxruntime").asText();
             this.threads = hello.get("threads").asInt();
+            this.cudaDevice = hello.path("cuda").isTextual()
+                    ? hello.get("cuda").asText() + ", cuDNN " + hello.path("cudnn").asText() : null;
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -129,6 +132,11 @@ final class PythonPeer implements AutoCloseable {
 
     String torchVersion() {
         return torchVersion;
+    }
+
+    /** The GPU PyTorch sees, with cuDNN's version ("NVIDIA H100 80GB HBM3, cuDNN 91002"); null without one. */
+    String cudaDevice() {
+        return cudaDevice;
     }
 
     /** null when onnxruntime is not importable. */
@@ -149,12 +157,15 @@ final class PythonPeer implements AutoCloseable {
         return python;
     }
 
-    /** The peer's timing of one shape under the same rules as Recur's, or why it cannot run it. */
-    PeerOutcome measure(Peer peer, BenchShape s, Sampler.Rules rules) {
+    /**
+     * The peer's timing of one shape under the same rules as Recur's, or why it cannot run it; on
+     * GPU 0 (PyTorch with cuDNN) when {@code onGpu}, as Recur's {@code --device cuda}.
+     */
+    PeerOutcome measure(Peer peer, BenchShape s, Sampler.Rules rules, boolean onGpu) {
         ObjectNode request = JSON.createObjectNode()
                 .put("engine", peer.id()).put("cell", s.cell().id()).put("batch", s.batch()).put("seq", s.steps()).put("input", s.input())
                 .put("hidden", s.hidden()).put("layers", s.layers()).put("bidirectional", s.bidirectional())
-                .put("mode", s.mode().id());
+                .put("mode", s.mode().id()).put("device", onGpu ? "cuda" : "cpu");
         return send(request, rules, peer.id(), s.toString());
     }
 

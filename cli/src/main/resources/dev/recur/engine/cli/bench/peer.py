@@ -4,10 +4,12 @@ same module exported with torch.onnx.export, timed on the shapes Recur sends.
 Shipped inside the Recur jar and run by it as: python peer.py THREADS
 Protocol, one JSON object per line:
   out: {"torch": version, "onnxruntime": version or null, "onnxruntime_error": why not or null,
-        "threads": n, "python": version}                                   once, at start
+        "threads": n, "python": version, "cuda": GPU name or null, "cudnn": version or null}   once, at start
        or {"error": "..."} and exit code 3 when torch cannot be imported
-  in:  {"engine": "torch" | "ort" | "torch-int8", "cell", "batch", "seq", "input", "hidden", "layers",
-        "bidirectional", "mode", "rules": {...}}
+  in:  {"engine": "torch" | "ort" | "torch-int8" | "torch-bf16", "cell", "batch", "seq", "input", "hidden",
+        "layers", "bidirectional", "mode", "device": "cpu" | "cuda", "rules": {...}}: on "cuda", PyTorch's
+        module and input live on GPU 0 (cuDNN's RNN kernels), fp32 with TF32 off, or bfloat16 for
+        "torch-bf16"; each timed run ends with torch.cuda.synchronize()
        or {"engine": "ort-model", "model": path.onnx, "inputs": path.safetensors, "rules": {...}}: ONNX
         Runtime on a model file and its inputs by name (recur bench --model)
   out: {"median_ms", "min_ms", "max_ms", "samples"}, or {"refused": "..."} when the engine cannot
@@ -212,6 +214,22 @@ def ort_model_runner(request, threads):
     return run
 
 
+def on_cuda(model, x, engine, mode):
+    """The module and input on GPU 0 (fp32 without TF32, or bf16), each run ended by a synchronize."""
+    if not torch.cuda.is_available():
+        raise Refused("PyTorch sees no CUDA device")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    dtype = torch.bfloat16 if engine == "torch-bf16" else torch.float32
+    model, x = model.to("cuda", dtype), x.to("cuda", dtype)
+    run = torch_runner(model, x, mode)
+
+    def synchronized():
+        run()
+        torch.cuda.synchronize()
+    return synchronized
+
+
 def run_shape(shape, threads):
     if shape.get("engine") == "ort-model":
         return measure(ort_model_runner(shape, threads), shape["rules"])
@@ -220,7 +238,13 @@ def run_shape(shape, threads):
     generator = torch.Generator().manual_seed(7)
     x = torch.rand(shape["seq"], shape["batch"], shape["input"], generator=generator, dtype=torch.float32) * 2 - 1
     engine = shape.get("engine", "torch")
-    if engine == "torch":
+    if shape.get("device", "cpu") == "cuda":
+        if engine not in ("torch", "torch-bf16"):
+            raise Refused(f"{engine} runs on the CPU only")
+        run = on_cuda(model, x, engine, shape["mode"])
+    elif engine == "torch-bf16":
+        raise Refused("torch-bf16 runs beside --device cuda only")
+    elif engine == "torch":
         run = torch_runner(model, x, shape["mode"])
     elif engine == "ort":
         run = ort_runner(model, x, shape["mode"], threads)
@@ -234,8 +258,11 @@ def run_shape(shape, threads):
 def main():
     threads = int(sys.argv[1])
     torch.set_num_threads(threads)
+    cuda = torch.cuda.is_available()
     reply({"torch": torch.__version__, "onnxruntime": onnxruntime.__version__ if onnxruntime else None,
-           "onnxruntime_error": ORT_ERROR, "threads": torch.get_num_threads(), "python": sys.version.split()[0]})
+           "onnxruntime_error": ORT_ERROR, "threads": torch.get_num_threads(), "python": sys.version.split()[0],
+           "cuda": torch.cuda.get_device_name(0) if cuda else None,
+           "cudnn": torch.backends.cudnn.version() if cuda else None})
     for line in sys.stdin:
         if not line.strip():
             continue

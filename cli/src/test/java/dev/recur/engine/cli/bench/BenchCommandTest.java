@@ -45,7 +45,8 @@ class BenchCommandTest {
         try {
             run = recur("bench", "--device", "cuda", "--cell", "lstm", "--batch", "3", "--seq", "5", "--input", "3",
                     "--hidden", "4", "--layers", "2", "--bidirectional", "--mode", "training", "--quick", "--json", json.toString());
-            assertUsageError(recur("bench", "--device", "cuda", "--peer", "torch"), "not supported yet");
+            assertUsageError(recur("bench", "--device", "cuda", "--peer", "torch,ort"),
+                    "beside --device cuda only torch and torch-bf16 run");
         } finally {
             System.clearProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY);
         }
@@ -147,8 +148,9 @@ class BenchCommandTest {
         assertUsageError(recur("bench", "--png", dir.resolve("x.png").toString()), "needs --peer torch");
         assertUsageError(recur("bench", "--peer", "tensorflow"), "--peer 'tensorflow' is unknown");
         assertUsageError(recur("bench", "--peer", "torch,torch"), "--peer 'torch,torch' is unknown",
-                "expected torch, ort, torch-int8 or a list of them");
+                "expected torch, ort, torch-int8, torch-bf16 or a list of them");
         assertUsageError(recur("bench", "--peer", "torch,"), "--peer 'torch,' is unknown");
+        assertUsageError(recur("bench", "--peer", "torch-bf16"), "--peer torch-bf16 runs beside --device cuda only");
         assertUsageError(recur("bench", "--suite", "deepbench-gpu"), "needs --device cuda");
         assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
         assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
@@ -205,6 +207,33 @@ class BenchCommandTest {
                 .isEqualTo(venvPython.toString());
         assertThat(PythonPeer.resolvePython(null, Map.of(), dir.resolve("elsewhere").toString()).executable())
                 .isEqualTo("python3");
+    }
+
+    /**
+     * PyTorch beside {@code --device cuda} (here the emulated device): fp32 and bf16 on GPU 0 where
+     * PyTorch sees one, else each refused with the reason, in the table and the JSON.
+     */
+    @Test
+    void peerTorchBesideDeviceCudaRunsOnTheGpuOrSaysWhyNot() throws IOException {
+        assumeThat(Files.isExecutable(PEER_PYTHON)).as("PyTorch peer at " + PEER_PYTHON).isTrue();
+        Path json = dir.resolve("gpu-peer.json");
+        System.setProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY, "true");
+        CliRun run;
+        try {
+            run = recur("bench", "--device", "cuda", "--cell", "gru", "--batch", "2", "--seq", "3", "--input", "4",
+                    "--hidden", "8", "--quick", "--peer", "torch,torch-bf16", "--python", PEER_PYTHON.toString(),
+                    "--json", json.toString());
+        } finally {
+            System.clearProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY);
+        }
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("torch/recur", "torch-bf16/recur");
+        JsonNode root = JSON.readTree(json.toFile());
+        for (String peer : new String[]{"torch", "torch-bf16"}) {
+            JsonNode r = root.get(peer);
+            if (r.has("refused")) assertThat(r.get("refused").asText()).as(peer).isEqualTo("PyTorch sees no CUDA device");
+            else assertThat(r.get("median_ms").asDouble()).as(peer).isPositive();
+        }
     }
 
     @Test
