@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = "--suite", paramLabel = "NAME", description = "a named list of shapes instead of the shape flags: "
-            + "deepbench-cpu, deepbench-gpu (--device cuda only), latency, smoke")
+            + "deepbench-cpu, deepbench-gpu and gpu-first-run (--device cuda only), latency, smoke")
     String suite;
 
     @Option(names = "--peer", paramLabel = "PEERS", description = "also time peers on the same shapes: torch "

@@ -54,6 +54,16 @@ public enum BenchSuite {
             gru      inference I=H H=512                 T=1                  B=1,2,4
             gru      inference I=H H=1024                T=1500               B=1,2,4
             """),
+    /**
+     * Issue 17's first GPU run: one layer, T = 100, I = H, the small batches where a per-step
+     * loop should beat cuDNN and the batch of 64 where it should keep up; for a GPU only.
+     */
+    GPU_FIRST_RUN("gpu-first-run", true, """
+            lstm     inference I=H H=512,1024 T=100 B=1,4,8,64
+            gru      inference I=H H=512,1024 T=100 B=1,4,8,64
+            lstm     training  I=H H=512,1024 T=100 B=1,4,8,64
+            gru      training  I=H H=512,1024 T=100 B=1,4,8,64
+            """),
     /** One sequence at a time: what an interactive user waits for. */
     LATENCY("latency", false, """
             lstm     inference I=256 H=256,512,1024 T=100 B=1
@@ -93,7 +103,7 @@ public enum BenchSuite {
         return shapes;
     }
 
-    /** The ids, for messages: {@code deepbench-cpu, deepbench-gpu, latency, smoke}. */
+    /** The ids, for messages: {@code deepbench-cpu, deepbench-gpu, gpu-first-run, latency, smoke}. */
     public static String ids() {
         return String.join(", ", Arrays.stream(values()).map(BenchSuite::id).toList());
     }
