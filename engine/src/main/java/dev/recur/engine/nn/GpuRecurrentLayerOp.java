@@ -11,6 +11,9 @@ import dev.recur.engine.backend.gpu.GpuRecurrentLayer;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * {@link RecurrentLayerOp} with the layer direction computed on a GPU ({@link GpuRecurrentLayer}):
  * the same contract (inputs, outputs, lengths, reverse, h0/c0, proj_size; y zero at padded steps),
@@ -18,7 +21,8 @@ import dev.recur.engine.tensor.TensorArena;
  * first version of a device path:
  * <ul>
  *   <li>forward: uploads x, lengths, h0, c0 and the layer's CURRENT weights (they change at every
- *       optimizer step, so every call uploads them), runs the layer (keeping every step's
+ *       optimizer step, so every call uploads them; for inference with resident weights, only the
+ *       first call does), runs the layer (keeping every step's
  *       activations when a gradient is needed), downloads y [T,B,P], h_n [B,P], c_n [B,H];</li>
  *   <li>backward: uploads dY, dh_n, dc_n (what has a gradient), runs the device backward and
  *       ACCUMULATES the downloaded gradients of x, every weight and bias, h0 and c0 into the Vars'
@@ -35,9 +39,24 @@ final class GpuRecurrentLayerOp {
     private GpuRecurrentLayerOp() {
     }
 
-    /** As {@link RecurrentLayerOp#forward}, on {@code gpu}'s device. */
-    static RecurrentLayerOp.Result forward(GpuContext gpu, CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh,
-                                           Var wHr, Var h0, Var c0, int[] lengths, boolean reverse) {
+    /** The weights a resident layer direction was uploaded from: their host addresses and sizes, mode and direction. */
+    private record ResidentKey(CellMode mode, boolean reverse, List<Long> addresses, List<Long> sizes) {
+        static ResidentKey of(CellMode mode, boolean reverse, Var... weights) {
+            List<Long> addresses = new ArrayList<>(), sizes = new ArrayList<>();
+            for (Var w : weights) {
+                addresses.add(w == null ? 0L : w.value().data().address());
+                sizes.add(w == null ? 0L : w.value().data().byteSize());
+            }
+            return new ResidentKey(mode, reverse, addresses, sizes);
+        }
+    }
+
+    /**
+     * As {@link RecurrentLayerOp#forward}, on {@code gpu}'s device; with {@code residentWeights}, the
+     * layer's weights uploaded once and kept in the context ({@link RecurrentExecution.Gpu}).
+     */
+    static RecurrentLayerOp.Result forward(GpuContext gpu, boolean residentWeights, CellMode mode, Var x, Var wIh, Var wHh,
+                                           Var bIh, Var bHh, Var wHr, Var h0, Var c0, int[] lengths, boolean reverse) {
         Graph g = x.graph();
         TensorArena mem = g.arena();
         final int steps = x.dim(0), batch = x.dim(1);
@@ -46,14 +65,22 @@ final class GpuRecurrentLayerOp {
         final boolean lstm = mode == CellMode.LSTM;
         final Var[] inputs = {x, wIh, wHh, bIh, bHh, wHr, h0, c0};
         final boolean keep = g.needsGrad(inputs);
+        if (keep && residentWeights) {
+            throw new IllegalStateException("resident GPU weights are for inference: this " + mode.id()
+                    + " layer's forward needs gradients (train with RecurrentExecution.gpu(context))");
+        }
 
         DeviceBlocks kept = gpu.blocks();
         final GpuRecurrentLayer layer;
         final GpuRecurrentLayer.Activations activations;
         Tensor y = mem.empty(steps, batch, out), hN = mem.empty(batch, out), cN = lstm ? mem.empty(batch, hidden) : null;
         try {
-            layer = kept.hold(GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse, wIh.value(),
-                    wHh.value(), value(bIh), value(bHh), value(wHr)));
+            layer = residentWeights
+                    ? gpu.resident(ResidentKey.of(mode, reverse, wIh, wHh, bIh, bHh, wHr), () -> GpuRecurrentLayer.upload(
+                            gpu.device(), gpu.memory(), mode, reverse, wIh.value(), wHh.value(), value(bIh), value(bHh),
+                            value(wHr)))
+                    : kept.hold(GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse, wIh.value(),
+                            wHh.value(), value(bIh), value(bHh), value(wHr)));
             // x's padded steps are zero (Recurrent.forward masks the input; a layer's y is zero there).
             long xDevice = kept.upload(x.value());
             long lengthsDevice = lengths == null ? 0 : kept.upload(lengths);

@@ -18,7 +18,8 @@ import java.util.Objects;
  *   <li>{@link #TEXTBOOK}: per step and per gate generic graph ops ({@link TextbookRecurrentLayer}),
  *       the reference that tests and benchmarks hold the fast paths to;</li>
  *   <li>{@link #gpu}: each layer direction on a GPU device ({@link GpuRecurrentLayerOp}); every
- *       other op of the graph stays on the host.</li>
+ *       other op of the graph stays on the host. {@link Gpu#withResidentWeights()}: for inference,
+ *       each layer direction's weights uploaded once and kept on the device.</li>
  * </ul>
  * Every kind has the same contract as {@link RecurrentLayerOp#forward}.
  */
@@ -36,7 +37,7 @@ public sealed interface RecurrentExecution {
 
     /** Runs the recurrent layers on {@code context}'s device (the caller keeps and closes the context). */
     static RecurrentExecution gpu(GpuContext context) {
-        return new Gpu(Objects.requireNonNull(context, "context"));
+        return new Gpu(context, false);
     }
 
     /** A short name for reports: {@code fused}, {@code fused-bf16}, {@code textbook}, {@code gpu-layer}. */
@@ -81,17 +82,34 @@ public sealed interface RecurrentExecution {
         }
     }
 
-    /** The layer on a GPU device. */
-    record Gpu(GpuContext context) implements RecurrentExecution {
+    /**
+     * The layer on a GPU device. With {@code residentWeights} (inference only), each layer
+     * direction's weights are uploaded by its first call and kept in the context
+     * ({@link GpuContext#resident}), keyed by the weight tensors' host addresses: the caller
+     * promises not to change them while the context keeps them, or calls
+     * {@link GpuContext#forgetResident}. A forward that needs gradients is refused: training
+     * changes the weights at every step.
+     */
+    record Gpu(GpuContext context, boolean residentWeights) implements RecurrentExecution {
+        public Gpu {
+            Objects.requireNonNull(context, "context");
+        }
+
+        /** The same device, the weights kept on it between inference calls. */
+        public Gpu withResidentWeights() {
+            return new Gpu(context, true);
+        }
+
         @Override
         public String id() {
-            return "gpu-layer";
+            return residentWeights ? "gpu-layer-resident" : "gpu-layer";
         }
 
         @Override
         public RecurrentLayerOp.Result layer(CellMode mode, Var x, Var wIh, Var wHh, Var bIh, Var bHh, Var wHr, Var h0,
                                              Var c0, int[] lengths, boolean reverse) {
-            return GpuRecurrentLayerOp.forward(context, mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths, reverse);
+            return GpuRecurrentLayerOp.forward(context, residentWeights, mode, x, wIh, wHh, bIh, bHh, wHr, h0, c0, lengths,
+                    reverse);
         }
     }
 }

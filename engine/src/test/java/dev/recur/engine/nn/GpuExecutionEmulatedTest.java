@@ -68,4 +68,55 @@ class GpuExecutionEmulatedTest {
                     .hasMessage("backward on an inference graph");
         }
     }
+
+    /**
+     * Resident weights: the first inference call uploads each layer direction's weights, later
+     * calls only their inputs, and the outputs are those of the per-call upload; a forward that
+     * needs gradients is refused; forgetting and closing give the device memory back.
+     */
+    @Test
+    void residentWeightsAreUploadedOnceAndGiveTheSameOutputs() {
+        RecurrentConfig c = RecurrentConfig.of(CellMode.LSTM, 3, 5).withLayers(2).withBidirectional(true).withProjSize(2);
+        EmulatedGpuDevice device = new EmulatedGpuDevice();
+        try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 1);
+             TensorArena a = TensorArena.open("test")) {
+            SplittableRandom rng = new SplittableRandom(3);
+            Tensor x = a.empty(7, 3, 3);
+            for (long i = 0; i < x.size(); i++) x.set(i, (float) rng.nextGaussian());
+            int[] lengths = {7, 2, 5};
+            RecurrentExecution.Gpu perCall = (RecurrentExecution.Gpu) RecurrentExecution.gpu(gpu);
+            RecurrentExecution.Gpu resident = perCall.withResidentWeights();
+            float[][] expected = outputs(model, x, lengths, perCall);
+            long weightBytes = model.parameters().stream().mapToLong(p -> p.value().size() * Float.BYTES).sum();
+            long[] uploaded = new long[3];
+            for (int call = 0; call < 3; call++) {
+                long before = device.bytesCopiedToDevice();
+                float[][] got = outputs(model, x, lengths, resident);
+                uploaded[call] = device.bytesCopiedToDevice() - before;
+                assertThat(got[0]).as("y, call %d", call).containsExactly(expected[0]);
+                assertThat(got[1]).as("h_n, call %d", call).containsExactly(expected[1]);
+                assertThat(got[2]).as("c_n, call %d", call).containsExactly(expected[2]);
+            }
+            assertThat(gpu.residentLayers()).isEqualTo(4);
+            assertThat(uploaded[0] - uploaded[1]).as("the weights, uploaded by the first call only")
+                    .isGreaterThanOrEqualTo(weightBytes);
+            assertThat(uploaded[2]).isEqualTo(uploaded[1]);
+            try (Graph g = Graph.training(KernelProvider.naive())) {
+                assertThatThrownBy(() -> model.forward(g, g.constant(x), lengths, null, null, resident))
+                        .hasMessageContaining("resident GPU weights are for inference");
+            }
+            gpu.forgetResident();
+            assertThat(gpu.residentLayers()).isZero();
+            assertThat(gpu.memory().bytesInUse()).isZero();
+        }
+        assertThat(device.liveAllocations()).isZero();
+    }
+
+    /** y, h_n and c_n of an inference pass. */
+    private static float[][] outputs(Recurrent model, Tensor x, int[] lengths, RecurrentExecution execution) {
+        try (Graph g = Graph.inference(KernelProvider.naive())) {
+            Recurrent.Output out = model.forward(g, g.constant(x), lengths, null, null, execution);
+            return new float[][]{out.output().value().toArray(), out.hN().value().toArray(), out.cN().value().toArray()};
+        }
+    }
 }

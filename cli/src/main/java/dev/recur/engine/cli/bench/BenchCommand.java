@@ -194,7 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         String peerNote = peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers);
-        String engine = gpu != null ? gpu.device().description()
+        String engine = gpu != null ? gpu.device().description() + ", inference with the weights kept on the device"
                 : String.format(Locale.ROOT, "%d threads, kernels %s (%s)", threadCount, k.name(), execution.id());
         out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
                 machine.cpuModel(), engine, peerNote);
@@ -203,7 +203,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         if (json != null) {
             BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
-                    gpu != null ? gpu.device().description() : k.name(), execution.id(), rules,
+                    gpu != null ? gpu.device().description() : k.name(),
+                    gpu != null ? "gpu-layer (inference: gpu-layer-resident, weights kept on the device)" : execution.id(), rules,
                     peerProcess == null ? null : peerProcess.torchVersion(),
                     peerProcess == null || !peers.contains(Peer.ORT) ? null : peerProcess.ortVersion(),
                     peerProcess == null ? null : peerProcess.threads(),

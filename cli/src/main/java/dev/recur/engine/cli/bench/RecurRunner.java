@@ -25,15 +25,28 @@ import java.util.SplittableRandom;
  *       in {@code model.parameters()}), close the graph. The input needs no gradient, as in the
  *       PyTorch peer.</li>
  * </ul>
- * On a GPU the graph's values live on the host, so a run also moves each layer direction's input,
- * weights and outputs (and, training, gradients) between host and device; its copies back are
- * synchronous, so a run ends with the device's work done.
+ * On a GPU the graph's values live on the host, so a run also moves each layer direction's input
+ * and outputs (and, training, its weights and gradients) between host and device; its copies back
+ * are synchronous, so a run ends with the device's work done. Inference keeps the weights on the
+ * device ({@link RecurrentExecution.Gpu#withResidentWeights}), as a service holding a model
+ * would: uploaded by the first run, forgotten when the shape is done.
  */
 final class RecurRunner {
     private RecurRunner() {
     }
 
     static Sampler.Timing measure(BenchShape s, Kernels kernels, RecurrentExecution execution, Sampler sampler) {
+        if (s.mode() == BenchShape.Mode.INFERENCE && execution instanceof RecurrentExecution.Gpu gpu) {
+            try {
+                return run(s, kernels, gpu.withResidentWeights(), sampler);
+            } finally {
+                gpu.context().forgetResident();   // the next shape's model may reuse these host addresses
+            }
+        }
+        return run(s, kernels, execution, sampler);
+    }
+
+    private static Sampler.Timing run(BenchShape s, Kernels kernels, RecurrentExecution execution, Sampler sampler) {
         RecurrentConfig config = RecurrentConfig.of(s.cell(), s.input(), s.hidden()).withLayers(s.layers())
                 .withBidirectional(s.bidirectional());
         try (Recurrent model = Recurrent.create(config, 42); TensorArena data = TensorArena.open("bench input")) {

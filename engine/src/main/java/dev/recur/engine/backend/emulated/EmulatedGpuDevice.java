@@ -42,7 +42,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
     private final TreeMap<Long, Allocation> allocations = new TreeMap<>();
     /** The kernels' C++ compiled for the host, or null: the Java twins ({@link JavaKernelTwins}). */
     private final HostCompiledCudaKernels hostKernels;
-    private long allocationsMade;
+    private long allocationsMade, bytesCopiedToDevice;
     /** Bytes allocated and not freed, and the most there may be ({@link #setCapacity}). */
     private long liveBytes, capacity = Long.MAX_VALUE;
     private boolean closed;
@@ -148,9 +148,15 @@ public final class EmulatedGpuDevice implements GpuDevice {
         return new Floats(e.getValue().memory(), (address - e.getKey()) / Float.BYTES);
     }
 
+    /** Bytes copied from the host to the device so far (what would cross PCIe on a GPU). */
+    public long bytesCopiedToDevice() {
+        return bytesCopiedToDevice;
+    }
+
     @Override
     public void copyToDevice(MemorySegment host, long device, long bytes) {
         if (bytes == 0) return;
+        bytesCopiedToDevice += bytes;
         MemorySegment.copy(host, 0, memoryAt(device, "copyToDevice destination"), 0, bytes);
     }
 

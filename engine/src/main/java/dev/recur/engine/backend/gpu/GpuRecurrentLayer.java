@@ -26,7 +26,8 @@ import java.lang.foreign.MemorySegment;
  * </ol>
  * All data are row-major float32 at device addresses; GEMMs go through
  * {@link GpuDevice#rowMajorSgemm} (cuBLAS's operands swapped). The weights are uploaded once
- * into one device block; their gradients accumulate in a second block of the same layout.
+ * into one device block; their gradients accumulate in a second block of the same layout, made
+ * by the first backward.
  * Activations and scratch come from the {@link CachingDeviceAllocator}.
  *
  * <p>Shapes: x [T, B, I] time-major with padded steps zeroed (their rows enter dW_ih = dGx^T·X);
@@ -49,7 +50,9 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     private final boolean reverse;
     private final int inputSize, hidden, out, gateWidth;
     private final boolean bias, projection;
-    private final CachingDeviceAllocator.Block weights, gradients;
+    private final CachingDeviceAllocator.Block weights;
+    /** Same layout as {@link #weights}; allocated by the first backward or {@link #zeroGradients} (inference needs none). */
+    private CachingDeviceAllocator.Block gradients;
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
     private final GpuKernel addRowVector, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
@@ -80,7 +83,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         wHrAt = projection ? at : -1;
         if (projection) at = align(at + (long) out * hidden);
         this.weights = memory.allocate(at * F);
-        this.gradients = memory.allocate(at * F);
         this.addRowVector = device.kernel("recur_add_row_vector");
         this.axpy = device.kernel("recur_axpy");
         this.addActiveRows = device.kernel("recur_add_active_rows");
@@ -139,7 +141,16 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     }
 
     private long gradient(long at) {
-        return at < 0 ? 0 : gradients.address() + at * F;
+        return at < 0 ? 0 : gradientBlock().address() + at * F;
+    }
+
+    /** The gradient block, allocated and zeroed on first use. */
+    private CachingDeviceAllocator.Block gradientBlock() {
+        if (gradients == null) {
+            gradients = memory.allocate(weights.bytes());
+            device.zero(gradients.address(), gradients.bytes());
+        }
+        return gradients;
     }
 
     private long at(Part part) {
@@ -170,7 +181,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
 
     /** Sets every accumulated weight gradient to zero. */
     public void zeroGradients() {
-        device.zero(gradients.address(), gradients.bytes());
+        device.zero(gradientBlock().address(), gradients.bytes());
     }
 
     /** Copies a part's accumulated gradient into {@code host} (as many floats as the part has). */
@@ -442,6 +453,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     @Override
     public void close() {
         weights.close();
-        gradients.close();
+        if (gradients != null) gradients.close();
     }
 }
