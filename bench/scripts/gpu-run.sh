@@ -11,7 +11,8 @@
 #   ceilings.json   a 1 GiB device copy (GB/s), an 8192^3 SGEMM (fp32, TF32 off) and bf16 GEMM (TFLOP/s)
 #   bench/results/gpu-<date>-<gpu>.{txt,json}
 #                   recur bench --device cuda --suite gpu-first-run beside PyTorch/cuDNN (fp32,
-#                   and bf16 apart), inference first, then training while time is left
+#                   and bf16 apart), inference first, then training, then inference with the
+#                   loop run directly instead of as CUDA graphs, while time is left
 #   steps.txt       each step's exit code and seconds
 # Every step has its own time limit and the script goes on past a failed step. Usage (device tool):
 #   bash bench/scripts/gpu-run.sh            (carry: [".carry/gpu-run"])
@@ -78,12 +79,18 @@ step ceilings 60 ceilings.log "$PYTHON" bench/scripts/gpu_ceilings.py --json "$O
 
 gpu=$("$PYTHON" -c 'import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no-gpu")' 2>/dev/null || echo no-gpu)
 name="gpu-$(date -u +%F)-$(echo "$gpu" | tr 'A-Z ' 'a-z-' | tr -cd 'a-z0-9-')"
-# Inference first (most of the targets), with a little over half of what is left; training gets the rest.
-for mode in inference training; do
+# Inference first (most of the targets: resident weights, each shape's loop as a CUDA graph), then
+# training, then inference again with the loop run directly (-Drecur.gpu.graphs=false: what the
+# graphs save), each with a share of what is left.
+for run in inference training inference-plain; do
+  mode=${run%-plain}
   limit=$(( $(left) - 10 ))
-  [ "$mode" = inference ] && limit=$(( limit * 11 / 20 ))
-  step "bench $mode" "$limit" "bench/results/$name-$mode.txt" "$RECUR" bench --device cuda --suite "$SUITE" --mode "$mode" \
-    --peer torch,torch-bf16 --python "$PYTHON" --json "$OUT/bench/results/$name-$mode.json" ${REHEARSAL:+--quick}
+  case "$run" in inference) limit=$(( limit * 9 / 20 ));; training) limit=$(( limit * 13 / 20 ));; esac
+  peers=(--peer torch,torch-bf16 --python "$PYTHON")
+  [ "$run" = inference-plain ] && peers=()
+  RECUR_JAVA_OPTS="${RECUR_JAVA_OPTS:-} $([ "$run" = inference-plain ] && echo -Drecur.gpu.graphs=false)" \
+    step "bench $run" "$limit" "bench/results/$name-$run.txt" "$RECUR" bench --device cuda --suite "$SUITE" --mode "$mode" \
+    "${peers[@]}" --json "$OUT/bench/results/$name-$run.json" ${REHEARSAL:+--quick}
 done
 {
   echo "# Issue 17's GPU run: bench/scripts/gpu-run.sh (suite $SUITE), $(date -u +%FT%TZ)"
@@ -91,10 +98,11 @@ done
   echo
   echo "## ceilings (bench/scripts/gpu_ceilings.py)"
   cat "$OUT/ceilings.json" 2>/dev/null || echo "(none)"
-  for mode in inference training; do
+  for run in inference training inference-plain; do
     echo
-    echo "## recur bench --device cuda --suite $SUITE --mode $mode --peer torch,torch-bf16"
-    cat "$OUT/bench/results/$name-$mode.txt" 2>/dev/null || echo "(not run)"
+    echo "## recur bench --device cuda --suite $SUITE --mode ${run%-plain}$([ "$run" = inference-plain ] \
+      && echo ' (-Drecur.gpu.graphs=false: the loop run directly)' || echo ' --peer torch,torch-bf16')"
+    cat "$OUT/bench/results/$name-$run.txt" 2>/dev/null || echo "(not run)"
   done
   echo
   echo "## steps"

@@ -76,9 +76,12 @@ final class GpuRecurrentLayerOp {
         Tensor y = mem.empty(steps, batch, out), hN = mem.empty(batch, out), cN = lstm ? mem.empty(batch, hidden) : null;
         try {
             layer = residentWeights
-                    ? gpu.resident(ResidentKey.of(mode, reverse, wIh, wHh, bIh, bHh, wHr), () -> GpuRecurrentLayer.upload(
-                            gpu.device(), gpu.memory(), mode, reverse, wIh.value(), wHh.value(), value(bIh), value(bHh),
-                            value(wHr)))
+                    ? gpu.resident(ResidentKey.of(mode, reverse, wIh, wHh, bIh, bHh, wHr), () -> {
+                        GpuRecurrentLayer uploaded = GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse,
+                                wIh.value(), wHh.value(), value(bIh), value(bHh), value(wHr));
+                        uploaded.useGraphs(RecurrentExecution.Gpu.graphsEnabled());
+                        return uploaded;
+                    })
                     : kept.hold(GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse, wIh.value(),
                             wHh.value(), value(bIh), value(bHh), value(wHr)));
             // x's padded steps are zero (Recurrent.forward masks the input; a layer's y is zero there).

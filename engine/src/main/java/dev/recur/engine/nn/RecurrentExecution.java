@@ -19,7 +19,8 @@ import java.util.Objects;
  *       the reference that tests and benchmarks hold the fast paths to;</li>
  *   <li>{@link #gpu}: each layer direction on a GPU device ({@link GpuRecurrentLayerOp}); every
  *       other op of the graph stays on the host. {@link Gpu#withResidentWeights()}: for inference,
- *       each layer direction's weights uploaded once and kept on the device.</li>
+ *       each layer direction's weights uploaded once and kept on the device, and each shape's
+ *       per-step loop captured once as a CUDA graph and replayed.</li>
  * </ul>
  * Every kind has the same contract as {@link RecurrentLayerOp#forward}.
  */
@@ -91,6 +92,17 @@ public sealed interface RecurrentExecution {
      * changes the weights at every step.
      */
     record Gpu(GpuContext context, boolean residentWeights) implements RecurrentExecution {
+        /** {@code -Drecur.gpu.graphs=false}: resident layers run their loop directly, not as CUDA graphs (to time both). */
+        public static final String GRAPHS_PROPERTY = "recur.gpu.graphs";
+
+        /**
+         * Whether resident layers run each inference shape's per-step loop as a CUDA graph
+         * ({@code GpuRecurrentLayer.useGraphs}): yes unless {@link #GRAPHS_PROPERTY} is false.
+         */
+        public static boolean graphsEnabled() {
+            return !"false".equals(System.getProperty(GRAPHS_PROPERTY));
+        }
+
         public Gpu {
             Objects.requireNonNull(context, "context");
         }

@@ -98,6 +98,8 @@ class GpuExecutionEmulatedTest {
                 assertThat(got[2]).as("c_n, call %d", call).containsExactly(expected[2]);
             }
             assertThat(gpu.residentLayers()).isEqualTo(4);
+            assertThat(device.graphsCaptured()).as("one graph per layer direction, captured by the first call").isEqualTo(4);
+            assertThat(device.graphsReplayed()).as("replayed by every call").isEqualTo(12);
             assertThat(uploaded[0] - uploaded[1]).as("the weights, uploaded by the first call only")
                     .isGreaterThanOrEqualTo(weightBytes);
             assertThat(uploaded[2]).isEqualTo(uploaded[1]);
@@ -116,7 +118,46 @@ class GpuExecutionEmulatedTest {
     private static float[][] outputs(Recurrent model, Tensor x, int[] lengths, RecurrentExecution execution) {
         try (Graph g = Graph.inference(KernelProvider.naive())) {
             Recurrent.Output out = model.forward(g, g.constant(x), lengths, null, null, execution);
-            return new float[][]{out.output().value().toArray(), out.hN().value().toArray(), out.cN().value().toArray()};
+            return new float[][]{out.output().value().toArray(), out.hN().value().toArray(),
+                    out.cN() == null ? new float[0] : out.cN().value().toArray()};
+        }
+    }
+
+    /**
+     * The graphs of resident layers: a second shape captures its own; a device that cannot capture
+     * gives the same outputs through the direct loop on the same buffers; the plain per-call path
+     * captures nothing.
+     */
+    @Test
+    void residentLayersCaptureAGraphPerShapeAndFallBackWhenCaptureFails() {
+        for (CellMode mode : CellMode.values()) {
+            RecurrentConfig c = RecurrentConfig.of(mode, 4, 6).withLayers(2).withBidirectional(mode == CellMode.GRU);
+            for (boolean refused : new boolean[]{false, true}) {
+                EmulatedGpuDevice device = new EmulatedGpuDevice();
+                device.setCaptureRefused(refused);
+                try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 5);
+                     TensorArena a = TensorArena.open("test")) {
+                    SplittableRandom rng = new SplittableRandom(6);
+                    RecurrentExecution.Gpu perCall = (RecurrentExecution.Gpu) RecurrentExecution.gpu(gpu);
+                    // {T, B} and the lengths: the third pass replays the first's graph with new inputs and lengths
+                    int[][] shapes = {{5, 3}, {1, 1}, {5, 3}}, allLengths = {{5, 1, 3}, null, {2, 5, 4}};
+                    for (int p = 0; p < shapes.length; p++) {
+                        int[] shape = shapes[p], lengths = allLengths[p];
+                        Tensor x = a.empty(shape[0], shape[1], 4);
+                        for (long i = 0; i < x.size(); i++) x.set(i, (float) rng.nextGaussian());
+                        float[][] expected = outputs(model, x, lengths, perCall);
+                        float[][] got = outputs(model, x, lengths, perCall.withResidentWeights());
+                        for (int k = 0; k < 2; k++) {
+                            assertThat(got[k]).as("%s %s refused=%s output %d", mode, java.util.Arrays.toString(shape),
+                                    refused, k).containsExactly(expected[k]);
+                        }
+                    }
+                    int directions = c.numLayers() * c.directions();
+                    assertThat(device.graphsCaptured()).as("%s refused=%s", mode, refused).isEqualTo(refused ? 0 : 2 * directions);
+                    assertThat(device.graphsReplayed()).isEqualTo(refused ? 0 : 3 * directions);
+                }
+                assertThat(device.liveAllocations()).isZero();
+            }
         }
     }
 }

@@ -194,7 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         String peerNote = peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers);
-        String engine = gpu != null ? gpu.device().description() + ", inference with the weights kept on the device"
+        String engine = gpu != null ? gpu.device().description() + ", inference with the weights kept on the device and "
+                + (RecurrentExecution.Gpu.graphsEnabled() ? "the loop as a CUDA graph" : "the loop run directly")
                 : String.format(Locale.ROOT, "%d threads, kernels %s (%s)", threadCount, k.name(), execution.id());
         out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
                 machine.cpuModel(), engine, peerNote);
@@ -204,7 +205,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
                     gpu != null ? gpu.device().description() : k.name(),
-                    gpu != null ? "gpu-layer (inference: gpu-layer-resident, weights kept on the device)" : execution.id(), rules,
+                    gpu != null ? "gpu-layer (inference: gpu-layer-resident, weights kept on the device, "
+                            + (RecurrentExecution.Gpu.graphsEnabled() ? "each shape's loop as a CUDA graph)"
+                            : "the loop run directly: -Drecur.gpu.graphs=false)") : execution.id(), rules,
                     peerProcess == null ? null : peerProcess.torchVersion(),
                     peerProcess == null || !peers.contains(Peer.ORT) ? null : peerProcess.ortVersion(),
                     peerProcess == null ? null : peerProcess.threads(),

@@ -8,6 +8,7 @@ import dev.recur.bindings.cuda.CudaDriver;
 import dev.recur.engine.backend.gpu.CachingDeviceAllocator;
 import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
+import dev.recur.engine.backend.gpu.GpuGraph;
 import dev.recur.engine.backend.gpu.GpuKernel;
 
 import java.lang.foreign.Arena;
@@ -134,6 +135,59 @@ public final class CudaGpuDevice implements GpuDevice {
     public void synchronize() {
         ensureOpen();
         cuda.synchronize();
+    }
+
+    /**
+     * Stream capture (thread-local mode: other threads' CUDA calls are not disturbed) of what
+     * {@code work} queues on the session's stream, instantiated as an executable graph. cuBLAS
+     * calls are captured with the rest; alpha and beta are read from host memory when each call
+     * is recorded, so the graph keeps the values they had then.
+     */
+    @Override
+    public GpuGraph capture(Runnable work) {
+        ensureOpen();
+        MemorySegment stream = cuda.stream();
+        CudaCheck.check(CudaDriver.cuStreamBeginCapture_v2(stream, CudaDriver.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                "cuStreamBeginCapture_v2");
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment out = scratch.allocate(ValueLayout.ADDRESS);
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                // End the capture so that the stream is usable again; its graph, if any, is thrown away.
+                if (CudaDriver.cuStreamEndCapture(stream, out) == CudaDriver.CUDA_SUCCESS
+                        && !out.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
+                    CudaDriver.cuGraphDestroy(out.get(ValueLayout.ADDRESS, 0));
+                }
+                throw e;
+            }
+            CudaCheck.check(CudaDriver.cuStreamEndCapture(stream, out), "cuStreamEndCapture");
+            MemorySegment graph = out.get(ValueLayout.ADDRESS, 0);
+            try {
+                CudaCheck.check(CudaDriver.cuGraphInstantiateWithFlags(out, graph, 0), "cuGraphInstantiateWithFlags");
+            } finally {
+                CudaDriver.cuGraphDestroy(graph);   // the executable graph is independent of it
+            }
+            MemorySegment executable = out.get(ValueLayout.ADDRESS, 0);
+            return new GpuGraph() {
+                private boolean closed;
+
+                @Override
+                public void replay() {
+                    if (closed) throw new IllegalStateException("this CUDA graph is closed");
+                    ensureOpen();
+                    CudaCheck.check(CudaDriver.cuGraphLaunch(executable, stream), "cuGraphLaunch");
+                }
+
+                @Override
+                public void close() {
+                    if (closed) return;
+                    closed = true;
+                    ensureOpen();
+                    CudaCheck.check(CudaDriver.cuGraphExecDestroy(executable), "cuGraphExecDestroy");
+                }
+            };
+        }
     }
 
     /** Checks that the device is open and makes its context current on the calling thread. */

@@ -2,12 +2,15 @@ package dev.recur.engine.backend.emulated;
 
 import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
+import dev.recur.engine.backend.gpu.GpuGraph;
 import dev.recur.engine.backend.gpu.GpuKernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,6 +46,10 @@ public final class EmulatedGpuDevice implements GpuDevice {
     /** The kernels' C++ compiled for the host, or null: the Java twins ({@link JavaKernelTwins}). */
     private final HostCompiledCudaKernels hostKernels;
     private long allocationsMade, bytesCopiedToDevice;
+    /** While {@link #capture} runs: the operations recorded instead of run; else null. */
+    private List<Runnable> recording;
+    private int graphsCaptured, graphsReplayed;
+    private boolean captureRefused;
     /** Bytes allocated and not freed, and the most there may be ({@link #setCapacity}). */
     private long liveBytes, capacity = Long.MAX_VALUE;
     private boolean closed;
@@ -91,6 +98,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
     @Override
     public long allocate(long bytes) {
         ensureOpen();
+        refuseWhileCapturing("allocate");
         if (bytes < 0) throw new IllegalArgumentException("cannot allocate " + bytes + " bytes");
         long size = Math.max(1, bytes);
         if (size > capacity - liveBytes) {
@@ -109,6 +117,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
     @Override
     public void free(long address) {
         ensureOpen();
+        refuseWhileCapturing("free");
         Allocation a = allocations.remove(address);
         if (a == null) {
             throw new IllegalArgumentException("free(0x" + Long.toHexString(address) + "): not the start of a live allocation");
@@ -155,6 +164,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
 
     @Override
     public void copyToDevice(MemorySegment host, long device, long bytes) {
+        refuseWhileCapturing("copyToDevice");
         if (bytes == 0) return;
         bytesCopiedToDevice += bytes;
         MemorySegment.copy(host, 0, memoryAt(device, "copyToDevice destination"), 0, bytes);
@@ -162,26 +172,27 @@ public final class EmulatedGpuDevice implements GpuDevice {
 
     @Override
     public void copyToHost(long device, MemorySegment host, long bytes) {
+        refuseWhileCapturing("copyToHost");
         if (bytes == 0) return;
         MemorySegment.copy(memoryAt(device, "copyToHost source"), 0, host, 0, bytes);
     }
 
     @Override
     public void copyOnDevice(long from, long to, long bytes) {
-        if (bytes == 0) return;
+        if (bytes == 0 || recorded(() -> copyOnDevice(from, to, bytes))) return;
         MemorySegment.copy(memoryAt(from, "copyOnDevice source"), 0, memoryAt(to, "copyOnDevice destination"), 0, bytes);
     }
 
     @Override
     public void zero(long device, long bytes) {
         if (bytes % 4 != 0) throw new IllegalArgumentException("zero: " + bytes + " bytes is not a multiple of 4");
-        if (bytes == 0) return;
+        if (bytes == 0 || recorded(() -> zero(device, bytes))) return;
         memoryAt(device, "zero").asSlice(0, bytes).fill((byte) 0);
     }
 
     @Override
     public void fill(long device, long count, float value) {
-        if (count == 0) return;
+        if (count == 0 || recorded(() -> fill(device, count, value))) return;
         MemorySegment floats = memoryAt(device, "fill").asSlice(0, count * Float.BYTES);
         for (long i = 0; i < count; i++) floats.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
     }
@@ -200,6 +211,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                       float beta, long c, int ldc) {
         ensureOpen();
+        if (recorded(() -> sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))) return;
         // cuBLAS's CUBLAS_STATUS_INVALID_VALUE rules: a swapped operand usually breaks one of these.
         String call = "sgemm(" + (transA ? "T" : "N") + ", " + (transB ? "T" : "N") + ", m=" + m + ", n=" + n + ", k=" + k
                 + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ")";
@@ -249,6 +261,72 @@ public final class EmulatedGpuDevice implements GpuDevice {
     @Override
     public void synchronize() {
         ensureOpen();
+        refuseWhileCapturing("synchronize");
+    }
+
+    /**
+     * Records the operations {@code work} queues (launches, GEMMs, zero, fill, device copies) and
+     * returns them as a graph; allocating, freeing, host copies and synchronize are refused while
+     * recording, as CUDA's stream capture refuses them. Kernel arguments are checked when recorded.
+     */
+    @Override
+    public GpuGraph capture(Runnable work) {
+        ensureOpen();
+        if (captureRefused) throw new IllegalStateException("emulated GPU: graph capture refused (setCaptureRefused)");
+        if (recording != null) throw new IllegalStateException("emulated GPU: a graph is already being captured");
+        List<Runnable> operations = new ArrayList<>();
+        recording = operations;
+        try {
+            work.run();
+        } finally {
+            recording = null;
+        }
+        graphsCaptured++;
+        List<Runnable> recorded = List.copyOf(operations);
+        return new GpuGraph() {
+            private boolean closed;
+
+            @Override
+            public void replay() {
+                ensureOpen();
+                if (closed) throw new IllegalStateException("this emulated graph is closed");
+                refuseWhileCapturing("replaying a graph");
+                graphsReplayed++;
+                recorded.forEach(Runnable::run);
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    /** Graphs captured and replays run so far. */
+    public int graphsCaptured() {
+        return graphsCaptured;
+    }
+
+    public int graphsReplayed() {
+        return graphsReplayed;
+    }
+
+    /** Makes {@link #capture} fail, as a driver or cuBLAS that cannot capture would: tests the callers' fallback. */
+    public void setCaptureRefused(boolean refused) {
+        captureRefused = refused;
+    }
+
+    /** True when an operation was recorded for a graph instead of run now. */
+    private boolean recorded(Runnable operation) {
+        if (recording == null) return false;
+        recording.add(operation);
+        return true;
+    }
+
+    private void refuseWhileCapturing(String what) {
+        if (recording != null) {
+            throw new IllegalStateException("emulated GPU: " + what + " while capturing a graph (not capturable)");
+        }
     }
 
     private void ensureOpen() {
@@ -313,8 +391,10 @@ public final class EmulatedGpuDevice implements GpuDevice {
         public void launch(long items) {
             try {
                 check(items);
-                if (device.hostKernels != null) device.hostKernels.call(twin.signature(), values.clone());
-                else twin.body().run(new JavaKernelTwins.Arguments(device, twin.signature(), values.clone()));
+                long[] arguments = values.clone();
+                Runnable run = device.hostKernels != null ? () -> device.hostKernels.call(twin.signature(), arguments)
+                        : () -> twin.body().run(new JavaKernelTwins.Arguments(device, twin.signature(), arguments));
+                if (!device.recorded(run)) run.run();
             } finally {
                 Arrays.fill(kinds, null);   // the next launch sets every argument again, failed or not
             }

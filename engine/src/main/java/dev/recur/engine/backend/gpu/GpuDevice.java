@@ -75,6 +75,16 @@ public interface GpuDevice extends AutoCloseable {
     /** Waits until every queued kernel, GEMM and copy is done; an asynchronous failure surfaces here. */
     void synchronize();
 
+    /**
+     * Records the device work that {@code work} queues (kernel launches, GEMMs, {@link #zero},
+     * {@link #fill}, {@link #copyOnDevice}) into a graph instead of running it; nothing runs until
+     * {@link GpuGraph#replay}. While recording, host copies, allocating, freeing and
+     * {@link #synchronize} are refused, as CUDA's stream capture refuses them. An exception from
+     * {@code work} or from the recording ends it and is thrown, and no graph is made: the caller
+     * then runs the work directly.
+     */
+    GpuGraph capture(Runnable work);
+
     @Override
     void close();
 }

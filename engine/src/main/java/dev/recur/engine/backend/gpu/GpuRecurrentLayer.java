@@ -53,6 +53,9 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     private final CachingDeviceAllocator.Block weights;
     /** Same layout as {@link #weights}; allocated by the first backward or {@link #zeroGradients} (inference needs none). */
     private CachingDeviceAllocator.Block gradients;
+    /** {@link #useGraphs}: inference passes run their loop as a captured graph per shape. */
+    private boolean graphs;
+    private final java.util.Map<ShapeKey, ShapeGraph> shapeGraphs = new java.util.HashMap<>();
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
     private final GpuKernel addRowVector, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
@@ -270,7 +273,8 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     /**
      * Runs this direction over {@code steps} steps. x [T, B, I] must stay alive (unchanged) until
      * {@link #backward} when {@code keepForBackward}; lengths int32 [B] or 0; h0 [B, P] and c0 [B, H]
-     * or 0 (zeros); y [T, B, ldy] receives this direction's output (P columns).
+     * or 0 (zeros); y [T, B, ldy] receives this direction's output (P columns). An inference pass
+     * of a layer with {@link #useGraphs} runs its per-step loop as a captured graph (see there).
      */
     public Activations forward(int steps, int batch, long x, long lengths, long h0, long c0, long y, int ldy,
                                boolean keepForBackward) {
@@ -280,66 +284,186 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("T·B·width = " + largest + " elements is too large for one layer pass "
                     + "(the kernels and GEMM sizes are int32): split the batch or the sequence");
         }
+        if (graphs && !keepForBackward && ldy == out) return forwardGraphed(steps, batch, x, lengths, h0, c0, y);
         Walk walk = new Walk(steps, reverse, keepForBackward);
         Activations a = new Activations(walk, batch, x, lengths);
         long rows = (long) steps * batch;
-        long stepOut = (long) batch * out * F, stepHidden = (long) batch * hidden * F, stepGates = (long) batch * gateWidth * F;
-        boolean lstm = mode == CellMode.LSTM;
+        long stepOut = (long) batch * out * F, stepGates = (long) batch * gateWidth * F;
         try (CachingDeviceAllocator.Block gxBlock = memory.allocate(rows * gateWidth * F);
              CachingDeviceAllocator.Block ghBlock = memory.allocate(stepGates);
              CachingDeviceAllocator.Block hCandBlock = projection ? memory.allocate(stepOut) : null) {
             long gx = gxBlock.address(), gh = ghBlock.address(), hCand = hCandBlock == null ? 0 : hCandBlock.address();
-            // 1. Gx [T·B, G·H] = X [T·B, I] · W_ih^T (+ folded biases), every step at once.
-            device.rowMajorSgemm(false, true, (int) rows, gateWidth, inputSize, 1f, x, inputSize, weight(wIhAt), inputSize,
-                    0f, gx, gateWidth);
-            if (bias) {
-                addRowVector.arg(0, (int) rows).arg(1, gateWidth).pointer(2, gx).arg(3, gateWidth)
-                        .pointer(4, weight(foldedBiasAt)).launch(rows * gateWidth);
-            }
-            long initial = walk.initialSlot();
-            initialState(h0, a.states + initial * stepOut, stepOut);
-            if (lstm) initialState(c0, a.cells + initial * stepHidden, stepHidden);
-
-            // 2. The recurrence.
-            long items = (long) batch * hidden;
-            int relu = mode == CellMode.RNN_RELU ? 1 : 0;
-            for (int s = 0; s < steps; s++) {
-                int t = walk.time(s), saved = walk.saved(t);
-                long prev = a.states + walk.prevSlot(t) * stepOut, next = a.states + walk.nextSlot(t) * stepOut;
-                long gxT = gx + t * stepGates, yT = y + (long) t * batch * ldy * F;
-                // Gh [B, G·H] = h_prev [B, P] · W_hh^T (column-major: Sgemm(T, N, G·H, B, P, W_hh, P, h, P, gh, G·H))
-                device.rowMajorSgemm(false, true, batch, gateWidth, out, 1f, prev, out, weight(wHhAt), out, 0f, gh, gateWidth);
-                switch (mode) {
-                    case RNN_TANH, RNN_RELU -> cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths)
-                            .arg(4, relu).pointer(5, gxT).pointer(6, gh).pointer(7, prev).pointer(8, next)
-                            .pointer(9, yT).arg(10, ldy).launch(items);
-                    case GRU -> cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths)
-                            .pointer(4, gxT).pointer(5, gh).pointer(6, bias ? weight(bHhAt) + 2L * hidden * F : 0)
-                            .pointer(7, prev).pointer(8, a.act + saved * stepGates).pointer(9, a.ghn + saved * stepHidden)
-                            .pointer(10, next).pointer(11, yT).arg(12, ldy).launch(items);
-                    case LSTM -> {
-                        long prevC = a.cells + walk.prevSlot(t) * stepHidden, nextC = a.cells + walk.nextSlot(t) * stepHidden;
-                        cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths).pointer(4, gxT)
-                                .pointer(5, gh).pointer(6, prevC).pointer(7, a.act + saved * stepGates).pointer(8, nextC);
-                        if (!projection) {
-                            cellForward.pointer(9, prev).pointer(10, next).pointer(11, yT).arg(12, ldy).launch(items);
-                        } else {
-                            // h_prev = 0: the cell writes m = o·tanh(c) into m[t]; the projection and the mask follow.
-                            long mT = a.m + saved * stepHidden;
-                            cellForward.pointer(9, 0).pointer(10, mT).pointer(11, 0).arg(12, out).launch(items);
-                            device.rowMajorSgemm(false, true, batch, out, hidden, 1f, mT, hidden, weight(wHrAt), hidden,
-                                    0f, hCand, out);
-                            maskedStep.arg(0, batch).arg(1, out).arg(2, t).pointer(3, lengths).pointer(4, hCand)
-                                    .pointer(5, prev).pointer(6, next).pointer(7, yT).arg(8, ldy).launch((long) batch * out);
-                        }
-                    }
-                }
-            }
+            project(rows, x, gx);
+            setInitialState(a, h0, c0);
+            recurrence(a, gx, gh, hCand, lengths, y, ldy);
         } catch (RuntimeException e) {
             a.close();
             throw e;
         }
         return a;
+    }
+
+    /**
+     * Runs inference passes of this layer with the per-step loop (T GEMMs and T to 3T kernels) as
+     * one CUDA graph per shape: captured by the shape's first pass, replayed by the later ones,
+     * which saves a launch's host overhead per kernel. A graph replays the addresses it was
+     * captured with, so each shape keeps its own Gx, Gh, state ring, lengths and output buffers,
+     * and a pass copies its input's projection, lengths and initial state in and its output out.
+     * Worth it only for a layer that lives across calls (resident weights). Where capture fails
+     * (a driver or cuBLAS that cannot capture), the shape runs its loop directly on the same
+     * buffers from then on.
+     */
+    public void useGraphs(boolean enabled) {
+        graphs = enabled;
+    }
+
+    /** Graphs captured so far, for tests and reports; a shape whose capture failed counts none. */
+    public int graphsCaptured() {
+        return (int) shapeGraphs.values().stream().filter(g -> g.graph != null).count();
+    }
+
+    private Activations forwardGraphed(int steps, int batch, long x, long lengths, long h0, long c0, long y) {
+        ShapeGraph sg = shapeGraphs.get(new ShapeKey(steps, batch, lengths != 0));
+        if (sg == null) {
+            sg = new ShapeGraph(steps, batch, lengths != 0);
+            shapeGraphs.put(sg.key, sg);
+        }
+        Walk walk = sg.state.walk;
+        Activations a = new Activations(walk, batch, x, lengths);
+        try {
+            project((long) steps * batch, x, sg.gx.address());
+            if (lengths != 0) device.copyOnDevice(lengths, sg.lengths.address(), (long) batch * Integer.BYTES);
+            setInitialState(sg.state, h0, c0);
+            sg.run();
+            device.copyOnDevice(sg.y.address(), y, (long) steps * batch * out * F);
+            // The state ring (and cells) of this pass, as a direct forward would leave them.
+            device.copyOnDevice(sg.state.states, a.states, (long) walk.slots() * batch * out * F);
+            if (a.cells != 0) device.copyOnDevice(sg.state.cells, a.cells, (long) walk.slots() * batch * hidden * F);
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    private record ShapeKey(int steps, int batch, boolean masked) {
+    }
+
+    /** One inference shape's buffers and its captured loop (null before the first pass or after a failed capture). */
+    private final class ShapeGraph implements AutoCloseable {
+        final ShapeKey key;
+        final Activations state;
+        final CachingDeviceAllocator.Block gx, gh, hCand, lengths, y;
+        GpuGraph graph;
+        boolean captureFailed;
+
+        ShapeGraph(int steps, int batch, boolean masked) {
+            key = new ShapeKey(steps, batch, masked);
+            long rows = (long) steps * batch;
+            // From the caching allocator, like a direct pass's buffers; held until the layer closes.
+            gx = memory.allocate(rows * gateWidth * F);
+            gh = memory.allocate((long) batch * gateWidth * F);
+            hCand = projection ? memory.allocate((long) batch * out * F) : null;
+            lengths = masked ? memory.allocate((long) batch * Integer.BYTES) : null;
+            y = memory.allocate(rows * out * F);
+            state = new Activations(new Walk(steps, reverse, false), batch, 0, lengths == null ? 0 : lengths.address());
+        }
+
+        /** The loop: replayed when captured, else captured now, else (capture failed) run directly. */
+        void run() {
+            if (graph != null) {
+                graph.replay();
+                return;
+            }
+            Runnable loop = () -> recurrence(state, gx.address(), gh.address(), hCand == null ? 0 : hCand.address(),
+                    lengths == null ? 0 : lengths.address(), y.address(), out);
+            if (!captureFailed) {
+                try {
+                    graph = device.capture(loop);
+                    graph.replay();
+                    return;
+                } catch (RuntimeException e) {
+                    captureFailed = true;   // e.g. a driver that cannot capture: this shape runs directly from now on
+                }
+            }
+            loop.run();
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (graph != null) graph.close();
+            } finally {
+                state.close();
+                gx.close();
+                gh.close();
+                if (hCand != null) hCand.close();
+                if (lengths != null) lengths.close();
+                y.close();
+            }
+        }
+    }
+
+    /** 1. Gx [T·B, G·H] = X [T·B, I] · W_ih^T (+ folded biases), every step at once. */
+    private void project(long rows, long x, long gx) {
+        device.rowMajorSgemm(false, true, (int) rows, gateWidth, inputSize, 1f, x, inputSize, weight(wIhAt), inputSize,
+                0f, gx, gateWidth);
+        if (bias) {
+            addRowVector.arg(0, (int) rows).arg(1, gateWidth).pointer(2, gx).arg(3, gateWidth)
+                    .pointer(4, weight(foldedBiasAt)).launch(rows * gateWidth);
+        }
+    }
+
+    /** h0 and c0 (or zeros) into the state slot before the walk's first step. */
+    private void setInitialState(Activations a, long h0, long c0) {
+        long initial = a.walk.initialSlot();
+        initialState(h0, a.states + initial * a.batch * out * F, (long) a.batch * out * F);
+        if (mode == CellMode.LSTM) initialState(c0, a.cells + initial * a.batch * hidden * F, (long) a.batch * hidden * F);
+    }
+
+    /**
+     * 2. The recurrence over a's walk: per step Gh = h_prev · W_hh^T (GEMM), then the cell kernel
+     * (with projection: the cell, m · W_hr^T and the masked step). Only device work: no copies to
+     * or from the host, no allocation, so it can be captured as a graph.
+     */
+    private void recurrence(Activations a, long gx, long gh, long hCand, long lengths, long y, int ldy) {
+        Walk walk = a.walk;
+        int batch = a.batch, steps = walk.steps();
+        long stepOut = (long) batch * out * F, stepHidden = (long) batch * hidden * F, stepGates = (long) batch * gateWidth * F;
+        long items = (long) batch * hidden;
+        int relu = mode == CellMode.RNN_RELU ? 1 : 0;
+        for (int s = 0; s < steps; s++) {
+            int t = walk.time(s), saved = walk.saved(t);
+            long prev = a.states + walk.prevSlot(t) * stepOut, next = a.states + walk.nextSlot(t) * stepOut;
+            long gxT = gx + t * stepGates, yT = y + (long) t * batch * ldy * F;
+            // Gh [B, G·H] = h_prev [B, P] · W_hh^T (column-major: Sgemm(T, N, G·H, B, P, W_hh, P, h, P, gh, G·H))
+            device.rowMajorSgemm(false, true, batch, gateWidth, out, 1f, prev, out, weight(wHhAt), out, 0f, gh, gateWidth);
+            switch (mode) {
+                case RNN_TANH, RNN_RELU -> cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths)
+                        .arg(4, relu).pointer(5, gxT).pointer(6, gh).pointer(7, prev).pointer(8, next)
+                        .pointer(9, yT).arg(10, ldy).launch(items);
+                case GRU -> cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths)
+                        .pointer(4, gxT).pointer(5, gh).pointer(6, bias ? weight(bHhAt) + 2L * hidden * F : 0)
+                        .pointer(7, prev).pointer(8, a.act + saved * stepGates).pointer(9, a.ghn + saved * stepHidden)
+                        .pointer(10, next).pointer(11, yT).arg(12, ldy).launch(items);
+                case LSTM -> {
+                    long prevC = a.cells + walk.prevSlot(t) * stepHidden, nextC = a.cells + walk.nextSlot(t) * stepHidden;
+                    cellForward.arg(0, batch).arg(1, hidden).arg(2, t).pointer(3, lengths).pointer(4, gxT)
+                            .pointer(5, gh).pointer(6, prevC).pointer(7, a.act + saved * stepGates).pointer(8, nextC);
+                    if (!projection) {
+                        cellForward.pointer(9, prev).pointer(10, next).pointer(11, yT).arg(12, ldy).launch(items);
+                    } else {
+                        // h_prev = 0: the cell writes m = o·tanh(c) into m[t]; the projection and the mask follow.
+                        long mT = a.m + saved * stepHidden;
+                        cellForward.pointer(9, 0).pointer(10, mT).pointer(11, 0).arg(12, out).launch(items);
+                        device.rowMajorSgemm(false, true, batch, out, hidden, 1f, mT, hidden, weight(wHrAt), hidden,
+                                0f, hCand, out);
+                        maskedStep.arg(0, batch).arg(1, out).arg(2, t).pointer(3, lengths).pointer(4, hCand)
+                                .pointer(5, prev).pointer(6, next).pointer(7, yT).arg(8, ldy).launch((long) batch * out);
+                    }
+                }
+            }
+        }
     }
 
     private void initialState(long given, long slot, long bytes) {
@@ -452,7 +576,12 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     /** Gives the weights' and gradients' device memory back to the allocator. */
     @Override
     public void close() {
-        weights.close();
-        if (gradients != null) gradients.close();
+        try {
+            for (ShapeGraph g : shapeGraphs.values()) g.close();
+        } finally {
+            shapeGraphs.clear();
+            weights.close();
+            if (gradients != null) gradients.close();
+        }
     }
 }

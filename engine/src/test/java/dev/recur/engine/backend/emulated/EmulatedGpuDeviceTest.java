@@ -147,4 +147,35 @@ class EmulatedGpuDeviceTest {
                     .isInstanceOf(IndexOutOfBoundsException.class);
         }
     }
+
+    /**
+     * Graph capture: recorded work does not run until replayed, runs again at each replay on the
+     * memory's current contents, and what CUDA's stream capture refuses is refused while recording.
+     */
+    @Test
+    void aCapturedGraphRunsOnlyWhenReplayedAndRefusesHostWorkWhileRecording() {
+        try (EmulatedGpuDevice device = new EmulatedGpuDevice(); Arena arena = Arena.ofConfined()) {
+            int n = 17;
+            long x = device.allocate(4L * n), y = device.allocate(4L * n);
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, n);
+            for (int i = 0; i < n; i++) host.setAtIndex(ValueLayout.JAVA_FLOAT, i, i);
+            device.copyToDevice(host, x, 4L * n);
+            device.zero(y, 4L * n);
+            var graph = device.capture(() -> device.kernel("recur_axpy").arg(0, n).arg(1, 2f).pointer(2, x).pointer(3, y).launch(n));
+            device.copyToHost(y, host, 4L * n);
+            assertThat(host.getAtIndex(ValueLayout.JAVA_FLOAT, 16)).as("nothing ran while recording").isZero();
+            graph.replay();
+            graph.replay();
+            device.copyToHost(y, host, 4L * n);
+            assertThat(host.getAtIndex(ValueLayout.JAVA_FLOAT, 16)).as("y += 2x twice").isEqualTo(64f);
+            for (Runnable hostWork : new Runnable[]{() -> device.allocate(4), () -> device.free(x),
+                    () -> device.copyToHost(y, host, 4), () -> device.copyToDevice(host, y, 4), device::synchronize}) {
+                assertThatThrownBy(() -> device.capture(hostWork)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("while capturing a graph");
+            }
+            assertThat(device.graphsCaptured()).isEqualTo(1);
+            graph.close();
+            assertThatThrownBy(graph::replay).hasMessageContaining("closed");
+        }
+    }
 }

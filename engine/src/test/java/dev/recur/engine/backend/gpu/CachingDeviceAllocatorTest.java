@@ -209,6 +209,11 @@ class CachingDeviceAllocatorTest {
         }
 
         @Override
+        public GpuGraph capture(Runnable work) {
+            return device.capture(work);
+        }
+
+        @Override
         public void close() {
             device.close();
         }
