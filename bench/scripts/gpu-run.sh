@@ -12,7 +12,7 @@
 #   bench/results/gpu-<date>-<gpu>.{txt,json}
 #                   recur bench --device cuda --suite gpu-first-run beside PyTorch/cuDNN (fp32,
 #                   and bf16 apart), inference first, then training, then inference with the
-#                   loop run directly instead of as CUDA graphs, while time is left
+#                   persistent kernels off, then with graphs off too, while time is left
 #   steps.txt       each step's exit code and seconds
 # Every step has its own time limit and the script goes on past a failed step. Usage (device tool):
 #   bash bench/scripts/gpu-run.sh            (carry: [".carry/gpu-run"])
@@ -79,16 +79,23 @@ step ceilings 60 ceilings.log "$PYTHON" bench/scripts/gpu_ceilings.py --json "$O
 
 gpu=$("$PYTHON" -c 'import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no-gpu")' 2>/dev/null || echo no-gpu)
 name="gpu-$(date -u +%F)-$(echo "$gpu" | tr 'A-Z ' 'a-z-' | tr -cd 'a-z0-9-')"
-# Inference first (most of the targets: resident weights, each shape's loop as a CUDA graph), then
-# training, then inference again with the loop run directly (-Drecur.gpu.graphs=false: what the
-# graphs save), each with a share of what is left.
-for run in inference training inference-plain; do
-  mode=${run%-plain}
+# Inference first (most of the targets: resident weights; the persistent kernels where their plan
+# holds the shape, else each shape's loop as a CUDA graph), then training, then inference with the
+# persistent kernels off (graphs only), then with the loop run directly (what each saves); each
+# with a share of what is left.
+runs=(inference training inference-graphs inference-plain)
+for run in "${runs[@]}"; do
+  mode=${run%%-*}
   limit=$(( $(left) - 10 ))
-  case "$run" in inference) limit=$(( limit * 9 / 20 ));; training) limit=$(( limit * 13 / 20 ));; esac
+  case "$run" in inference) limit=$(( limit * 7 / 20 ));; training) limit=$(( limit * 9 / 20 ));;
+                 inference-graphs) limit=$(( limit / 2 ));; esac
   peers=(--peer torch,torch-bf16 --python "$PYTHON")
-  [ "$run" = inference-plain ] && peers=()
-  RECUR_JAVA_OPTS="${RECUR_JAVA_OPTS:-} $([ "$run" = inference-plain ] && echo -Drecur.gpu.graphs=false)" \
+  case "$run" in
+    inference-graphs) opts="-Drecur.gpu.persistent=false"; peers=();;
+    inference-plain) opts="-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false"; peers=();;
+    *) opts="";;
+  esac
+  RECUR_JAVA_OPTS="${RECUR_JAVA_OPTS:-} $opts" \
     step "bench $run" "$limit" "bench/results/$name-$run.txt" "$RECUR" bench --device cuda --suite "$SUITE" --mode "$mode" \
     "${peers[@]}" --json "$OUT/bench/results/$name-$run.json" ${REHEARSAL:+--quick}
 done
@@ -98,10 +105,14 @@ done
   echo
   echo "## ceilings (bench/scripts/gpu_ceilings.py)"
   cat "$OUT/ceilings.json" 2>/dev/null || echo "(none)"
-  for run in inference training inference-plain; do
+  for run in "${runs[@]}"; do
     echo
-    echo "## recur bench --device cuda --suite $SUITE --mode ${run%-plain}$([ "$run" = inference-plain ] \
-      && echo ' (-Drecur.gpu.graphs=false: the loop run directly)' || echo ' --peer torch,torch-bf16')"
+    case "$run" in
+      inference-graphs) how=" (-Drecur.gpu.persistent=false: CUDA graphs only)";;
+      inference-plain) how=" (-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false: the loop run directly)";;
+      *) how=" --peer torch,torch-bf16";;
+    esac
+    echo "## recur bench --device cuda --suite $SUITE --mode ${run%%-*}$how"
     cat "$OUT/bench/results/$name-$run.txt" 2>/dev/null || echo "(not run)"
   done
   echo

@@ -80,6 +80,7 @@ final class GpuRecurrentLayerOp {
                         GpuRecurrentLayer uploaded = GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse,
                                 wIh.value(), wHh.value(), value(bIh), value(bHh), value(wHr));
                         uploaded.useGraphs(RecurrentExecution.Gpu.graphsEnabled());
+                        uploaded.usePersistent(RecurrentExecution.Gpu.persistentEnabled());
                         return uploaded;
                     })
                     : kept.hold(GpuRecurrentLayer.upload(gpu.device(), gpu.memory(), mode, reverse, wIh.value(),

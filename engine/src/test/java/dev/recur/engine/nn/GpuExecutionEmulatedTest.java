@@ -6,6 +6,7 @@ import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.emulated.EmulatedGpuDevice;
 import dev.recur.engine.backend.gpu.GpuContext;
+import dev.recur.engine.backend.gpu.PersistentPlan;
 import dev.recur.engine.tensor.Tensor;
 import dev.recur.engine.tensor.TensorArena;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link RecurrentExecution#gpu} on the emulated device: device memory reused across passes, bad inputs refused. */
 class GpuExecutionEmulatedTest {
+    /** A device without cooperative launch: the plan refuses every shape, the persistent kernels are never chosen. */
+    private static final PersistentPlan.DeviceLimits NO_PERSISTENT = new PersistentPlan.DeviceLimits(132, 233_472, 232_448,
+            1_024, 1_024, false);
 
     @Test
     void aSecondPassOfTheSameShapeMakesNoNewDeviceAllocations() {
@@ -77,7 +81,7 @@ class GpuExecutionEmulatedTest {
     @Test
     void residentWeightsAreUploadedOnceAndGiveTheSameOutputs() {
         RecurrentConfig c = RecurrentConfig.of(CellMode.LSTM, 3, 5).withLayers(2).withBidirectional(true).withProjSize(2);
-        EmulatedGpuDevice device = new EmulatedGpuDevice();
+        EmulatedGpuDevice device = new EmulatedGpuDevice();   // proj_size: never the persistent kernels
         try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 1);
              TensorArena a = TensorArena.open("test")) {
             SplittableRandom rng = new SplittableRandom(3);
@@ -135,6 +139,7 @@ class GpuExecutionEmulatedTest {
             for (boolean refused : new boolean[]{false, true}) {
                 EmulatedGpuDevice device = new EmulatedGpuDevice();
                 device.setCaptureRefused(refused);
+                device.setPersistentLimits(NO_PERSISTENT);   // this test is about the graphs
                 try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 5);
                      TensorArena a = TensorArena.open("test")) {
                     SplittableRandom rng = new SplittableRandom(6);
@@ -157,6 +162,54 @@ class GpuExecutionEmulatedTest {
                     assertThat(device.graphsReplayed()).isEqualTo(refused ? 0 : 3 * directions);
                 }
                 assertThat(device.liveAllocations()).isZero();
+            }
+        }
+    }
+
+    /**
+     * The persistent kernels for resident inference: a shape the plan accepts is one cooperative
+     * launch per layer direction, within float32 rounding of the per-call path (the twin's GEMM
+     * sums in another order than the emulated cuBLAS); a shape the plan refuses, and every shape
+     * with -Drecur.gpu.persistent=false, goes through the graphs.
+     */
+    @Test
+    void residentLayersRunTheShapesThePlanAcceptsAsOnePersistentLaunch() {
+        for (CellMode mode : CellMode.values()) {
+            RecurrentConfig c = RecurrentConfig.of(mode, 4, 6).withLayers(2).withBidirectional(true);
+            EmulatedGpuDevice device = new EmulatedGpuDevice();
+            try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 8);
+                 TensorArena a = TensorArena.open("test")) {
+                SplittableRandom rng = new SplittableRandom(9);
+                Tensor x = a.empty(5, 3, 4);
+                for (long i = 0; i < x.size(); i++) x.set(i, (float) rng.nextGaussian());
+                int[] lengths = {5, 2, 4};
+                RecurrentExecution.Gpu perCall = (RecurrentExecution.Gpu) RecurrentExecution.gpu(gpu);
+                float[][] expected = outputs(model, x, lengths, perCall);
+                float[][] got = outputs(model, x, lengths, perCall.withResidentWeights());
+                for (int k = 0; k < 2; k++) {
+                    assertThat(dev.recur.engine.tensor.RelativeError.l2(got[k], expected[k])).as("%s output %d", mode, k)
+                            .isLessThan(1e-6);
+                }
+                assertThat(device.cooperativeLaunches()).as(mode.id()).isEqualTo(4);
+                assertThat(device.graphsCaptured()).isZero();
+            }
+            // The plan refuses (no cooperative launch), or the launch fails: the graphs run the shape instead.
+            for (boolean launchFails : new boolean[]{false, true}) {
+                EmulatedGpuDevice other = new EmulatedGpuDevice();
+                if (launchFails) other.setCooperativeLaunchRefused(true);
+                else other.setPersistentLimits(NO_PERSISTENT);
+                try (GpuContext gpu = new GpuContext(other); Recurrent model = Recurrent.create(c, 8);
+                     TensorArena a = TensorArena.open("test")) {
+                    Tensor x = a.empty(5, 3, 4);
+                    SplittableRandom rng = new SplittableRandom(10);
+                    for (long i = 0; i < x.size(); i++) x.set(i, (float) rng.nextGaussian());
+                    RecurrentExecution.Gpu perCall = (RecurrentExecution.Gpu) RecurrentExecution.gpu(gpu);
+                    float[][] expected = outputs(model, x, null, perCall);
+                    float[][] got = outputs(model, x, null, perCall.withResidentWeights());
+                    assertThat(got[0]).as("%s launchFails=%s", mode, launchFails).containsExactly(expected[0]);
+                    assertThat(other.cooperativeLaunches()).isZero();
+                    assertThat(other.graphsCaptured()).isEqualTo(4);
+                }
             }
         }
     }

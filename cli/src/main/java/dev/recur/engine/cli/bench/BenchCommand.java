@@ -194,8 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         String peerNote = peerProcess == null ? "" : "; " + peerDescription(peerProcess, peers);
-        String engine = gpu != null ? gpu.device().description() + ", inference with the weights kept on the device and "
-                + (RecurrentExecution.Gpu.graphsEnabled() ? "the loop as a CUDA graph" : "the loop run directly")
+        String engine = gpu != null ? gpu.device().description() + ", inference with the weights kept on the device, "
+                + gpuLoop()
                 : String.format(Locale.ROOT, "%d threads, kernels %s (%s)", threadCount, k.name(), execution.id());
         out.printf(Locale.ROOT, "Recur bench%s: %s, %s%s%n", chosen == null ? "" : " --suite " + chosen.id(),
                 machine.cpuModel(), engine, peerNote);
@@ -205,9 +205,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             BenchReport.Context ctx = new BenchReport.Context(commandLine(), now(), machine, threadCount,
                     gpu != null ? gpu.device().description() : k.name(),
-                    gpu != null ? "gpu-layer (inference: gpu-layer-resident, weights kept on the device, "
-                            + (RecurrentExecution.Gpu.graphsEnabled() ? "each shape's loop as a CUDA graph)"
-                            : "the loop run directly: -Drecur.gpu.graphs=false)") : execution.id(), rules,
+                    gpu != null ? "gpu-layer (inference: gpu-layer-resident, weights kept on the device, " + gpuLoop() + ")"
+                            : execution.id(), rules,
                     peerProcess == null ? null : peerProcess.torchVersion(),
                     peerProcess == null || !peers.contains(Peer.ORT) ? null : peerProcess.ortVersion(),
                     peerProcess == null ? null : peerProcess.threads(),
@@ -221,6 +220,13 @@ public final class BenchCommand implements Callable<Integer> {
             RatioChart.write(png, title, results, peers);
         }
         return 0;
+    }
+
+    /** How a resident GPU layer runs an inference shape's steps, for the report. */
+    private static String gpuLoop() {
+        String loop = RecurrentExecution.Gpu.graphsEnabled() ? "the per-step loop as a CUDA graph" : "the per-step loop";
+        return RecurrentExecution.Gpu.persistentEnabled() ? "the persistent kernels where their plan holds the shape, else " + loop
+                : loop + " (-Drecur.gpu.persistent=false)";
     }
 
     /** {@code --model}: an ONNX model's inference on one input file, beside ONNX Runtime on the same file. */

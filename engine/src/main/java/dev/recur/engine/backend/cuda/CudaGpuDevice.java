@@ -10,6 +10,7 @@ import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
 import dev.recur.engine.backend.gpu.GpuGraph;
 import dev.recur.engine.backend.gpu.GpuKernel;
+import dev.recur.engine.backend.gpu.PersistentPlan;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,6 +34,7 @@ public final class CudaGpuDevice implements GpuDevice {
     private final MemorySegment addressOut = scalars.allocate(ValueLayout.JAVA_LONG);
     private boolean closed;
     private boolean tf32;
+    private PersistentPlan.DeviceLimits limits;
 
     private CudaGpuDevice(CudaSession cuda) {
         this.cuda = cuda;
@@ -95,6 +97,30 @@ public final class CudaGpuDevice implements GpuDevice {
         if (bytes == 0) return;
         ensureOpen();
         CudaCheck.check(CudaDriver.cuMemsetD32Async(device, 0, bytes / 4, cuda.stream()), "cuMemsetD32Async");
+    }
+
+    /** GPU 0's limits for the persistent kernels, read once. */
+    @Override
+    public PersistentPlan.DeviceLimits persistentLimits() {
+        ensureOpen();
+        if (limits == null) {
+            limits = new PersistentPlan.DeviceLimits(
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK),
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
+                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0);
+        }
+        return limits;
+    }
+
+    private static int attribute(int attribute) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment value = scratch.allocate(ValueLayout.JAVA_INT);
+            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, attribute, 0), "cuDeviceGetAttribute");
+            return value.get(ValueLayout.JAVA_INT, 0);
+        }
     }
 
     /** cuMemsetD32Async with the float's bits: a fill of any 32-bit pattern, no kernel needed. */

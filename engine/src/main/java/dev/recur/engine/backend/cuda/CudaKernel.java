@@ -79,6 +79,28 @@ public final class CudaKernel implements GpuKernel {
         launch(1, 1);
     }
 
+    /**
+     * cuFuncSetAttribute (the dynamic shared memory the launch asks for), the occupancy check
+     * (every block must be resident: at least one per multiprocessor), then cuLaunchCooperativeKernel.
+     */
+    @Override
+    public void launchCooperative(int blocks, int threads, long sharedBytes) {
+        session.bindToCallingThread();
+        CudaCheck.check(CudaDriver.cuFuncSetAttribute(function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                Math.toIntExact(sharedBytes)), "cuFuncSetAttribute(" + launchCall + ", max dynamic shared " + sharedBytes + ")");
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment perSm = scratch.allocate(ValueLayout.JAVA_INT);
+            CudaCheck.check(CudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perSm, function, threads, sharedBytes),
+                    "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+            if (perSm.get(ValueLayout.JAVA_INT, 0) < 1) {
+                throw new IllegalStateException(launchCall + ": no block of " + threads + " threads with " + sharedBytes
+                        + " bytes of shared memory fits a multiprocessor");
+            }
+        }
+        CudaCheck.check(CudaDriver.cuLaunchCooperativeKernel(function, blocks, 1, 1, threads, 1, 1, Math.toIntExact(sharedBytes),
+                session.stream(), pointers), "cuLaunchCooperativeKernel (" + launchCall + ")");
+    }
+
     private void launch(int blocks, int threads) {
         session.bindToCallingThread();
         CudaCheck.check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, session.stream(), pointers,

@@ -4,6 +4,7 @@ import dev.recur.engine.backend.gpu.DeviceOutOfMemoryException;
 import dev.recur.engine.backend.gpu.GpuDevice;
 import dev.recur.engine.backend.gpu.GpuGraph;
 import dev.recur.engine.backend.gpu.GpuKernel;
+import dev.recur.engine.backend.gpu.PersistentPlan;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,8 +49,10 @@ public final class EmulatedGpuDevice implements GpuDevice {
     private long allocationsMade, bytesCopiedToDevice;
     /** While {@link #capture} runs: the operations recorded instead of run; else null. */
     private List<Runnable> recording;
-    private int graphsCaptured, graphsReplayed;
-    private boolean captureRefused;
+    private int graphsCaptured, graphsReplayed, cooperativeLaunches;
+    /** What the emulator claims to offer the persistent kernels: an H100's, unless set. */
+    private PersistentPlan.DeviceLimits persistentLimits = PersistentPlan.DeviceLimits.H100_SXM;
+    private boolean captureRefused, cooperativeLaunchRefused;
     /** Bytes allocated and not freed, and the most there may be ({@link #setCapacity}). */
     private long liveBytes, capacity = Long.MAX_VALUE;
     private boolean closed;
@@ -73,7 +76,7 @@ public final class EmulatedGpuDevice implements GpuDevice {
     public static EmulatedGpuDevice withHostCompiledKernels(java.nio.file.Path library) {
         HostCompiledCudaKernels kernels = HostCompiledCudaKernels.load(library);
         for (String name : JavaKernelTwins.names()) {
-            if (!kernels.has(name)) {
+            if (!JavaKernelTwins.twin(name).javaOnly() && !kernels.has(name)) {
                 throw new IllegalArgumentException(kernels.library() + " has no kernel '" + name + "': rebuild it (native/host/build.sh)");
             }
         }
@@ -302,6 +305,26 @@ public final class EmulatedGpuDevice implements GpuDevice {
         };
     }
 
+    @Override
+    public PersistentPlan.DeviceLimits persistentLimits() {
+        return persistentLimits;
+    }
+
+    /** Makes the emulator claim other limits (e.g. too little shared memory for a shape: the callers' fallback). */
+    public void setPersistentLimits(PersistentPlan.DeviceLimits limits) {
+        persistentLimits = limits;
+    }
+
+    /** Makes cooperative launches fail, as a failed occupancy check would: tests the callers' fallback. */
+    public void setCooperativeLaunchRefused(boolean refused) {
+        cooperativeLaunchRefused = refused;
+    }
+
+    /** Cooperative (persistent kernel) launches run so far. */
+    public int cooperativeLaunches() {
+        return cooperativeLaunches;
+    }
+
     /** Graphs captured and replays run so far. */
     public int graphsCaptured() {
         return graphsCaptured;
@@ -392,7 +415,8 @@ public final class EmulatedGpuDevice implements GpuDevice {
             try {
                 check(items);
                 long[] arguments = values.clone();
-                Runnable run = device.hostKernels != null ? () -> device.hostKernels.call(twin.signature(), arguments)
+                Runnable run = device.hostKernels != null && !twin.javaOnly()
+                        ? () -> device.hostKernels.call(twin.signature(), arguments)
                         : () -> twin.body().run(new JavaKernelTwins.Arguments(device, twin.signature(), arguments));
                 if (!device.recorded(run)) run.run();
             } finally {
@@ -403,6 +427,20 @@ public final class EmulatedGpuDevice implements GpuDevice {
         /** The twins run every work item in one call, whatever the launch shape. */
         @Override
         public void launchOneBlock() {
+            launch(1);
+        }
+
+        /** The twin, after the launch's own checks (the emulator holds any grid at once). */
+        @Override
+        public void launchCooperative(int blocks, int threads, long sharedBytes) {
+            if (blocks < 1 || threads < 1 || threads > 1024 || sharedBytes < 0) {
+                throw new IllegalArgumentException(twin.signature().name() + ": cooperative launch of " + blocks + " blocks of "
+                        + threads + " threads, " + sharedBytes + " shared bytes");
+            }
+            if (device.cooperativeLaunchRefused) {
+                throw new IllegalStateException(twin.signature().name() + ": cooperative launch refused (setCooperativeLaunchRefused)");
+            }
+            device.cooperativeLaunches++;
             launch(1);
         }
 

@@ -1,7 +1,9 @@
 package dev.recur.engine.backend.emulated;
 
+import dev.recur.engine.backend.CellMode;
 import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
+import dev.recur.engine.backend.Recurrence;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,7 +28,11 @@ final class JavaKernelTwins {
         void run(Arguments a);
     }
 
-    record Twin(CudaKernelSignature signature, Body body) {
+    /**
+     * @param javaOnly the twin runs even on the emulator with host-compiled kernels: the kernel
+     *                 needs what one host thread cannot give it (the persistent kernels' grid barrier)
+     */
+    record Twin(CudaKernelSignature signature, Body body, boolean javaOnly) {
     }
 
     /** One launch's argument values, read by position as the C function would. */
@@ -81,7 +87,11 @@ final class JavaKernelTwins {
     private static final Map<String, Twin> TWINS = new LinkedHashMap<>();
 
     private static void twin(String name, String cParameters, Body body) {
-        TWINS.put(name, new Twin(CudaKernelSignature.parse(name, cParameters), body));
+        TWINS.put(name, new Twin(CudaKernelSignature.parse(name, cParameters), body, false));
+    }
+
+    private static void javaOnlyTwin(String name, String cParameters, Body body) {
+        TWINS.put(name, new Twin(CudaKernelSignature.parse(name, cParameters), body, true));
     }
 
     static {
@@ -136,6 +146,19 @@ final class JavaKernelTwins {
         twin("recur_add_row_vector", "int rows, int cols, float* x, int ldx, const float* bias", a ->
                 NAIVE.addRowVector(a.i(0), a.i(1), a.seg(2), a.off(2), a.i(3), a.seg(4), a.off(4)));
 
+        // ---- the persistent forward recurrences (persistent_recurrence.cu; float32 weights): all steps in one
+        // launch. The twin composes each step as the standard path does, a GEMM then the cell step: the
+        // kernel's own partition and grid barrier are for a GPU (native/test's host test runs those).
+        javaOnlyTwin("recur_persistent_lstm_forward", "int steps, int batch, int hidden, int units_per_block, int reverse, "
+                + "int keep_all, const int* lengths, const float* gx, const float* w_hh, float* states, float* cells, "
+                + "float* act, float* y, int ldy", a -> persistent(a, CellMode.LSTM));
+        javaOnlyTwin("recur_persistent_gru_forward", "int steps, int batch, int hidden, int units_per_block, int reverse, "
+                + "int keep_all, const int* lengths, const float* gx, const float* w_hh, const float* b_hn, float* states, "
+                + "float* act, float* ghn, float* y, int ldy", a -> persistent(a, CellMode.GRU));
+        javaOnlyTwin("recur_persistent_rnn_forward", "int steps, int batch, int hidden, int units_per_block, int reverse, "
+                + "int keep_all, int use_relu, const int* lengths, const float* gx, const float* w_hh, float* states, "
+                + "float* y, int ldy", a -> persistent(a, a.flag(6) ? CellMode.RNN_RELU : CellMode.RNN_TANH));
+
         // ---- gradient clipping's coefficient (optimizers.cu; one thread): as train.GradientClipping ----
         twin("recur_clip_coefficient", "const double* sum_of_squares, double max_norm, double* total_norm, float* scale", a -> {
             double total = Math.sqrt(a.at(0).get(ValueLayout.JAVA_DOUBLE, 0));
@@ -145,6 +168,58 @@ final class JavaKernelTwins {
     }
 
     private JavaKernelTwins() {
+    }
+
+    /**
+     * A persistent kernel's launch, step by step: gh = h_prev · W_hh^T, then the mode's cell step,
+     * with Recurrence's slots (a 2-slot ring, or every step with keep_all). Argument positions as
+     * in docs/kernels.md; RNN has use_relu at 6, which moves the rest by one.
+     */
+    private static void persistent(Arguments a, CellMode mode) {
+        int steps = a.i(0), batch = a.i(1), hidden = a.i(2), g = mode.gates();
+        boolean reverse = a.flag(4), keepAll = a.flag(5);
+        int p = mode == CellMode.RNN_TANH || mode == CellMode.RNN_RELU ? 7 : 6;   // position of lengths
+        int[] lengths = a.lengths(p, batch);
+        MemorySegment gx = a.seg(p + 1), wHh = a.seg(p + 2);
+        long gxOff = a.off(p + 1), wHhOff = a.off(p + 2);
+        long stepHidden = (long) batch * hidden, stepGates = (long) batch * g * hidden;
+        try (java.lang.foreign.Arena scratch = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment gh = scratch.allocate(stepGates * Float.BYTES, 64);
+            for (int s = 0; s < steps; s++) {
+                int t = Recurrence.time(steps, reverse, s), saved = Recurrence.saved(t, keepAll);
+                long prev = Recurrence.prevSlot(t, reverse, keepAll) * stepHidden;
+                long next = Recurrence.nextSlot(t, reverse, keepAll) * stepHidden;
+                switch (mode) {
+                    case LSTM -> {
+                        MemorySegment states = a.seg(9), cells = a.seg(10), act = a.seg(11), y = a.seg(12);
+                        long so = a.off(9), co = a.off(10);
+                        NAIVE.sgemm(false, true, batch, g * hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
+                                0f, gh, 0, g * hidden);
+                        NAIVE.lstmForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, cells, co + prev,
+                                act, a.off(11) + saved * stepGates, cells, co + next, states, so + prev, states, so + next,
+                                y, a.off(12) + (long) t * batch * a.i(13), a.i(13));
+                    }
+                    case GRU -> {
+                        MemorySegment states = a.seg(10), y = a.seg(13);
+                        long so = a.off(10);
+                        NAIVE.sgemm(false, true, batch, g * hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
+                                0f, gh, 0, g * hidden);
+                        NAIVE.gruForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, a.seg(9), a.off(9),
+                                states, so + prev, a.seg(11), a.off(11) + saved * stepGates, a.seg(12),
+                                a.off(12) + saved * stepHidden, states, so + next, y, a.off(13) + (long) t * batch * a.i(14),
+                                a.i(14));
+                    }
+                    case RNN_TANH, RNN_RELU -> {
+                        MemorySegment states = a.seg(10), y = a.seg(11);
+                        long so = a.off(10);
+                        NAIVE.sgemm(false, true, batch, hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
+                                0f, gh, 0, hidden);
+                        NAIVE.rnnForward(batch, hidden, t, lengths, mode == CellMode.RNN_RELU, gx, gxOff + t * stepGates, gh, 0,
+                                states, so + prev, states, so + next, y, a.off(11) + (long) t * batch * a.i(12), a.i(12));
+                    }
+                }
+            }
+        }
     }
 
     /** The twin of that kernel; an {@link IllegalArgumentException} naming the kernel when there is none. */

@@ -39,6 +39,9 @@ public interface GpuDevice extends AutoCloseable {
     /** Sets {@code bytes} (a multiple of 4) of device memory to zero: float 0.0 and int 0. */
     void zero(long device, long bytes);
 
+    /** What the device offers the persistent kernels ({@link PersistentPlan}). */
+    PersistentPlan.DeviceLimits persistentLimits();
+
     /** Sets {@code count} floats at the device address {@code device} to {@code value} (queued on the stream). */
     void fill(long device, long count, float value);
 

@@ -24,4 +24,11 @@ public interface GpuKernel {
 
     /** Queues a kernel marked "one thread" in docs/kernels.md: {@code <<<1, 1>>>}. */
     void launchOneThread();
+
+    /**
+     * Queues a persistent kernel as a cooperative launch of {@code blocks} blocks of
+     * {@code threads} with {@code sharedBytes} of dynamic shared memory (a {@link PersistentPlan}'s);
+     * an exception, and nothing queued, when the device cannot hold every block at once.
+     */
+    void launchCooperative(int blocks, int threads, long sharedBytes);
 }

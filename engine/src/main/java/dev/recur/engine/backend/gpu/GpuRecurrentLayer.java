@@ -6,6 +6,8 @@ import dev.recur.engine.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One recurrent layer direction on a {@link GpuDevice}: the sequence of docs/kernels.md ("One layer
@@ -55,7 +57,10 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     private CachingDeviceAllocator.Block gradients;
     /** {@link #useGraphs}: inference passes run their loop as a captured graph per shape. */
     private boolean graphs;
-    private final java.util.Map<ShapeKey, ShapeGraph> shapeGraphs = new java.util.HashMap<>();
+    /** {@link #usePersistent}, and whether a persistent launch failed (then never tried again). */
+    private boolean persistent, persistentFailed;
+    private GpuKernel persistentKernel;
+    private final Map<ShapeKey, ShapeGraph> shapeGraphs = new HashMap<>();
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
     private final GpuKernel addRowVector, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
@@ -284,6 +289,17 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("T·B·width = " + largest + " elements is too large for one layer pass "
                     + "(the kernels and GEMM sizes are int32): split the batch or the sequence");
         }
+        if (persistent && !persistentFailed && !keepForBackward) {
+            PersistentPlan plan = PersistentPlan.of(mode, hidden, out, batch, PersistentPlan.Weights.FLOAT32,
+                    device.persistentLimits());
+            if (plan.fits()) {
+                try {
+                    return forwardPersistent(plan, steps, batch, x, lengths, h0, c0, y, ldy);
+                } catch (RuntimeException e) {
+                    persistentFailed = true;   // e.g. the occupancy check: this layer uses the per-step loop from now on
+                }
+            }
+        }
         if (graphs && !keepForBackward && ldy == out) return forwardGraphed(steps, batch, x, lengths, h0, c0, y);
         Walk walk = new Walk(steps, reverse, keepForBackward);
         Activations a = new Activations(walk, batch, x, lengths);
@@ -296,6 +312,45 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             project(rows, x, gx);
             setInitialState(a, h0, c0);
             recurrence(a, gx, gh, hCand, lengths, y, ldy);
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    /**
+     * Runs inference passes whose shape {@link PersistentPlan} accepts as ONE cooperative launch of
+     * the persistent kernel (all T steps, W_hh in shared memory; docs/kernels.md), before graphs
+     * are considered. A launch that fails (the occupancy check, a driver without cooperative
+     * launch) turns the persistent path off for this layer; the pass then runs the per-step loop.
+     * Forward only, no projection, float32 weights.
+     */
+    public void usePersistent(boolean enabled) {
+        persistent = enabled;
+    }
+
+    private Activations forwardPersistent(PersistentPlan plan, int steps, int batch, long x, long lengths, long h0, long c0,
+                                          long y, int ldy) {
+        Walk walk = new Walk(steps, reverse, false);
+        Activations a = new Activations(walk, batch, x, lengths);
+        try (CachingDeviceAllocator.Block gxBlock = memory.allocate((long) steps * batch * gateWidth * F)) {
+            long gx = gxBlock.address();
+            project((long) steps * batch, x, gx);
+            setInitialState(a, h0, c0);
+            if (persistentKernel == null) persistentKernel = device.kernel(PersistentPlan.kernel(mode, PersistentPlan.Weights.FLOAT32));
+            GpuKernel k = persistentKernel.arg(0, steps).arg(1, batch).arg(2, hidden).arg(3, plan.unitsPerBlock())
+                    .arg(4, reverse ? 1 : 0).arg(5, 0);
+            switch (mode) {
+                case LSTM -> k.pointer(6, lengths).pointer(7, gx).pointer(8, weight(wHhAt)).pointer(9, a.states)
+                        .pointer(10, a.cells).pointer(11, a.act).pointer(12, y).arg(13, ldy);
+                case GRU -> k.pointer(6, lengths).pointer(7, gx).pointer(8, weight(wHhAt))
+                        .pointer(9, bias ? weight(bHhAt) + 2L * hidden * F : 0).pointer(10, a.states).pointer(11, a.act)
+                        .pointer(12, a.ghn).pointer(13, y).arg(14, ldy);
+                case RNN_TANH, RNN_RELU -> k.arg(6, mode == CellMode.RNN_RELU ? 1 : 0).pointer(7, lengths).pointer(8, gx)
+                        .pointer(9, weight(wHhAt)).pointer(10, a.states).pointer(11, y).arg(12, ldy);
+            }
+            k.launchCooperative(plan.blocks(), plan.threads(), plan.sharedBytes());
         } catch (RuntimeException e) {
             a.close();
             throw e;

@@ -24,7 +24,8 @@ class JavaKernelTwinsTest {
     static final int FLOATS = 512, BATCH = 3, WIDTH = 5, LD = 7, ROWS = 3, N = 17;
 
     static List<String> kernels() {
-        return List.copyOf(JavaKernelTwins.names());
+        // javaOnly twins (the persistent kernels) have no host-compiled counterpart to compare with
+        return JavaKernelTwins.names().stream().filter(n -> !JavaKernelTwins.twin(n).javaOnly()).toList();
     }
 
     @ParameterizedTest(name = "{0}")

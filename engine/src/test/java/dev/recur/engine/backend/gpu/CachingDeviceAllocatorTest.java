@@ -214,6 +214,11 @@ class CachingDeviceAllocatorTest {
         }
 
         @Override
+        public PersistentPlan.DeviceLimits persistentLimits() {
+            return device.persistentLimits();
+        }
+
+        @Override
         public void close() {
             device.close();
         }

@@ -1,12 +1,6 @@
-package dev.recur.engine.backend.cuda;
+package dev.recur.engine.backend.gpu;
 
-import dev.recur.bindings.CudaCheck;
-import dev.recur.bindings.cuda.CudaDriver;
 import dev.recur.engine.backend.CellMode;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Whether the persistent forward kernels ({@code native/src/persistent_recurrence.cu}) can hold one
@@ -62,7 +56,8 @@ public record PersistentPlan(boolean fits, int blocks, int unitsPerBlock, int th
     }
 
     /**
-     * What a device offers the persistent kernels, as {@code cuDeviceGetAttribute} reports it.
+     * What a device offers the persistent kernels, as {@code cuDeviceGetAttribute} reports it
+     * ({@link GpuDevice#persistentLimits}).
      *
      * @param reservedSharedPerBlock what the system keeps of each block's share (1 KiB on Hopper)
      */
@@ -75,25 +70,6 @@ public record PersistentPlan(boolean fits, int blocks, int unitsPerBlock, int th
         /** The largest dynamic shared memory one block may launch with. */
         public long sharedPerBlock() {
             return Math.min((long) sharedPerMultiprocessor - reservedSharedPerBlock, sharedPerBlockOptIn);
-        }
-
-        /** Reads the limits of device ordinal {@code device} (a current context is not needed). */
-        public static DeviceLimits of(int device) {
-            return new DeviceLimits(
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK),
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
-                    attribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0);
-        }
-
-        private static int attribute(int device, int attribute) {
-            try (Arena scratch = Arena.ofConfined()) {
-                MemorySegment value = scratch.allocate(ValueLayout.JAVA_INT);
-                CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute");
-                return value.get(ValueLayout.JAVA_INT, 0);
-            }
         }
     }
 

@@ -1,14 +1,14 @@
-package dev.recur.engine.backend.cuda;
+package dev.recur.engine.backend.gpu;
 
 import dev.recur.engine.backend.CellMode;
-import dev.recur.engine.backend.cuda.PersistentPlan.DeviceLimits;
-import dev.recur.engine.backend.cuda.PersistentPlan.Weights;
+import dev.recur.engine.backend.gpu.PersistentPlan.DeviceLimits;
+import dev.recur.engine.backend.gpu.PersistentPlan.Weights;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-import static dev.recur.engine.backend.cuda.PersistentPlan.Weights.BFLOAT16;
-import static dev.recur.engine.backend.cuda.PersistentPlan.Weights.FLOAT32;
+import static dev.recur.engine.backend.gpu.PersistentPlan.Weights.BFLOAT16;
+import static dev.recur.engine.backend.gpu.PersistentPlan.Weights.FLOAT32;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The persistent path's shape limits on H100 numbers; no GPU needed. */
