@@ -213,4 +213,26 @@ class GpuExecutionEmulatedTest {
             }
         }
     }
+
+    /** A resident layer keeps graphs for its most recent shapes only: a service's varying lengths free the old ones. */
+    @Test
+    void aResidentLayerKeepsBuffersForItsRecentShapesOnly() {
+        int batch = 8, hidden = 64;
+        RecurrentConfig c = RecurrentConfig.of(CellMode.GRU, 2, hidden);
+        EmulatedGpuDevice device = new EmulatedGpuDevice();
+        device.setPersistentLimits(NO_PERSISTENT);
+        try (GpuContext gpu = new GpuContext(device); Recurrent model = Recurrent.create(c, 4);
+             TensorArena a = TensorArena.open("test")) {
+            RecurrentExecution resident = ((RecurrentExecution.Gpu) RecurrentExecution.gpu(gpu)).withResidentWeights();
+            long everyShape = 0;   // Gx [T, B, 3H] and y [T, B, H] of all 40 lengths, were they all kept
+            for (int steps = 1; steps <= 40; steps++) {
+                outputs(model, a.zeros(steps, batch, 2), null, resident);
+                everyShape += (long) steps * batch * 4 * hidden * Float.BYTES;
+            }
+            assertThat(device.graphsCaptured()).isEqualTo(40);
+            assertThat(gpu.memory().bytesInUse()).as("8 shapes kept of 40").isLessThan(everyShape / 2);
+            gpu.forgetResident();
+            assertThat(gpu.memory().bytesInUse()).isZero();
+        }
+    }
 }

@@ -6,7 +6,7 @@ import dev.recur.engine.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -60,7 +60,21 @@ public final class GpuRecurrentLayer implements AutoCloseable {
     /** {@link #usePersistent}, and whether a persistent launch failed (then never tried again). */
     private boolean persistent, persistentFailed;
     private GpuKernel persistentKernel;
-    private final Map<ShapeKey, ShapeGraph> shapeGraphs = new HashMap<>();
+    /**
+     * The inference shapes with graphs, least recently used first: a service whose sequence
+     * lengths vary would otherwise keep a Gx buffer per length for ever. The eldest beyond
+     * {@link #GRAPHED_SHAPES} is closed (its graph and buffers freed).
+     */
+    private final Map<ShapeKey, ShapeGraph> shapeGraphs = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ShapeKey, ShapeGraph> eldest) {
+            if (size() <= GRAPHED_SHAPES) return false;
+            eldest.getValue().close();
+            return true;
+        }
+    };
+    /** The most inference shapes a layer keeps graphs and buffers for. */
+    static final int GRAPHED_SHAPES = 8;
     /** Byte offsets inside {@link #weights} (and {@link #gradients}); -1 when absent. */
     private final long wIhAt, wHhAt, bIhAt, bHhAt, foldedBiasAt, wHrAt;
     private final GpuKernel addRowVector, axpy, addActiveRows, cellForward, cellBackward, maskedStep, maskedStepBackward;
