@@ -374,7 +374,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
 
     /**
      * Runs inference passes of this layer with the per-step loop (T GEMMs and T to 3T kernels) as
-     * one CUDA graph per shape: captured by the shape's first pass, replayed by the later ones,
+     * one CUDA graph per shape: captured by the shape's second pass, replayed by the later ones,
      * which saves a launch's host overhead per kernel. A graph replays the addresses it was
      * captured with, so each shape keeps its own Gx, Gh, state ring, lengths and output buffers,
      * and a pass copies its input's projection, lengths and initial state in and its output out.
@@ -425,6 +425,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
         final CachingDeviceAllocator.Block gx, gh, hCand, lengths, y;
         GpuGraph graph;
         boolean captureFailed;
+        int passes;
 
         ShapeGraph(int steps, int batch, boolean masked) {
             key = new ShapeKey(steps, batch, masked);
@@ -438,7 +439,12 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             state = new Activations(new Walk(steps, reverse, false), batch, 0, lengths == null ? 0 : lengths.address());
         }
 
-        /** The loop: replayed when captured, else captured now, else (capture failed) run directly. */
+        /**
+         * The loop: replayed when captured; else captured now, from the shape's second pass on;
+         * else run directly. The first pass runs directly so that what is done once lazily (the
+         * driver loading a kernel, cuBLAS setting up a workspace) is not done inside a capture,
+         * where it may be refused.
+         */
         void run() {
             if (graph != null) {
                 graph.replay();
@@ -446,7 +452,7 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             }
             Runnable loop = () -> recurrence(state, gx.address(), gh.address(), hCand == null ? 0 : hCand.address(),
                     lengths == null ? 0 : lengths.address(), y.address(), out);
-            if (!captureFailed) {
+            if (!captureFailed && passes++ > 0) {
                 try {
                     graph = device.capture(loop);
                     graph.replay();
