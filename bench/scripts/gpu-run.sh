@@ -10,8 +10,8 @@
 #                   recur infer --device cuda among them
 #   ceilings.json   a 1 GiB device copy (GB/s), an 8192^3 SGEMM (fp32, TF32 off) and bf16 GEMM (TFLOP/s)
 #   bench/results/gpu-<date>-<gpu>.{txt,json}
-#                   recur bench --device cuda --suite gpu-first-run beside PyTorch/cuDNN (fp32,
-#                   and bf16 apart), inference first, then training, then inference with the
+#                   recur bench --device cuda --suite gpu-first-run beside PyTorch/cuDNN (fp32 with
+#                   its data on the GPU, fp32 with host input and output, and bf16 apart), inference first, then training, then inference with the
 #                   persistent kernels off, then with graphs off too, while time is left
 #   steps.txt       each step's exit code and seconds
 # Every step has its own time limit and the script goes on past a failed step. Usage (device tool):
@@ -89,7 +89,7 @@ for run in "${runs[@]}"; do
   limit=$(( $(left) - 10 ))
   case "$run" in inference) limit=$(( limit * 7 / 20 ));; training) limit=$(( limit * 9 / 20 ));;
                  inference-graphs) limit=$(( limit / 2 ));; esac
-  peers=(--peer torch,torch-bf16 --python "$PYTHON")
+  peers=(--peer torch,torch-bf16,torch-host --python "$PYTHON")
   case "$run" in
     inference-graphs) opts="-Drecur.gpu.persistent=false"; peers=();;
     inference-plain) opts="-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false"; peers=();;
@@ -110,7 +110,7 @@ done
     case "$run" in
       inference-graphs) how=" (-Drecur.gpu.persistent=false: CUDA graphs only)";;
       inference-plain) how=" (-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false: the loop run directly)";;
-      *) how=" --peer torch,torch-bf16";;
+      *) how=" --peer torch,torch-bf16,torch-host";;
     esac
     echo "## recur bench --device cuda --suite $SUITE --mode ${run%%-*}$how"
     cat "$OUT/bench/results/$name-$run.txt" 2>/dev/null || echo "(not run)"

@@ -90,7 +90,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "(PyTorch's nn.LSTM/GRU/RNN), ort (ONNX Runtime on the module exported with torch.onnx.export; "
             + "inference only), torch-int8 (torch.ao.quantization.quantize_dynamic: int8 weights, LSTM and GRU, "
             + "inference only), or a list such as torch,ort; beside --device cuda: torch (PyTorch with cuDNN on the "
-            + "same GPU, fp32, TF32 off) and torch-bf16 (the same in bfloat16)")
+            + "same GPU, fp32, TF32 off, input and output resident there), torch-bf16 (the same in bfloat16) and "
+            + "torch-host (fp32, input up from and output down to host memory in every run, as Recur's run does)")
     String peer;
 
     @Option(names = "--python", paramLabel = "PATH", description = "the Python with the peers for --peer (default: "
@@ -144,11 +145,13 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchShape> shapes = chosen == null ? List.of(singleShape(modeFilter)) : suiteShapes(chosen, modeFilter);
         List<Peer> peers = parsePeers();
         if (gpu != null && peers.stream().anyMatch(p -> !p.runsOnGpu())) {
-            throw new UserError("--peer " + peer + ": beside --device cuda only torch and torch-bf16 run (PyTorch with cuDNN"
-                    + " on the same GPU); ort and torch-int8 run on the CPU");
+            throw new UserError("--peer " + peer + ": beside --device cuda only torch, torch-bf16 and torch-host run (PyTorch"
+                    + " with cuDNN on the same GPU); ort and torch-int8 run on the CPU");
         }
-        if (gpu == null && peers.contains(Peer.TORCH_BF16)) {
-            throw new UserError("--peer torch-bf16 runs beside --device cuda only (PyTorch in bfloat16 on the same GPU)");
+        for (Peer gpuOnly : List.of(Peer.TORCH_BF16, Peer.TORCH_HOST)) {
+            if (gpu == null && peers.contains(gpuOnly)) {
+                throw new UserError("--peer " + gpuOnly.id() + " runs beside --device cuda only (PyTorch on the same GPU)");
+            }
         }
         if (png != null && peers.isEmpty()) {
             throw new UserError("--png charts the peer/Recur time ratios: it needs --peer torch, ort or torch,ort");
@@ -297,8 +300,8 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             return Peer.parseList(peer);
         } catch (IllegalArgumentException e) {
-            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort, torch-int8, torch-bf16 or a list "
-                    + "of them such as torch,ort");
+            throw new UserError("--peer '" + peer + "' is unknown: expected torch, ort, torch-int8, torch-bf16, torch-host "
+                    + "or a list of them such as torch,ort");
         }
     }
 

@@ -22,7 +22,13 @@ enum Peer {
      * a reduced-precision peer, reported beside the fp32 one and not counted in
      * {@link BenchResult#bestPeerRatio}.
      */
-    TORCH_BF16("torch-bf16", "PyTorch bf16");
+    TORCH_BF16("torch-bf16", "PyTorch bf16"),
+    /**
+     * PyTorch fp32 on GPU 0 beside {@code --device cuda}, its input uploaded (from pinned host
+     * memory) and its output downloaded in every run: the host-to-host work Recur's GPU run does,
+     * and a service's request would.
+     */
+    TORCH_HOST("torch-host", "PyTorch host I/O");
 
     private final String id;
     private final String displayName;
@@ -42,7 +48,7 @@ enum Peer {
 
     /** Whether this peer can run beside {@code --device cuda} (on the same GPU). */
     boolean runsOnGpu() {
-        return this == TORCH || this == TORCH_BF16;
+        return this == TORCH || this == TORCH_BF16 || this == TORCH_HOST;
     }
 
     /** Whether this peer computes with fp32 weights, as Recur does by default. */

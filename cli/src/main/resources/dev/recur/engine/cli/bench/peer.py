@@ -6,10 +6,11 @@ Protocol, one JSON object per line:
   out: {"torch": version, "onnxruntime": version or null, "onnxruntime_error": why not or null,
         "threads": n, "python": version, "cuda": GPU name or null, "cudnn": version or null}   once, at start
        or {"error": "..."} and exit code 3 when torch cannot be imported
-  in:  {"engine": "torch" | "ort" | "torch-int8" | "torch-bf16", "cell", "batch", "seq", "input", "hidden",
+  in:  {"engine": "torch" | "ort" | "torch-int8" | "torch-bf16" | "torch-host", "cell", "batch", "seq", "input", "hidden",
         "layers", "bidirectional", "mode", "device": "cpu" | "cuda", "rules": {...}}: on "cuda", PyTorch's
         module and input live on GPU 0 (cuDNN's RNN kernels), fp32 with TF32 off, or bfloat16 for
-        "torch-bf16"; each timed run ends with torch.cuda.synchronize()
+        "torch-bf16"; "torch-host": fp32 with the input uploaded from pinned host memory and the output
+        downloaded in every run; each timed run ends with torch.cuda.synchronize()
        or {"engine": "ort-model", "model": path.onnx, "inputs": path.safetensors, "rules": {...}}: ONNX
         Runtime on a model file and its inputs by name (recur bench --model)
   out: {"median_ms", "min_ms", "max_ms", "samples"}, or {"refused": "..."} when the engine cannot
@@ -122,6 +123,26 @@ def torch_runner(model, x, mode):
     raise ValueError(f"unknown mode {mode!r}")
 
 
+def host_io_runner(model, x_host, mode):
+    """Each run: input up, the module, output down (and, training, the backward)."""
+    if mode == "inference":
+        model.eval()
+
+        def run():
+            with torch.inference_mode():
+                out, _ = model(x_host.to("cuda", non_blocking=True))
+                out.cpu()
+        return run
+    model.train()
+
+    def train():
+        model.zero_grad()
+        out, _ = model(x_host.to("cuda", non_blocking=True))
+        out.sum().backward()
+        out.detach().cpu()
+    return train
+
+
 class Wrapper(torch.nn.Module):
     """quantize_dynamic swaps the LSTM/GRU children of a module, never the module it is given."""
 
@@ -215,13 +236,18 @@ def ort_model_runner(request, threads):
 
 
 def on_cuda(model, x, engine, mode):
-    """The module and input on GPU 0 (fp32 without TF32, or bf16), each run ended by a synchronize."""
+    """The module on GPU 0 (fp32 without TF32, or bf16), each run ended by a synchronize. The input
+    lives there too, except for torch-host: it comes from pinned host memory and the output goes
+    back to the host in every run, as a service's request would (Recur's --device cuda run does so)."""
     if not torch.cuda.is_available():
         raise Refused("PyTorch sees no CUDA device")
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     dtype = torch.bfloat16 if engine == "torch-bf16" else torch.float32
-    model, x = model.to("cuda", dtype), x.to("cuda", dtype)
+    model = model.to("cuda", dtype)
+    if engine == "torch-host":
+        return host_io_runner(model, x.pin_memory(), mode)
+    x = x.to("cuda", dtype)
     run = torch_runner(model, x, mode)
 
     def synchronized():
@@ -239,11 +265,11 @@ def run_shape(shape, threads):
     x = torch.rand(shape["seq"], shape["batch"], shape["input"], generator=generator, dtype=torch.float32) * 2 - 1
     engine = shape.get("engine", "torch")
     if shape.get("device", "cpu") == "cuda":
-        if engine not in ("torch", "torch-bf16"):
+        if engine not in ("torch", "torch-bf16", "torch-host"):
             raise Refused(f"{engine} runs on the CPU only")
         run = on_cuda(model, x, engine, shape["mode"])
-    elif engine == "torch-bf16":
-        raise Refused("torch-bf16 runs beside --device cuda only")
+    elif engine in ("torch-bf16", "torch-host"):
+        raise Refused(f"{engine} runs beside --device cuda only")
     elif engine == "torch":
         run = torch_runner(model, x, shape["mode"])
     elif engine == "ort":

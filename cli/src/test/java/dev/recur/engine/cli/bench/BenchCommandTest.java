@@ -46,7 +46,7 @@ class BenchCommandTest {
             run = recur("bench", "--device", "cuda", "--cell", "lstm", "--batch", "3", "--seq", "5", "--input", "3",
                     "--hidden", "4", "--layers", "2", "--bidirectional", "--mode", "training", "--quick", "--json", json.toString());
             assertUsageError(recur("bench", "--device", "cuda", "--peer", "torch,ort"),
-                    "beside --device cuda only torch and torch-bf16 run");
+                    "beside --device cuda only torch, torch-bf16 and torch-host run");
         } finally {
             System.clearProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY);
         }
@@ -148,9 +148,10 @@ class BenchCommandTest {
         assertUsageError(recur("bench", "--png", dir.resolve("x.png").toString()), "needs --peer torch");
         assertUsageError(recur("bench", "--peer", "tensorflow"), "--peer 'tensorflow' is unknown");
         assertUsageError(recur("bench", "--peer", "torch,torch"), "--peer 'torch,torch' is unknown",
-                "expected torch, ort, torch-int8, torch-bf16 or a list of them");
+                "expected torch, ort, torch-int8, torch-bf16, torch-host or a list of them");
         assertUsageError(recur("bench", "--peer", "torch,"), "--peer 'torch,' is unknown");
         assertUsageError(recur("bench", "--peer", "torch-bf16"), "--peer torch-bf16 runs beside --device cuda only");
+        assertUsageError(recur("bench", "--peer", "torch-host"), "--peer torch-host runs beside --device cuda only");
         assertUsageError(recur("bench", "--suite", "deepbench-gpu"), "needs --device cuda");
         assertUsageError(recur("bench", "--device", "cuda"), "--device cuda is not usable");
         assertUsageError(recur("bench", "--kernels", "blas", "--batch", "1", "--seq", "1", "--input", "1", "--hidden", "1"),
@@ -221,7 +222,7 @@ class BenchCommandTest {
         CliRun run;
         try {
             run = recur("bench", "--device", "cuda", "--cell", "gru", "--batch", "2", "--seq", "3", "--input", "4",
-                    "--hidden", "8", "--quick", "--peer", "torch,torch-bf16", "--python", PEER_PYTHON.toString(),
+                    "--hidden", "8", "--quick", "--peer", "torch,torch-bf16,torch-host", "--python", PEER_PYTHON.toString(),
                     "--json", json.toString());
         } finally {
             System.clearProperty(dev.recur.engine.cli.DeviceOption.EMULATE_PROPERTY);
@@ -229,7 +230,7 @@ class BenchCommandTest {
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("torch/recur", "torch-bf16/recur");
         JsonNode root = JSON.readTree(json.toFile());
-        for (String peer : new String[]{"torch", "torch-bf16"}) {
+        for (String peer : new String[]{"torch", "torch-bf16", "torch-host"}) {
             JsonNode r = root.get(peer);
             if (r.has("refused")) assertThat(r.get("refused").asText()).as(peer).isEqualTo("PyTorch sees no CUDA device");
             else assertThat(r.get("median_ms").asDouble()).as(peer).isPositive();
