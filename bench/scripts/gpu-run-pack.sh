@@ -29,9 +29,11 @@ classpath="$tmp/classpath.txt"
 tr ':' '\n' < "$classpath" | grep -E '/(org/junit|org/opentest4j|org/apiguardian|org/assertj|net/bytebuddy)/' |
   while read -r jar; do cp "$jar" "$tmp/tests/lib/"; done
 rm "$classpath"
-# The gpu-tagged test classes, by name (GpuTestRunner runs them; it cannot scan jars there).
+# The gpu-tagged test classes, by name (GpuTestRunner runs them; it cannot scan jars there), the one
+# that runs the persistent kernels (never run on a GPU before) last: a hang there loses nothing else.
 grep -rl --include='*.java' '@Tag("gpu")' engine/src/test/java cli/src/test/java |
-  sed -E 's#^(engine|cli)/src/test/java/##; s#\.java$##; s#/#.#g' | sort > "$tmp/tests/gpu-test-classes.txt"
+  sed -E 's#^(engine|cli)/src/test/java/##; s#\.java$##; s#/#.#g' | sort |
+  awk '/GpuInferencePathsCudaTest/ { last = $0; next } { print } END { if (last) print last }' > "$tmp/tests/gpu-test-classes.txt"
 rm -rf "$OUT"
 mkdir -p "$(dirname "$OUT")"
 mv "$tmp" "$OUT"

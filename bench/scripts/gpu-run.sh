@@ -11,8 +11,9 @@
 #   ceilings.json   a 1 GiB device copy (GB/s), an 8192^3 SGEMM (fp32, TF32 off) and bf16 GEMM (TFLOP/s)
 #   bench/results/gpu-<date>-<gpu>.{txt,json}
 #                   recur bench --device cuda --suite gpu-first-run beside PyTorch/cuDNN (fp32 with
-#                   its data on the GPU, fp32 with host input and output, and bf16 apart), inference first, then training, then inference with the
-#                   persistent kernels off, then with graphs off too, while time is left
+#                   its data on the GPU, fp32 with host input and output, and bf16 apart):
+#                   inference with CUDA graphs, training, inference with the persistent kernels,
+#                   inference with the plain loop, while time is left
 #   steps.txt       each step's exit code and seconds
 # Every step has its own time limit and the script goes on past a failed step. Usage (device tool):
 #   bash bench/scripts/gpu-run.sh            (carry: [".carry/gpu-run"])
@@ -79,21 +80,22 @@ step ceilings 60 ceilings.log "$PYTHON" bench/scripts/gpu_ceilings.py --json "$O
 
 gpu=$("$PYTHON" -c 'import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no-gpu")' 2>/dev/null || echo no-gpu)
 name="gpu-$(date -u +%F)-$(echo "$gpu" | tr 'A-Z ' 'a-z-' | tr -cd 'a-z0-9-')"
-# Inference first (most of the targets: resident weights; the persistent kernels where their plan
-# holds the shape, else each shape's loop as a CUDA graph), then training, then inference with the
-# persistent kernels off (graphs only), then with the loop run directly (what each saves); each
-# with a share of what is left.
-runs=(inference training inference-graphs inference-plain)
+# Inference first (most of the targets: resident weights, each shape's loop as a CUDA graph, the
+# persistent kernels off), beside the peers; then training beside them; then inference with the
+# persistent kernels where their plan holds the shape (never run on a GPU before: last but one, so
+# that a kernel that hangs costs only what follows), then the loop run directly (what graphs save);
+# each with a share of what is left.
+runs=(inference training inference-persistent inference-plain)
 for run in "${runs[@]}"; do
   mode=${run%%-*}
   limit=$(( $(left) - 10 ))
   case "$run" in inference) limit=$(( limit * 7 / 20 ));; training) limit=$(( limit * 9 / 20 ));;
-                 inference-graphs) limit=$(( limit / 2 ));; esac
+                 inference-persistent) limit=$(( limit / 2 ));; esac
   peers=(--peer torch,torch-bf16,torch-host --python "$PYTHON")
   case "$run" in
-    inference-graphs) opts="-Drecur.gpu.persistent=false"; peers=();;
+    inference|training) opts="-Drecur.gpu.persistent=false";;
+    inference-persistent) opts=""; peers=();;
     inference-plain) opts="-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false"; peers=();;
-    *) opts="";;
   esac
   RECUR_JAVA_OPTS="${RECUR_JAVA_OPTS:-} $opts" \
     step "bench $run" "$limit" "bench/results/$name-$run.txt" "$RECUR" bench --device cuda --suite "$SUITE" --mode "$mode" \
@@ -108,9 +110,9 @@ done
   for run in "${runs[@]}"; do
     echo
     case "$run" in
-      inference-graphs) how=" (-Drecur.gpu.persistent=false: CUDA graphs only)";;
+      inference-persistent) how=" (the persistent kernels where their plan holds the shape, else graphs)";;
       inference-plain) how=" (-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false: the loop run directly)";;
-      *) how=" --peer torch,torch-bf16,torch-host";;
+      *) how=" --peer torch,torch-bf16,torch-host (-Drecur.gpu.persistent=false: CUDA graphs)";;
     esac
     echo "## recur bench --device cuda --suite $SUITE --mode ${run%%-*}$how"
     cat "$OUT/bench/results/$name-$run.txt" 2>/dev/null || echo "(not run)"
