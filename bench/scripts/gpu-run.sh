@@ -93,9 +93,9 @@ for run in "${runs[@]}"; do
                  inference-persistent) limit=$(( limit / 2 ));; esac
   peers=(--peer torch,torch-bf16,torch-host --python "$PYTHON")
   case "$run" in
-    inference|training) opts="-Drecur.gpu.persistent=false";;
-    inference-persistent) opts=""; peers=();;
-    inference-plain) opts="-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false"; peers=();;
+    inference|training) opts="";;
+    inference-persistent) opts="-Drecur.gpu.persistent=true"; peers=();;
+    inference-plain) opts="-Drecur.gpu.graphs=false"; peers=();;
   esac
   RECUR_JAVA_OPTS="${RECUR_JAVA_OPTS:-} $opts" \
     step "bench $run" "$limit" "bench/results/$name-$run.txt" "$RECUR" bench --device cuda --suite "$SUITE" --mode "$mode" \
@@ -110,9 +110,9 @@ done
   for run in "${runs[@]}"; do
     echo
     case "$run" in
-      inference-persistent) how=" (the persistent kernels where their plan holds the shape, else graphs)";;
-      inference-plain) how=" (-Drecur.gpu.persistent=false -Drecur.gpu.graphs=false: the loop run directly)";;
-      *) how=" --peer torch,torch-bf16,torch-host (-Drecur.gpu.persistent=false: CUDA graphs)";;
+      inference-persistent) how=" (-Drecur.gpu.persistent=true: the persistent kernels where their plan holds the shape, else graphs)";;
+      inference-plain) how=" (-Drecur.gpu.graphs=false: the loop run directly)";;
+      *) how=" --peer torch,torch-bf16,torch-host (CUDA graphs)";;
     esac
     echo "## recur bench --device cuda --suite $SUITE --mode ${run%%-*}$how"
     cat "$OUT/bench/results/$name-$run.txt" 2>/dev/null || echo "(not run)"

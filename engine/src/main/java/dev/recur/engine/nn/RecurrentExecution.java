@@ -19,9 +19,9 @@ import java.util.Objects;
  *       the reference that tests and benchmarks hold the fast paths to;</li>
  *   <li>{@link #gpu}: each layer direction on a GPU device ({@link GpuRecurrentLayerOp}); every
  *       other op of the graph stays on the host. {@link Gpu#withResidentWeights()}: for inference,
- *       each layer direction's weights uploaded once and kept on the device; a shape the
- *       persistent kernels hold runs as one launch of them, any other shape's per-step loop is
- *       captured once as a CUDA graph and replayed.</li>
+ *       each layer direction's weights uploaded once and kept on the device, and each shape's
+ *       per-step loop captured once as a CUDA graph and replayed (or, opted in, a shape the
+ *       persistent kernels hold run as one launch of them).</li>
  * </ul>
  * Every kind has the same contract as {@link RecurrentLayerOp#forward}.
  */
@@ -104,16 +104,16 @@ public sealed interface RecurrentExecution {
             return !"false".equals(System.getProperty(GRAPHS_PROPERTY));
         }
 
-        /** {@code -Drecur.gpu.persistent=false}: resident layers never use the persistent kernels (to time both). */
+        /** {@code -Drecur.gpu.persistent=true}: resident layers use the persistent kernels where their plan holds a shape. */
         public static final String PERSISTENT_PROPERTY = "recur.gpu.persistent";
 
         /**
          * Whether resident layers run inference shapes that {@code PersistentPlan} accepts as one
-         * persistent-kernel launch ({@code GpuRecurrentLayer.usePersistent}): yes unless
-         * {@link #PERSISTENT_PROPERTY} is false.
+         * persistent-kernel launch ({@code GpuRecurrentLayer.usePersistent}): only with
+         * {@link #PERSISTENT_PROPERTY} true, until those kernels have run on a GPU (docs/gpu.md).
          */
         public static boolean persistentEnabled() {
-            return !"false".equals(System.getProperty(PERSISTENT_PROPERTY));
+            return "true".equals(System.getProperty(PERSISTENT_PROPERTY));
         }
 
         public Gpu {

@@ -170,11 +170,20 @@ class GpuExecutionEmulatedTest {
     /**
      * The persistent kernels for resident inference: a shape the plan accepts is one cooperative
      * launch per layer direction, within float32 rounding of the per-call path (the twin's GEMM
-     * sums in another order than the emulated cuBLAS); a shape the plan refuses, and every shape
-     * with -Drecur.gpu.persistent=false, goes through the graphs.
+     * sums in another order than the emulated cuBLAS); a shape the plan refuses, or whose launch
+     * fails, goes through the graphs. The path is opted in (-Drecur.gpu.persistent=true).
      */
     @Test
     void residentLayersRunTheShapesThePlanAcceptsAsOnePersistentLaunch() {
+        System.setProperty(RecurrentExecution.Gpu.PERSISTENT_PROPERTY, "true");   // opt-in until run on a GPU
+        try {
+            persistentLaunchesAndFallbacks();
+        } finally {
+            System.clearProperty(RecurrentExecution.Gpu.PERSISTENT_PROPERTY);
+        }
+    }
+
+    private void persistentLaunchesAndFallbacks() {
         for (CellMode mode : CellMode.values()) {
             RecurrentConfig c = RecurrentConfig.of(mode, 4, 6).withLayers(2).withBidirectional(true);
             EmulatedGpuDevice device = new EmulatedGpuDevice();

@@ -228,8 +228,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** How a resident GPU layer runs an inference shape's steps, for the report. */
     private static String gpuLoop() {
         String loop = RecurrentExecution.Gpu.graphsEnabled() ? "the per-step loop as a CUDA graph" : "the per-step loop";
-        return RecurrentExecution.Gpu.persistentEnabled() ? "the persistent kernels where their plan holds the shape, else " + loop
-                : loop + " (-Drecur.gpu.persistent=false)";
+        return RecurrentExecution.Gpu.persistentEnabled()
+                ? "the persistent kernels where their plan holds the shape (-Drecur.gpu.persistent=true), else " + loop : loop;
     }
 
     /** {@code --model}: an ONNX model's inference on one input file, beside ONNX Runtime on the same file. */
