@@ -70,7 +70,10 @@ public final class DeviceOption {
         String emulate = System.getProperty(EMULATE_PROPERTY, "");
         if (emulate.equals("true")) return new EmulatedGpuDevice();
         if (emulate.startsWith("host:")) return EmulatedGpuDevice.withHostCompiledKernels(java.nio.file.Path.of(emulate.substring(5)));
-        CudaAvailability.Status status = CudaSession.availability();
+        // The bindings' probe, then the device itself: its open loads the kernels, so a failure
+        // there is the same "not usable" as CudaSession.availability() would report, without
+        // opening GPU 0 twice.
+        CudaAvailability.Status status = CudaAvailability.status();
         if (!status.usable()) throw new UserError("--device cuda is not usable: " + status.line());
         try {
             return CudaGpuDevice.open();
