@@ -105,22 +105,14 @@ public final class CudaGpuDevice implements GpuDevice {
         ensureOpen();
         if (limits == null) {
             limits = new PersistentPlan.DeviceLimits(
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK),
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
-                    attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0);
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK),
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
+                    cuda.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0);
         }
         return limits;
-    }
-
-    private static int attribute(int attribute) {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment value = scratch.allocate(ValueLayout.JAVA_INT);
-            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, attribute, 0), "cuDeviceGetAttribute");
-            return value.get(ValueLayout.JAVA_INT, 0);
-        }
     }
 
     /** cuMemsetD32Async with the float's bits: a fill of any 32-bit pattern, no kernel needed. */

@@ -86,8 +86,11 @@ public final class CudaKernel implements GpuKernel {
     @Override
     public void launchCooperative(int blocks, int threads, long sharedBytes) {
         session.bindToCallingThread();
-        CudaCheck.check(CudaDriver.cuFuncSetAttribute(function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                Math.toIntExact(sharedBytes)), "cuFuncSetAttribute(" + launchCall + ", max dynamic shared " + sharedBytes + ")");
+        int set = CudaDriver.cuFuncSetAttribute(function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                Math.toIntExact(sharedBytes));
+        if (set != CudaDriver.CUDA_SUCCESS) {
+            CudaCheck.check(set, "cuFuncSetAttribute(" + launchCall + ", max dynamic shared " + sharedBytes + ")");
+        }
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment perSm = scratch.allocate(ValueLayout.JAVA_INT);
             CudaCheck.check(CudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perSm, function, threads, sharedBytes),
@@ -97,8 +100,9 @@ public final class CudaKernel implements GpuKernel {
                         + " bytes of shared memory fits a multiprocessor");
             }
         }
-        CudaCheck.check(CudaDriver.cuLaunchCooperativeKernel(function, blocks, 1, 1, threads, 1, 1, Math.toIntExact(sharedBytes),
-                session.stream(), pointers), "cuLaunchCooperativeKernel (" + launchCall + ")");
+        int launched = CudaDriver.cuLaunchCooperativeKernel(function, blocks, 1, 1, threads, 1, 1, Math.toIntExact(sharedBytes),
+                session.stream(), pointers);
+        if (launched != CudaDriver.CUDA_SUCCESS) CudaCheck.check(launched, "cuLaunchCooperativeKernel (" + launchCall + ")");
     }
 
     private void launch(int blocks, int threads) {

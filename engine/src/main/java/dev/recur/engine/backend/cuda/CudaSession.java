@@ -122,15 +122,17 @@ public final class CudaSession implements AutoCloseable {
 
     /** GPU 0's compute capability, e.g. {@code 9.0}. */
     String computeCapability() {
+        return attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR) + "."
+                + attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+    }
+
+    /** One of GPU 0's attributes (a {@code CU_DEVICE_ATTRIBUTE_*} of the driver). */
+    int attribute(int attribute) {
         bindToCallingThread();
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment value = scratch.allocate(ValueLayout.JAVA_INT);
-            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
-                    "cuDeviceGetAttribute");
-            int major = value.get(ValueLayout.JAVA_INT, 0);
-            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
-                    "cuDeviceGetAttribute");
-            return major + "." + value.get(ValueLayout.JAVA_INT, 0);
+            CudaCheck.check(CudaDriver.cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
+            return value.get(ValueLayout.JAVA_INT, 0);
         }
     }
 

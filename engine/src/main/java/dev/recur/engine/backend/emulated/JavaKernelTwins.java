@@ -5,6 +5,7 @@ import dev.recur.engine.backend.KernelProvider;
 import dev.recur.engine.backend.Kernels;
 import dev.recur.engine.backend.Recurrence;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
@@ -179,44 +180,32 @@ final class JavaKernelTwins {
         int steps = a.i(0), batch = a.i(1), hidden = a.i(2), g = mode.gates();
         boolean reverse = a.flag(4), keepAll = a.flag(5);
         int p = mode == CellMode.RNN_TANH || mode == CellMode.RNN_RELU ? 7 : 6;   // position of lengths
+        int statesAt = mode == CellMode.LSTM ? 9 : 10;
         int[] lengths = a.lengths(p, batch);
-        MemorySegment gx = a.seg(p + 1), wHh = a.seg(p + 2);
-        long gxOff = a.off(p + 1), wHhOff = a.off(p + 2);
+        MemorySegment gx = a.seg(p + 1), wHh = a.seg(p + 2), states = a.seg(statesAt);
+        long gxOff = a.off(p + 1), so = a.off(statesAt);
         long stepHidden = (long) batch * hidden, stepGates = (long) batch * g * hidden;
-        try (java.lang.foreign.Arena scratch = java.lang.foreign.Arena.ofConfined()) {
+        try (Arena scratch = Arena.ofConfined()) {
             MemorySegment gh = scratch.allocate(stepGates * Float.BYTES, 64);
             for (int s = 0; s < steps; s++) {
                 int t = Recurrence.time(steps, reverse, s), saved = Recurrence.saved(t, keepAll);
-                long prev = Recurrence.prevSlot(t, reverse, keepAll) * stepHidden;
-                long next = Recurrence.nextSlot(t, reverse, keepAll) * stepHidden;
+                long prev = so + Recurrence.prevSlot(t, reverse, keepAll) * stepHidden;
+                long next = so + Recurrence.nextSlot(t, reverse, keepAll) * stepHidden;
+                NAIVE.sgemm(false, true, batch, g * hidden, hidden, 1f, states, prev, hidden, wHh, a.off(p + 2), hidden,
+                        0f, gh, 0, g * hidden);
                 switch (mode) {
                     case LSTM -> {
-                        MemorySegment states = a.seg(9), cells = a.seg(10), act = a.seg(11), y = a.seg(12);
-                        long so = a.off(9), co = a.off(10);
-                        NAIVE.sgemm(false, true, batch, g * hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
-                                0f, gh, 0, g * hidden);
-                        NAIVE.lstmForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, cells, co + prev,
-                                act, a.off(11) + saved * stepGates, cells, co + next, states, so + prev, states, so + next,
-                                y, a.off(12) + (long) t * batch * a.i(13), a.i(13));
+                        long co = a.off(10) - so;   // the cell slots sit where the state slots do, in their own buffer
+                        NAIVE.lstmForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, a.seg(10), co + prev,
+                                a.seg(11), a.off(11) + saved * stepGates, a.seg(10), co + next, states, prev, states, next,
+                                a.seg(12), a.off(12) + (long) t * batch * a.i(13), a.i(13));
                     }
-                    case GRU -> {
-                        MemorySegment states = a.seg(10), y = a.seg(13);
-                        long so = a.off(10);
-                        NAIVE.sgemm(false, true, batch, g * hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
-                                0f, gh, 0, g * hidden);
-                        NAIVE.gruForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, a.seg(9), a.off(9),
-                                states, so + prev, a.seg(11), a.off(11) + saved * stepGates, a.seg(12),
-                                a.off(12) + saved * stepHidden, states, so + next, y, a.off(13) + (long) t * batch * a.i(14),
-                                a.i(14));
-                    }
-                    case RNN_TANH, RNN_RELU -> {
-                        MemorySegment states = a.seg(10), y = a.seg(11);
-                        long so = a.off(10);
-                        NAIVE.sgemm(false, true, batch, hidden, hidden, 1f, states, so + prev, hidden, wHh, wHhOff, hidden,
-                                0f, gh, 0, hidden);
-                        NAIVE.rnnForward(batch, hidden, t, lengths, mode == CellMode.RNN_RELU, gx, gxOff + t * stepGates, gh, 0,
-                                states, so + prev, states, so + next, y, a.off(11) + (long) t * batch * a.i(12), a.i(12));
-                    }
+                    case GRU -> NAIVE.gruForward(batch, hidden, t, lengths, gx, gxOff + t * stepGates, gh, 0, a.seg(9), a.off(9),
+                            states, prev, a.seg(11), a.off(11) + saved * stepGates, a.seg(12), a.off(12) + saved * stepHidden,
+                            states, next, a.seg(13), a.off(13) + (long) t * batch * a.i(14), a.i(14));
+                    case RNN_TANH, RNN_RELU -> NAIVE.rnnForward(batch, hidden, t, lengths, mode == CellMode.RNN_RELU, gx,
+                            gxOff + t * stepGates, gh, 0, states, prev, states, next, a.seg(11),
+                            a.off(11) + (long) t * batch * a.i(12), a.i(12));
                 }
             }
         }

@@ -303,29 +303,21 @@ public final class GpuRecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("T·B·width = " + largest + " elements is too large for one layer pass "
                     + "(the kernels and GEMM sizes are int32): split the batch or the sequence");
         }
-        if (persistent && !persistentFailed && !keepForBackward) {
-            PersistentPlan plan = PersistentPlan.of(mode, hidden, out, batch, PersistentPlan.Weights.FLOAT32,
-                    device.persistentLimits());
-            if (plan.fits()) {
-                try {
-                    return forwardPersistent(plan, steps, batch, x, lengths, h0, c0, y, ldy);
-                } catch (RuntimeException e) {
-                    persistentFailed = true;   // e.g. the occupancy check: this layer uses the per-step loop from now on
-                }
-            }
-        }
-        if (graphs && !keepForBackward && ldy == out) return forwardGraphed(steps, batch, x, lengths, h0, c0, y);
+        PersistentPlan plan = persistentPlan(batch, keepForBackward);
+        if (plan == null && graphs && !keepForBackward && ldy == out) return forwardGraphed(steps, batch, x, lengths, h0, c0, y);
         Walk walk = new Walk(steps, reverse, keepForBackward);
         Activations a = new Activations(walk, batch, x, lengths);
         long rows = (long) steps * batch;
-        long stepOut = (long) batch * out * F, stepGates = (long) batch * gateWidth * F;
-        try (CachingDeviceAllocator.Block gxBlock = memory.allocate(rows * gateWidth * F);
-             CachingDeviceAllocator.Block ghBlock = memory.allocate(stepGates);
-             CachingDeviceAllocator.Block hCandBlock = projection ? memory.allocate(stepOut) : null) {
-            long gx = gxBlock.address(), gh = ghBlock.address(), hCand = hCandBlock == null ? 0 : hCandBlock.address();
+        try (CachingDeviceAllocator.Block gxBlock = memory.allocate(rows * gateWidth * F)) {
+            long gx = gxBlock.address();
             project(rows, x, gx);
             setInitialState(a, h0, c0);
-            recurrence(a, gx, gh, hCand, lengths, y, ldy);
+            if (plan == null || !launchPersistent(plan, a, gx, lengths, y, ldy)) {
+                try (CachingDeviceAllocator.Block gh = memory.allocate((long) batch * gateWidth * F);
+                     CachingDeviceAllocator.Block hCand = projection ? memory.allocate((long) batch * out * F) : null) {
+                    recurrence(a, gx, gh.address(), hCand == null ? 0 : hCand.address(), lengths, y, ldy);
+                }
+            }
         } catch (RuntimeException e) {
             a.close();
             throw e;
@@ -337,23 +329,29 @@ public final class GpuRecurrentLayer implements AutoCloseable {
      * Runs inference passes whose shape {@link PersistentPlan} accepts as ONE cooperative launch of
      * the persistent kernel (all T steps, W_hh in shared memory; docs/kernels.md), before graphs
      * are considered. A launch that fails (the occupancy check, a driver without cooperative
-     * launch) turns the persistent path off for this layer; the pass then runs the per-step loop.
+     * launch) turns the persistent path off for this layer; that pass runs the per-step loop.
      * Forward only, no projection, float32 weights.
      */
     public void usePersistent(boolean enabled) {
         persistent = enabled;
     }
 
-    private Activations forwardPersistent(PersistentPlan plan, int steps, int batch, long x, long lengths, long h0, long c0,
-                                          long y, int ldy) {
-        Walk walk = new Walk(steps, reverse, false);
-        Activations a = new Activations(walk, batch, x, lengths);
-        try (CachingDeviceAllocator.Block gxBlock = memory.allocate((long) steps * batch * gateWidth * F)) {
-            long gx = gxBlock.address();
-            project((long) steps * batch, x, gx);
-            setInitialState(a, h0, c0);
+    /** The persistent kernels' plan for an inference pass of this batch when they are on and hold it, else null. */
+    private PersistentPlan persistentPlan(int batch, boolean keepForBackward) {
+        if (!persistent || persistentFailed || keepForBackward) return null;
+        PersistentPlan plan = PersistentPlan.of(mode, hidden, out, batch, PersistentPlan.Weights.FLOAT32, device.persistentLimits());
+        return plan.fits() ? plan : null;
+    }
+
+    /**
+     * All of a's steps as one cooperative launch of the persistent kernel, reading gx and writing
+     * a's states and y; false, and the persistent path off for this layer, when the launch fails
+     * (nothing ran: the caller runs the per-step loop on the same buffers).
+     */
+    private boolean launchPersistent(PersistentPlan plan, Activations a, long gx, long lengths, long y, int ldy) {
+        try {
             if (persistentKernel == null) persistentKernel = device.kernel(PersistentPlan.kernel(mode, PersistentPlan.Weights.FLOAT32));
-            GpuKernel k = persistentKernel.arg(0, steps).arg(1, batch).arg(2, hidden).arg(3, plan.unitsPerBlock())
+            GpuKernel k = persistentKernel.arg(0, a.walk.steps()).arg(1, a.batch).arg(2, hidden).arg(3, plan.unitsPerBlock())
                     .arg(4, reverse ? 1 : 0).arg(5, 0);
             switch (mode) {
                 case LSTM -> k.pointer(6, lengths).pointer(7, gx).pointer(8, weight(wHhAt)).pointer(9, a.states)
@@ -365,11 +363,11 @@ public final class GpuRecurrentLayer implements AutoCloseable {
                         .pointer(9, weight(wHhAt)).pointer(10, a.states).pointer(11, y).arg(12, ldy);
             }
             k.launchCooperative(plan.blocks(), plan.threads(), plan.sharedBytes());
+            return true;
         } catch (RuntimeException e) {
-            a.close();
-            throw e;
+            persistentFailed = true;   // e.g. the occupancy check: this layer runs the per-step loop from now on
+            return false;
         }
-        return a;
     }
 
     /**
@@ -384,11 +382,6 @@ public final class GpuRecurrentLayer implements AutoCloseable {
      */
     public void useGraphs(boolean enabled) {
         graphs = enabled;
-    }
-
-    /** Graphs captured so far, for tests and reports; a shape whose capture failed counts none. */
-    public int graphsCaptured() {
-        return (int) shapeGraphs.values().stream().filter(g -> g.graph != null).count();
     }
 
     private Activations forwardGraphed(int steps, int batch, long x, long lengths, long h0, long c0, long y) {
